@@ -1,0 +1,207 @@
+"""The ledger's tables (SQLAlchemy 2 Core metadata), shared by SQLite and PostgreSQL.
+
+Times are stored as timezone-aware UTC. JSON columns hold documents we keep verbatim (Graph
+issues, filing packages). ``events`` is append-only: every state change writes one row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+UTCDateTime = DateTime(timezone=True)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("name", Text, nullable=False, default=""),
+    Column("country", String(2)),
+    Column("region", String(32), nullable=False, default="Unknown"),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", String(200), primary_key=True),
+    Column("tenant_id", String(36), nullable=False, index=True),
+    Column("customer_name", Text, nullable=False, default=""),
+    Column("country", String(2)),
+    Column("region", String(32), nullable=False, default="Unknown"),
+    Column("service", Text, nullable=False, default=""),
+    Column("normalized_service", String(100)),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("reported_at", UTCDateTime, nullable=False, index=True),
+    Column("users_affected", Integer),
+    Column("imported_at", UTCDateTime, nullable=False),
+)
+
+# One row per decision; an analyst's override is a new row (is_override) that points at the
+# automatic decision it overrides, which is never changed.
+triage_decisions = Table(
+    "triage_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(200), nullable=False, index=True),
+    Column("run_id", String(64), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("escalate", Boolean, nullable=False),
+    Column("matched_issue_id", String(64), nullable=False, default=""),
+    Column("cluster_id", String(64), nullable=False, default=""),
+    Column("region", String(32), nullable=False),
+    Column("service", String(100), nullable=False, default=""),
+    Column("severity", String(16), nullable=False, default=""),
+    Column("confidence", Float, nullable=False),
+    Column("reasons", Text, nullable=False, default=""),
+    Column("recommended_action", Text, nullable=False, default=""),
+    Column("decided_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(200), nullable=False),
+    Column("is_override", Boolean, nullable=False, default=False),
+    Column("overrides_id", Integer, ForeignKey("triage_decisions.id")),
+    Column("override_reason", Text, nullable=False, default=""),
+)
+
+# Documented issues per tenant, as last fetched (payload = the Graph object verbatim).
+health_issues = Table(
+    "health_issues",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("service", String(100), nullable=False),
+    Column("status", String(64), nullable=False),
+    Column("classification", String(64), nullable=False, default=""),
+    Column("is_resolved", Boolean, nullable=False),
+    Column("start", UTCDateTime),
+    Column("end", UTCDateTime),
+    Column("last_modified", UTCDateTime),
+    Column("payload", JSON, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+)
+
+# Per-tenant outcome of the last health sync: lets a failed run resume with the failed tenants only.
+health_syncs = Table(
+    "health_syncs",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("status", String(16), nullable=False),  # ok / failed
+    Column("reason", Text, nullable=False, default=""),
+    Column("synced_at", UTCDateTime, nullable=False),
+    Column("watermark", UTCDateTime),  # newest lastModifiedDateTime seen: incremental $filter
+)
+
+# One row per problem escalated. content_key makes drafting idempotent: one problem, one row.
+# Imported history rows carry content_key "history:<escalation_id>".
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("escalation_id", String(64), primary_key=True),
+    Column("content_key", String(128), nullable=False, unique=True),
+    Column("tracking_tag", String(32), nullable=False, unique=True),
+    Column("category", String(40), nullable=False, index=True),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(24), nullable=False, index=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("service", String(100), nullable=False, default=""),
+    Column("region", String(32), nullable=False, default="Unknown"),
+    Column("tenant_id", String(36), nullable=False),  # primary (first) tenant
+    Column("country", String(2)),
+    Column("cluster_id", String(64), nullable=False, default=""),
+    Column("package", JSON),  # the filing package as drafted/edited
+    Column("service_request_id", String(64), unique=True),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("filed_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("customer_notified_at", UTCDateTime),
+    Index("ix_escalations_region_category", "region", "category"),
+)
+
+escalation_links = Table(
+    "escalation_links",
+    metadata,
+    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id"), primary_key=True),
+    Column("ticket_id", String(200), primary_key=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("linked_at", UTCDateTime, nullable=False),
+    UniqueConstraint("ticket_id", name="uq_escalation_links_ticket"),
+)
+
+# The last known state of each Partner Center request we track.
+service_requests = Table(
+    "service_requests",
+    metadata,
+    Column("service_request_id", String(64), primary_key=True),
+    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id"), index=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("status", String(24), nullable=False),
+    Column("severity", String(16), nullable=False, default=""),
+    Column("created_date", UTCDateTime),
+    Column("last_modified_date", UTCDateTime),
+    Column("last_closed_date", UTCDateTime),
+    Column("notes", JSON, nullable=False, default=list),
+    Column("synced_at", UTCDateTime, nullable=False),
+)
+
+# Writes to Microsoft (notes, closing) go through this outbox: recorded with their MS-RequestId
+# before they are sent, marked applied after, so a retry or a crash never writes twice.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("request_id", String(36), primary_key=True),  # MS-RequestId, reused on retry
+    Column("service_request_id", String(64), nullable=False, index=True),
+    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id")),
+    Column("kind", String(16), nullable=False),  # note / close
+    Column("body", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending / applied / failed
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("applied_at", UTCDateTime),
+    Column("created_by", String(200), nullable=False),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("notice_id", String(64), primary_key=True),
+    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id")),
+    Column("ticket_id", String(200), nullable=False, default=""),
+    Column("tenant_id", String(36), nullable=False),
+    Column("language", String(8), nullable=False, default="en"),
+    Column("subject", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("drafted_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("sent_by", String(200)),
+)
+
+# Append-only: who did what to which record, when.
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("entity", String(32), nullable=False),  # ticket / decision / escalation / ...
+    Column("entity_id", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", JSON, nullable=False, default=dict),
+    Index("ix_events_entity", "entity", "entity_id"),
+)
