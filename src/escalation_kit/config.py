@@ -53,6 +53,9 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY  # ESCALATION_KIT_CONCURRENCY
     locale: str = DEFAULT_LOCALE  # ESCALATION_KIT_LOCALE
     analyst: str = ""  # ESCALATION_KIT_ANALYST: who is recorded in the event log
+    contact_name: str = ""  # ESCALATION_KIT_CONTACT_NAME: partner contact on filed requests
+    contact_email: str = ""  # ESCALATION_KIT_CONTACT_EMAIL
+    contact_phone: str = ""  # ESCALATION_KIT_CONTACT_PHONE
 
     def __repr__(self) -> str:
         shown = {
