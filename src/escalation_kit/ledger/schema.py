@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -20,11 +19,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
-metadata = MetaData()
+from escalation_kit.ledger.types import UTCDateTime
 
-UTCDateTime = DateTime(timezone=True)
+metadata = MetaData()
 
 customers = Table(
     "customers",
@@ -76,6 +76,17 @@ triage_decisions = Table(
     Column("is_override", Boolean, nullable=False, default=False),
     Column("overrides_id", Integer, ForeignKey("triage_decisions.id")),
     Column("override_reason", Text, nullable=False, default=""),
+)
+
+# Recording the same triage run twice is a no-op: one automatic decision per (ticket, run).
+_automatic_only = triage_decisions.c.is_override == false()
+Index(
+    "uq_triage_decisions_ticket_run",
+    triage_decisions.c.ticket_id,
+    triage_decisions.c.run_id,
+    unique=True,
+    sqlite_where=_automatic_only,
+    postgresql_where=_automatic_only,
 )
 
 # Documented issues per tenant, as last fetched (payload = the Graph object verbatim).
