@@ -1,0 +1,154 @@
+"""Render filing packages: copy-ready text, markdown, JSON and the affected-tickets CSV.
+
+Ticket titles and customer names are written by customers: in markdown they are escaped (HTML
+entities and markdown punctuation) so that a pasted or previewed package cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+from escalation_kit.escalation.packages import FilingPackage
+
+__all__ = [
+    "ATTACHMENT_COLUMNS",
+    "escape_markdown",
+    "render_csv",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "write_package",
+]
+
+ATTACHMENT_COLUMNS = (
+    "ticket_id",
+    "tenant_id",
+    "customer_name",
+    "country",
+    "region",
+    "service",
+    "reported_at",
+    "users_affected",
+    "title",
+)
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+# Spreadsheet apps run cells starting with these as formulas.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_markdown(text: str) -> str:
+    """Untrusted text made inert in markdown and in the HTML a markdown viewer produces."""
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(flat, quote=True))
+
+
+def render_text(package: FilingPackage) -> str:
+    """Plain text laid out in the order of the Partner Center form, ready to copy."""
+    return "\n".join(
+        [
+            f"FILING PACKAGE {package.package_id}  ({package.tracking_tag})",
+            "",
+            "Where to file: open the customer's Service management page in Partner Center and",
+            f'click "New request": {package.portal_url}',
+            f"Workload: {package.workload}",
+            f"Product: {package.product}",
+            f"Support category / problem area: {package.support_category}",
+            f"Severity: {package.severity.value}",
+            f"Contact (partner): {package.contact.describe()}",
+            "",
+            "Title:",
+            package.title,
+            "",
+            "Description:",
+            package.description,
+            "",
+        ]
+    )
+
+
+def render_markdown(package: FilingPackage) -> str:
+    """Markdown for a wiki or a chat; every customer-written value is escaped."""
+    esc = escape_markdown
+    rows = [
+        f"| {esc(t.ticket_id)} | `{t.tenant_id}` | {esc(t.customer_name)} | {esc(t.country)} "
+        f"| {t.reported_at.isoformat()} | {'' if t.users_affected is None else t.users_affected} "
+        f"| {esc(t.title)} |"
+        for t in package.tickets
+    ]
+    description = "\n".join(f"    {line}" for line in html.escape(package.description).splitlines())
+    return "\n".join(
+        [
+            f"# {esc(package.title)}",
+            "",
+            f"- **Package:** {package.package_id} (tracking tag `{package.tracking_tag}`)",
+            f"- **File it at:** [Service management]({package.portal_url}) → *New request*",
+            f"- **Workload / product:** {esc(package.workload)} / {esc(package.product)}",
+            f"- **Support category:** {esc(package.support_category)}",
+            f"- **Severity:** {package.severity.value}",
+            f"- **Category:** {package.category.value}; **region:** {esc(package.region)}",
+            f"- **Partner contact:** {esc(package.contact.describe())}",
+            "",
+            "## Description (paste as is)",
+            "",
+            description,
+            "",
+            "## Affected tickets",
+            "",
+            "| ticket | tenant | customer | country | reported | users | title |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
+def render_json(package: FilingPackage) -> str:
+    """The package as JSON (``package.json``): the file an analyst edits and feeds back."""
+    return json.dumps(package.to_dict(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render_csv(package: FilingPackage) -> str:
+    """The attachment: one row per affected ticket (formula-like cells neutralised)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(ATTACHMENT_COLUMNS)
+    for t in package.tickets:
+        writer.writerow(
+            [
+                _cell(t.ticket_id),
+                t.tenant_id,
+                _cell(t.customer_name),
+                t.country,
+                t.region,
+                t.service,
+                t.reported_at.isoformat(),
+                "" if t.users_affected is None else t.users_affected,
+                _cell(t.title),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def write_package(package: FilingPackage, directory: Path) -> Path:
+    """Write the package's four renderings into ``directory/<package_id>/``; returns that folder."""
+    folder = directory / package.package_id
+    folder.mkdir(parents=True, exist_ok=True)
+    outputs = {
+        "package.txt": render_text(package),
+        "package.md": render_markdown(package),
+        "package.json": render_json(package),
+        "affected.csv": render_csv(package),
+    }
+    for name, text in outputs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
