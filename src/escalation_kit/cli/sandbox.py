@@ -1,9 +1,146 @@
-"""CLI commands: sandbox (filled in by its feature)."""
+"""CLI command ``escalation-kit sandbox``: serve the API emulator on 127.0.0.1 until stopped."""
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+from escalation_kit.cli._common import cli_errors
+from escalation_kit.errors import InputError
+
+if TYPE_CHECKING:
+    from escalation_kit.sandbox import Faults, RequestRecord
+
+DEFAULT_SNAPSHOT = Path("data") / "sample" / "health.json"
+_SOURCE_TREE_SNAPSHOT = Path(__file__).resolve().parents[3] / DEFAULT_SNAPSHOT
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("sandbox")(sandbox)
+
+
+@cli_errors
+def sandbox(
+    health: Path | None = typer.Option(
+        None,
+        "--health",
+        help="Health snapshot JSON to serve (default: data/sample/health.json if present, "
+        "else a small built-in demo).",
+        dir_okay=False,
+    ),
+    port: int = typer.Option(
+        0, "--port", help="Port on 127.0.0.1; 0 picks a free one.", min=0, max=65535
+    ),
+    rate_limit: float = typer.Option(0.0, "--rate-limit", help="Probability (0..1) of a 429."),
+    retry_after: int = typer.Option(1, "--retry-after", help="Retry-After seconds on 429/503."),
+    server_errors: float = typer.Option(0.0, "--server-errors", help="Probability of a 5xx."),
+    error_status: int = typer.Option(
+        503, "--error-status", help="Status of injected 5xx: 500/502/503/504."
+    ),
+    latency_ms: int = typer.Option(0, "--latency-ms", help="Milliseconds added to every response."),
+    slow_ms: int = typer.Option(
+        0, "--slow-ms", help="Extra milliseconds for an occasional slow response."
+    ),
+    slow_rate: float = typer.Option(0.0, "--slow-rate", help="Probability of a slow response."),
+    truncate: float = typer.Option(0.0, "--truncate", help="Probability of a half-sent body."),
+    reset: float = typer.Option(0.0, "--reset", help="Probability of a connection reset."),
+    first_n: int | None = typer.Option(
+        None, "--first-n", help="Fault only the first N requests per tenant and path."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for reproducible faults."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log each request on stderr."),
+) -> None:
+    """Serve emulated Microsoft Graph (/v1.0/...) and Partner Center (/v1/...) APIs on 127.0.0.1.
+
+    The first line on stdout is the base URL. The bearer token for tenant T is "sandbox-T".
+    Stop with Ctrl-C or SIGTERM.
+
+    Example: escalation-kit sandbox --port 8765 --rate-limit 0.2 --seed 1
+    """
+    from escalation_kit.sandbox import Sandbox
+
+    faults = _faults(
+        rate_limit=rate_limit,
+        retry_after=retry_after,
+        server_errors=server_errors,
+        error_status=error_status,
+        latency_ms=latency_ms,
+        slow_ms=slow_ms,
+        slow_rate=slow_rate,
+        truncate=truncate,
+        reset=reset,
+        first_n=first_n,
+        seed=seed,
+    )
+    emulator = Sandbox(_snapshot_source(health), faults, port=port, on_request=_logger(verbose))
+    base_url = emulator.start()
+    try:
+        print(base_url, flush=True)
+        tenants = emulator.state.tenant_ids
+        example = f", e.g. sandbox-{tenants[0]}" if tenants else ""
+        hint = f"token for tenant T: 'Authorization: Bearer sandbox-T' ({len(tenants)} tenants"
+        print(f"{hint}{example})", flush=True)
+        _wait_for_stop()
+    finally:
+        emulator.stop()
+    typer.echo("sandbox stopped", err=True)
+
+
+def _faults(**options: Any) -> Faults:
+    """Faults from the command's options; a bad value names its option (``--rate-limit``)."""
+    from escalation_kit.sandbox import Faults
+
+    try:
+        return Faults(**options)
+    except InputError as exc:
+        option = "--" + (exc.field or "").replace("_", "-")
+        raise InputError(exc.reason, field=option) from exc
+
+
+def _snapshot_source(health: Path | None) -> Path | None:
+    """The snapshot file to serve: the given one, else the bundled sample if present."""
+    if health is not None:
+        return health
+    for candidate in (DEFAULT_SNAPSHOT, _SOURCE_TREE_SNAPSHOT):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _logger(verbose: bool) -> Any:
+    if not verbose:
+        return None
+
+    def log(record: RequestRecord) -> None:
+        fault = f" [{record.fault}]" if record.fault else ""
+        print(
+            f"{record.at:%H:%M:%S} {record.method} {record.path} tenant={record.tenant} "
+            f"-> {record.status}{fault}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return log
+
+
+def _wait_for_stop() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
