@@ -1,0 +1,302 @@
+"""The SQL of the analytics: history import/export and aggregations pushed into the database.
+
+Imported history rows go to ``escalations`` with ``content_key = "history:<escalation_id>"``,
+so importing the same file twice adds nothing. Aggregations GROUP BY in the database with
+dialect-aware date buckets (SQLite ``date``/``strftime``, PostgreSQL ``date_trunc`` in UTC)
+and return the same frames as the pandas metrics, so a ledger of millions of rows is never
+loaded into memory just to be counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from escalation_kit.errors import InputError
+from escalation_kit.ledger.schema import escalation_links, escalations
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from escalation_kit.ledger.core import Ledger
+
+__all__ = [
+    "GROUPABLE",
+    "HISTORY_KEY_PREFIX",
+    "ImportResult",
+    "aggregate_services",
+    "aggregate_volume",
+    "export_history",
+    "history_tag",
+    "import_history",
+    "linked_escalations",
+]
+
+HISTORY_KEY_PREFIX = "history:"
+HISTORY_STATUSES = ("open", "attention_needed", "closed")  # drafts are not history yet
+GROUPABLE = ("category", "region", "service", "severity", "status", "country", "tenant_id")
+CHUNK_ROWS = 5_000
+_TAG_WIDTH = 32  # escalations.tracking_tag is VARCHAR(32)
+
+
+class ImportResult(tuple[int, int]):
+    """``(inserted, skipped)``: rows new to the ledger, rows whose escalation_id was there."""
+
+    __slots__ = ()
+
+    @property
+    def inserted(self) -> int:
+        return self[0]
+
+    @property
+    def skipped(self) -> int:
+        return self[1]
+
+
+def history_tag(escalation_id: str) -> str:
+    """The tracking tag of an imported row: ``H-<id>``, or ``H-<hash>`` when that is too long."""
+    tag = f"H-{escalation_id}"
+    if len(tag) <= _TAG_WIDTH:
+        return tag
+    return "H-" + hashlib.blake2b(escalation_id.encode(), digest_size=8).hexdigest()
+
+
+def import_history(
+    ledger: Ledger, history: pd.DataFrame, *, source: str = "", progress: bool = False
+) -> ImportResult:
+    """Add a validated history frame to the ledger in one transaction; idempotent by id.
+
+    Rows whose ``escalation_id`` is already in the ledger are skipped (and counted); one
+    ``history_imported`` event records the batch.
+    """
+    from tqdm.auto import tqdm
+
+    from escalation_kit.analytics.metrics import as_history
+
+    frame = as_history(history)
+    ids = frame["escalation_id"].astype("str").tolist()
+    if len(set(ids)) != len(ids):
+        raise InputError("escalation_id repeats within the history", file=source or None)
+    inserted = 0
+    with ledger.transaction("import the escalation history") as conn:
+        for start in tqdm(range(0, len(frame), CHUNK_ROWS), disable=not progress, unit="chunk"):
+            chunk = frame.iloc[start : start + CHUNK_ROWS]
+            inserted += _insert_new(conn, chunk)
+        ledger.append_event(
+            conn,
+            entity="history",
+            entity_id=_batch_id(ids),
+            action="history_imported",
+            detail={"source": source, "rows": len(ids), "inserted": inserted},
+        )
+    return ImportResult((inserted, len(ids) - inserted))
+
+
+def _batch_id(ids: Sequence[str]) -> str:
+    digest = hashlib.blake2b("\n".join(sorted(ids)).encode(), digest_size=8).hexdigest()
+    return f"batch-{digest}"
+
+
+def _insert_new(conn: Connection, chunk: pd.DataFrame) -> int:
+    """Insert the chunk's rows that are not in the ledger yet; returns how many."""
+    ids = chunk["escalation_id"].astype("str").tolist()
+    known = set(
+        conn.scalars(
+            select(escalations.c.escalation_id).where(escalations.c.escalation_id.in_(ids))
+        )
+    )
+    rows = [row for row in _rows(chunk) if row["escalation_id"] not in known]
+    if rows:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(
+            dialect.insert(escalations).on_conflict_do_nothing(index_elements=["escalation_id"]),
+            rows,
+        )
+    return len(rows)
+
+
+def _rows(chunk: pd.DataFrame) -> Iterable[dict[str, Any]]:
+    """Ledger rows of a typed history chunk."""
+    columns = {
+        name: chunk[name].astype("object").where(chunk[name].notna(), None).tolist()
+        for name in (
+            "escalation_id",
+            "tenant_id",
+            "country",
+            "region",
+            "service",
+            "category",
+            "severity",
+            "status",
+        )
+    }
+    created = chunk["created_at"].dt.to_pydatetime()
+    resolved = chunk["resolved_at"].astype("object").where(chunk["resolved_at"].notna(), None)
+    for i, escalation_id in enumerate(columns["escalation_id"]):
+        done = resolved.iloc[i]
+        done = done.to_pydatetime() if done is not None else None
+        yield {
+            "escalation_id": escalation_id,
+            "content_key": HISTORY_KEY_PREFIX + escalation_id,
+            "tracking_tag": history_tag(escalation_id),
+            **{name: columns[name][i] for name in columns if name != "escalation_id"},
+            "country": columns["country"][i] or None,
+            "title": "",
+            "cluster_id": "",
+            "created_at": created[i],
+            "updated_at": done or created[i],
+            "resolved_at": done,
+        }
+
+
+def _utc(value: datetime | date | str | None) -> datetime | None:
+    """A bound as an aware UTC datetime (a date or naive value is taken as UTC)."""
+    import pandas as pd
+
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError as exc:
+        raise InputError(f"{value!r} is not a date or ISO 8601 datetime") from exc
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def _window(since: Any, until: Any) -> list[ColumnElement[bool]]:
+    """WHERE clauses: a history status, created in ``[since, until)``."""
+    clauses: list[ColumnElement[bool]] = [escalations.c.status.in_(HISTORY_STATUSES)]
+    if (start := _utc(since)) is not None:
+        clauses.append(escalations.c.created_at >= start)
+    if (end := _utc(until)) is not None:
+        clauses.append(escalations.c.created_at < end)
+    return clauses
+
+
+def export_history(
+    ledger: Ledger,
+    *,
+    since: datetime | date | str | None = None,
+    until: datetime | date | str | None = None,
+) -> pd.DataFrame:
+    """The ledger's escalations (not drafts) created in ``[since, until)`` as a typed history."""
+    import pandas as pd
+
+    from escalation_kit.analytics.history import HISTORY_COLUMNS, typed_history
+
+    columns = [escalations.c[name] for name in HISTORY_COLUMNS]
+    query = (
+        select(*columns)
+        .where(*_window(since, until))
+        .order_by(escalations.c.created_at, escalations.c.escalation_id)
+    )
+    with ledger.reading("export the escalation history") as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    return typed_history(frame)
+
+
+def _bucket(column: Any, freq: str, dialect: str) -> ColumnElement[Any]:
+    """The period start of ``column`` as SQL: day, Monday-based week or month, in UTC."""
+    from escalation_kit.analytics.periods import check_freq
+
+    freq = check_freq(freq)
+    if dialect == "postgresql":
+        unit = {"D": "day", "W": "week", "M": "month"}[freq]
+        return func.date_trunc(unit, func.timezone("UTC", column))
+    # SQLite holds UTC wall time as text; 'weekday 1' moves forward to a Monday, so step back
+    # six days first to land on the Monday on or before the date.
+    if freq == "D":
+        return func.date(column)
+    if freq == "W":
+        return func.date(column, literal("-6 days"), literal("weekday 1"))
+    return func.strftime(literal("%Y-%m-01"), column)
+
+
+def aggregate_volume(
+    ledger: Ledger,
+    *,
+    by: Sequence[str] = ("category", "region"),
+    freq: str = "W",
+    since: Any = None,
+    until: Any = None,
+) -> pd.DataFrame:
+    """:func:`escalation_kit.analytics.metrics.volume`, computed by the database."""
+    import pandas as pd
+
+    from escalation_kit.analytics.history import typed_history
+
+    unknown = [name for name in by if name not in GROUPABLE]
+    if unknown:
+        raise InputError(
+            f"cannot group by {', '.join(unknown)}; choose from {', '.join(GROUPABLE)}"
+        )
+    period = _bucket(escalations.c.created_at, freq, ledger.dialect).label("period")
+    keys = [period, *(escalations.c[name] for name in by)]
+    query = (
+        select(*keys, func.count().label("count"))
+        .where(*_window(since, until))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+    with ledger.reading("count escalations") as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["period", *by, "count"])
+    frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[us]").dt.tz_localize("UTC")
+    frame["count"] = frame["count"].astype("int64")
+    # the same order as the pandas metric: by period, then each key in its categorical order
+    frame = typed_history(frame).sort_values(["period", *by], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def aggregate_services(ledger: Ledger, *, since: Any = None, until: Any = None) -> pd.DataFrame:
+    """Escalations per service, counted by the database: columns ``service`` and ``count``."""
+    import pandas as pd
+
+    query = (
+        select(escalations.c.service, func.count().label("count"))
+        .where(*_window(since, until))
+        .group_by(escalations.c.service)
+        .order_by(escalations.c.service)
+    )
+    with ledger.reading("count escalations per service") as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["service", "count"])
+    return frame.astype({"service": "str", "count": "int64"})
+
+
+def linked_escalations(
+    ledger: Ledger, *, ticket_ids: Iterable[str] = (), cluster_id: str | None = None
+) -> pd.DataFrame:
+    """Escalations linked to any of ``ticket_ids`` or drafted for ``cluster_id``, oldest first:
+    ``escalation_id``, ``tracking_tag``, ``service_request_id``, ``status``, ``title``,
+    ``category``, ``created_at``."""
+    import pandas as pd
+
+    ids = sorted(set(ticket_ids))
+    linked = select(escalation_links.c.escalation_id).where(escalation_links.c.ticket_id.in_(ids))
+    match: list[ColumnElement[bool]] = [escalations.c.escalation_id.in_(linked)]
+    if cluster_id:
+        match.append(escalations.c.cluster_id == cluster_id)
+    names = (
+        "escalation_id",
+        "tracking_tag",
+        "service_request_id",
+        "status",
+        "title",
+        "category",
+        "created_at",
+    )
+    query = (
+        select(*(escalations.c[name] for name in names))
+        .where(and_(or_(*match)))
+        .order_by(escalations.c.created_at, escalations.c.escalation_id)
+    )
+    with ledger.reading("find the escalations of an incident") as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=list(names))
