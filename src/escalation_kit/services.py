@@ -1,0 +1,210 @@
+"""Service aliases → Microsoft Graph service-health names, and the service guessed from ticket text.
+
+Customers write "Outlook", "почта", "Postfach" or nothing; health issues say ``Exchange Online``.
+The aliases live in ``services_aliases.yaml`` beside this module (an editable data file), loaded
+once on first use. Matching folds text first: lower case, accents and other combining marks
+removed, every run of punctuation or spaces made one space ("E-Mail" = "e mail" = "e‑mail").
+
+Inference looks for the aliases as whole words in three tiers: product names ("Outlook",
+"SPO"), then generic terms ("email", "пароль"), then vague ones ("Office 365"); within a tier the
+title is searched before the description and the earliest (then longest) mention wins. The batch
+functions run the same patterns through pyarrow's RE2 engine over whole columns.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from escalation_kit.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SERVICE_NAMES",
+    "fold_text",
+    "infer_service",
+    "infer_services",
+    "normalize_service",
+    "normalize_services",
+    "service_aliases",
+]
+
+SERVICE_NAMES: tuple[str, ...] = (
+    "Exchange Online",
+    "Microsoft Teams",
+    "SharePoint Online",
+    "OneDrive for Business",
+    "Microsoft Entra",
+    "Microsoft Intune",
+    "Microsoft 365 apps",
+    "Power BI",
+    "Microsoft 365 suite",
+    "Planner",
+    "Microsoft Forms",
+    "Dynamics 365 Apps",
+    "Microsoft Defender XDR",
+    "Microsoft Purview",
+    "Microsoft Bookings",
+    "Microsoft Viva",
+    "Power Apps",
+    "Power Automate",
+    "Microsoft Copilot (Microsoft 365)",
+    "Microsoft Stream",
+    "Windows Autopatch",
+)
+"""Canonical names: the ``service`` values of Graph ``serviceHealth`` and ``serviceHealthIssue``."""
+
+_DATA_FILE = "services_aliases.yaml"
+_TIER_KEYS = ("names", "terms", "vague")
+_ALIAS_KEYS = (*_TIER_KEYS, "column")
+_NON_WORD = re.compile(r"[\W_]+")
+# Folded text holds only letters, digits and single spaces, so a word boundary is a space or an end;
+# the same pattern text then means the same thing to Python's re and to RE2 (pyarrow).
+_PATTERN = "(?:^| )(?P<kw>{})(?: |$)"
+
+
+def fold_text(text: str) -> str:
+    """Text as matching sees it: lower case, no accents, punctuation and spaces as single spaces."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    if not folded.isascii():
+        folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Mn")
+    return _NON_WORD.sub(" ", folded).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class _Tier:
+    """One inference tier: its keywords (folded) → service, and the compiled search pattern."""
+
+    keywords: dict[str, str]
+    source: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    aliases: dict[str, str]
+    tiers: tuple[_Tier, ...]
+
+
+def _load_raw() -> dict[str, Any]:
+    import yaml
+
+    text = resources.files("escalation_kit").joinpath(_DATA_FILE).read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{_DATA_FILE}: expected a mapping of service names")
+    unknown = sorted(set(data) - set(SERVICE_NAMES))
+    if unknown:
+        raise ConfigError(f"{_DATA_FILE}: not Graph service names: {', '.join(unknown)}")
+    return data
+
+
+def _add_alias(table: dict[str, str], alias: object, service: str) -> str:
+    """Register one alias (folded); refuses an alias claimed by two services."""
+    if not isinstance(alias, str | int):
+        raise ConfigError(f"{_DATA_FILE}: {service}: alias {alias!r} is not text")
+    key = fold_text(str(alias))
+    if not key:
+        raise ConfigError(f"{_DATA_FILE}: {service}: alias {alias!r} is empty once folded")
+    owner = table.setdefault(key, service)
+    if owner != service:
+        raise ConfigError(f"{_DATA_FILE}: alias {alias!r} given for both {owner} and {service}")
+    return key
+
+
+def _build_tier(keywords: dict[str, str]) -> _Tier:
+    # Longest first: at one position the alternation prefers "office 365 proplus" to "office 365".
+    ordered = sorted(keywords, key=lambda k: (-len(k), k))
+    source = _PATTERN.format("|".join(ordered))
+    return _Tier(keywords=keywords, source=source, pattern=re.compile(source))
+
+
+@functools.cache
+def _table() -> _Table:
+    """The alias table and inference tiers, built once from the data file."""
+    data = _load_raw()
+    aliases: dict[str, str] = {}
+    tiers: list[dict[str, str]] = [{} for _ in _TIER_KEYS]
+    for service in SERVICE_NAMES:
+        entry = data.get(service) or {}
+        tiers[0][_add_alias(aliases, service, service)] = service
+        for key in _ALIAS_KEYS:
+            for alias in entry.get(key) or ():
+                folded = _add_alias(aliases, alias, service)
+                if key in _TIER_KEYS:
+                    tiers[_TIER_KEYS.index(key)][folded] = service
+    return _Table(aliases=aliases, tiers=tuple(_build_tier(t) for t in tiers))
+
+
+def service_aliases() -> dict[str, str]:
+    """A copy of the alias table: folded alias → canonical service name."""
+    return dict(_table().aliases)
+
+
+def normalize_service(text: str | None) -> str | None:
+    """The Graph service name for an alias or canonical name; None when empty or unknown."""
+    if not text:
+        return None
+    return _table().aliases.get(fold_text(str(text)))
+
+
+def infer_service(title: str | None, description: str | None = "") -> str | None:
+    """The service a ticket is most likely about, guessed from its title and description."""
+    texts = [fold_text(t) for t in (title, description) if t]
+    for tier in _table().tiers:
+        for text in texts:
+            match = tier.pattern.search(text)
+            if match:
+                return tier.keywords[match.group("kw")]
+    return None
+
+
+def normalize_services(values: pd.Series) -> pd.Series:
+    """Vectorized :func:`normalize_service`: service names (``str``) or missing, same index."""
+    import pandas as pd
+
+    folded = _fold_series(values)
+    mapped = pd.Series(folded, index=values.index, dtype="str").map(_table().aliases)
+    result = mapped.astype("str")
+    result.name = values.name
+    return result
+
+
+def infer_services(titles: pd.Series, descriptions: pd.Series | None = None) -> pd.Series:
+    """Vectorized :func:`infer_service` over aligned title and description columns."""
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    columns = [_fold_series(titles)]
+    if descriptions is not None:
+        columns.append(_fold_series(descriptions))
+    result = pd.Series(pd.NA, index=titles.index, dtype="str", name="service")
+    for tier in _table().tiers:
+        for column in columns:
+            found = pc.struct_field(pc.extract_regex(column, pattern=tier.source), [0])
+            keywords = pd.Series(found, index=titles.index, dtype="str")
+            result = result.fillna(keywords.map(tier.keywords))
+    return result
+
+
+def _fold_series(values: pd.Series) -> Any:
+    """:func:`fold_text` over a column, in pyarrow (RE2 classes match Python's ``\\w`` here)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    lowered = pc.utf8_lower(array)
+    # Only non-ASCII rows can hold accents; decomposing just those saves a pass over most text.
+    accented = pc.invert(pc.string_is_ascii(array))
+    if pc.any(accented).as_py():
+        stripped = pc.utf8_normalize(pc.filter(lowered, accented), form="NFKD")
+        stripped = pc.replace_substring_regex(stripped, pattern=r"\p{Mn}+", replacement="")
+        lowered = pc.replace_with_mask(lowered, pc.fill_null(accented, False), stripped)
+    array = pc.replace_substring_regex(lowered, pattern=r"[^\p{L}\p{N}]+", replacement=" ")
+    return pc.utf8_trim(array, characters=" ")
