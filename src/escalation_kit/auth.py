@@ -1,0 +1,406 @@
+"""Sign-in: token providers for the Graph and Partner Center clients.
+
+A customer's service health must be read with a token issued by the **customer's** tenant
+(``{authority_host}/{customer_tenant_id}``, as GDAP requires), so every provider is asked for a
+token per tenant. msal does the protocol work and keeps tokens (and refreshes them); this module
+only chooses the authority per tenant, persists the device-code cache safely and turns msal's
+failures into :class:`~escalation_kit.errors.AuthError` without secrets.
+
+- :class:`StaticTokenProvider`: the emulator's tokens (``sandbox-{tenant}``).
+- :class:`AppOnlyTokenProvider`: client credentials (secret or certificate), one msal
+  ``ConfidentialClientApplication`` per customer tenant.
+- :class:`DeviceCodeTokenProvider`: a partner technician signs in once (device code, fits
+  notebooks); the refresh token in a 0600 cache file is redeemed per customer authority.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import httpx
+
+from escalation_kit.config import DEFAULT_AUTHORITY_HOST, Settings, default_data_dir
+from escalation_kit.errors import AuthError, ConfigError
+from escalation_kit.http import redact
+
+if TYPE_CHECKING:
+    import msal
+
+__all__ = [
+    "GRAPH_SCOPES",
+    "PARTNER_CENTER_SCOPES",
+    "AppOnlyTokenProvider",
+    "DeviceCodeTokenProvider",
+    "MsalHttpClient",
+    "StaticTokenProvider",
+    "TokenProvider",
+    "graph_scopes",
+    "provider_from_settings",
+]
+
+GRAPH_SCOPES = ("https://graph.microsoft.com/.default",)
+PARTNER_CENTER_SCOPES = ("https://api.partnercenter.microsoft.com/user_impersonation",)
+
+
+def graph_scopes(graph_url: str) -> tuple[str, ...]:
+    """The ``.default`` scope of a Graph cloud (``https://graph.microsoft.us`` → its own scope)."""
+    return (graph_url.rstrip("/") + "/.default",)
+
+
+@runtime_checkable
+class TokenProvider(Protocol):
+    """Anything that returns a bearer token for a tenant and scopes."""
+
+    def get_token(self, tenant_id: str, scopes: Sequence[str]) -> str: ...
+
+
+class StaticTokenProvider:
+    """Tokens of the API emulator: the token for tenant T is ``template.format(tenant=T)``."""
+
+    def __init__(self, template: str = "sandbox-{tenant}") -> None:
+        self.template = template
+
+    def get_token(self, tenant_id: str, scopes: Sequence[str]) -> str:
+        return self.template.format(tenant=tenant_id)
+
+    def __repr__(self) -> str:
+        return f"StaticTokenProvider(template={self.template!r})"
+
+
+class MsalHttpClient:
+    """The ``http_client`` msal accepts (``get``/``post``), backed by an ``httpx.Client``.
+
+    Lets tests hand msal an ``httpx.MockTransport`` and keeps one HTTP stack in the toolkit.
+    """
+
+    def __init__(self, client: httpx.Client | None = None, *, timeout: float = 30.0) -> None:
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def get(
+        self, url: str, params: Any = None, headers: Any = None, **kwargs: Any
+    ) -> httpx.Response:
+        return self.client.get(url, params=params, headers=_headers(headers), **_timeout(kwargs))
+
+    def post(
+        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
+    ) -> httpx.Response:
+        return self.client.post(
+            url, params=params, data=data, headers=_headers(headers), **_timeout(kwargs)
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
+    return {k: str(v) for k, v in (headers or {}).items() if v is not None}
+
+
+def _timeout(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {"timeout": kwargs["timeout"]} if kwargs.get("timeout") is not None else {}
+
+
+def _authority(host: str, tenant_id: str) -> str:
+    tenant = tenant_id.strip()
+    if not tenant or "/" in tenant:
+        raise AuthError(f"not a tenant id: {tenant_id!r}")
+    return f"{host.rstrip('/')}/{tenant}"
+
+
+def _token_from(
+    result: Mapping[str, Any] | None, tenant_id: str, *, secrets: Sequence[str] = ()
+) -> str:
+    """The access token of an msal result, or AuthError with msal's error (no secrets)."""
+    if result and result.get("access_token"):
+        return str(result["access_token"])
+    if not result:
+        raise AuthError(f"sign-in for tenant {tenant_id} returned no token")
+    error = result.get("error", "unknown_error")
+    description = str(result.get("error_description") or "").splitlines()
+    first = description[0] if description else "no description"
+    hint = ""
+    if error in ("invalid_client", "unauthorized_client"):
+        hint = " (check the app's client id and secret/certificate, and consent in that tenant)"
+    message = redact(f"sign-in for tenant {tenant_id} failed: {error}: {first}{hint}")
+    for secret in secrets:
+        message = message.replace(secret, "***") if secret else message
+    raise AuthError(message)
+
+
+def _call_msal(tenant_id: str, action: Callable[[], Any]) -> Any:
+    """Run an msal call, turning network and configuration failures into AuthError."""
+    try:
+        return action()
+    except AuthError:
+        raise
+    except httpx.HTTPError as exc:
+        raise AuthError(
+            f"sign-in for tenant {tenant_id} could not reach the identity platform: "
+            f"{type(exc).__name__}: {redact(str(exc))}"
+        ) from exc
+    except (ValueError, KeyError, OSError) as exc:
+        raise AuthError(
+            f"sign-in for tenant {tenant_id} failed: {type(exc).__name__}: {redact(str(exc))}"
+        ) from exc
+
+
+class _PerTenantApps:
+    """One msal application per customer authority, created on first use (thread-safe)."""
+
+    def __init__(self, factory: Callable[[str], Any]) -> None:
+        self._factory = factory
+        self._apps: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, authority: str) -> Any:
+        with self._lock:
+            if authority not in self._apps:
+                self._apps[authority] = self._factory(authority)
+            return self._apps[authority]
+
+
+class AppOnlyTokenProvider:
+    """Client-credentials tokens issued by each customer tenant (secret or certificate)."""
+
+    def __init__(
+        self,
+        client_id: str,
+        *,
+        client_secret: str | None = None,
+        certificate_pem: str | None = None,
+        certificate_thumbprint: str | None = None,
+        authority_host: str = DEFAULT_AUTHORITY_HOST,
+        http_client: Any = None,
+    ) -> None:
+        if not client_id:
+            raise ConfigError("app-only sign-in needs a client id (ESCALATION_KIT_CLIENT_ID)")
+        if bool(client_secret) == bool(certificate_pem):
+            raise ConfigError(
+                "app-only sign-in needs exactly one of a client secret or a certificate"
+            )
+        if certificate_pem and not certificate_thumbprint:
+            raise ConfigError(
+                "a certificate needs its thumbprint (ESCALATION_KIT_CERTIFICATE_THUMBPRINT)"
+            )
+        self.client_id = client_id
+        self.authority_host = authority_host
+        self._credential: str | dict[str, str] = client_secret or {
+            "private_key": certificate_pem or "",
+            "thumbprint": certificate_thumbprint or "",
+        }
+        self._http_client = http_client
+        self._apps = _PerTenantApps(self._new_app)
+
+    def _new_app(self, authority: str) -> msal.ConfidentialClientApplication:
+        import msal
+
+        return msal.ConfidentialClientApplication(
+            self.client_id,
+            client_credential=self._credential,
+            authority=authority,
+            http_client=self._http_client,
+        )
+
+    def get_token(self, tenant_id: str, scopes: Sequence[str]) -> str:
+        """A token from ``tenant_id``'s authority; msal's cache answers until it nears expiry."""
+        authority = _authority(self.authority_host, tenant_id)
+
+        def acquire() -> Any:
+            app = self._apps.get(authority)
+            return app.acquire_token_for_client(scopes=list(scopes))
+
+        secrets = [self._credential] if isinstance(self._credential, str) else []
+        return _token_from(_call_msal(tenant_id, acquire), tenant_id, secrets=secrets)
+
+    def __repr__(self) -> str:
+        kind = "secret" if isinstance(self._credential, str) else "certificate"
+        return (
+            f"AppOnlyTokenProvider(client_id={self.client_id!r}, credential=<{kind}>, "
+            f"authority_host={self.authority_host!r})"
+        )
+
+
+def _print_prompt(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class DeviceCodeTokenProvider:
+    """Delegated tokens: one device-code sign-in, then the cached refresh token per tenant.
+
+    The msal cache is persisted to ``cache_path`` with 0600 permissions. With ``interactive=False``
+    a missing sign-in is an AuthError instead of a device-code prompt (for unattended runs).
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        *,
+        cache_path: str | os.PathLike[str] | None = None,
+        prompt: Callable[[str], None] = _print_prompt,
+        authority_host: str = DEFAULT_AUTHORITY_HOST,
+        home_tenant: str = "organizations",
+        username: str | None = None,
+        interactive: bool = True,
+        http_client: Any = None,
+    ) -> None:
+        if not client_id:
+            raise ConfigError("sign-in needs a client id (ESCALATION_KIT_CLIENT_ID)")
+        import msal
+
+        self.client_id = client_id
+        self.authority_host = authority_host
+        self.home_tenant = home_tenant
+        self.username = username
+        self.interactive = interactive
+        self.cache_path = Path(cache_path) if cache_path else default_data_dir() / "msal_cache.json"
+        self._prompt = prompt
+        self._http_client = http_client
+        self._cache = msal.SerializableTokenCache()
+        self._cache_lock = threading.Lock()
+        self._load_cache()
+        self._apps = _PerTenantApps(self._new_app)
+
+    def _new_app(self, authority: str) -> msal.PublicClientApplication:
+        import msal
+
+        return msal.PublicClientApplication(
+            self.client_id,
+            authority=authority,
+            token_cache=self._cache,
+            http_client=self._http_client,
+        )
+
+    def _load_cache(self) -> None:
+        try:
+            text = self.cache_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise AuthError(
+                f"cannot read the token cache {self.cache_path}: {exc.strerror}"
+            ) from exc
+        try:
+            self._cache.deserialize(text)
+        except ValueError as exc:
+            raise AuthError(
+                f"the token cache {self.cache_path} is corrupt; delete it and sign in again"
+            ) from exc
+
+    def _save_cache(self) -> None:
+        """Write the cache if it changed: a 0600 temporary file renamed into place."""
+        with self._cache_lock:
+            if not self._cache.has_state_changed:
+                return
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.cache_path.with_name(f".{self.cache_path.name}.tmp")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(self._cache.serialize())
+            os.replace(temporary, self.cache_path)
+            self._cache.has_state_changed = False
+
+    def get_token(self, tenant_id: str, scopes: Sequence[str]) -> str:
+        """A delegated token from ``tenant_id``'s authority: silently if possible, else sign in.
+
+        The device-code sign-in happens once, at the partner's home authority; the refresh token
+        it leaves in the cache is then redeemed at each customer's authority.
+        """
+        try:
+            result = self._silent(tenant_id, scopes)
+            if not (result and result.get("access_token")):
+                if not self.interactive:
+                    raise AuthError(
+                        f"no cached sign-in can get a token for tenant {tenant_id}; "
+                        "sign in interactively first (device code)"
+                    )
+                signed_in = _call_msal(tenant_id, lambda: self._device_flow(scopes))
+                _token_from(signed_in, self.home_tenant)
+                result = signed_in if tenant_id == self.home_tenant else None
+                result = result or self._silent(tenant_id, scopes)
+            return _token_from(result, tenant_id)
+        finally:
+            self._save_cache()
+
+    def _app(self, tenant: str) -> msal.PublicClientApplication:
+        authority = _authority(self.authority_host, tenant)
+        return _call_msal(tenant, lambda: self._apps.get(authority))
+
+    def _silent(self, tenant_id: str, scopes: Sequence[str]) -> Mapping[str, Any] | None:
+        """msal's silent result at the tenant's authority (a token, an error dict or None)."""
+        app = self._app(tenant_id)
+
+        def attempt() -> Mapping[str, Any] | None:
+            found = (
+                app.get_accounts(username=self.username) if self.username else app.get_accounts()
+            )
+            result = None
+            for account in found:
+                result = app.acquire_token_silent_with_error(list(scopes), account=account)
+                if result and result.get("access_token"):
+                    return result
+            return result
+
+        return _call_msal(tenant_id, attempt)
+
+    def _device_flow(self, scopes: Sequence[str]) -> Any:
+        app = self._app(self.home_tenant)
+        flow = app.initiate_device_flow(scopes=list(scopes))
+        if "user_code" not in flow:
+            return flow  # msal's error dict, turned into AuthError by the caller
+        self._prompt(str(flow.get("message") or f"Enter code {flow['user_code']}"))
+        return app.acquire_token_by_device_flow(flow)
+
+    def __repr__(self) -> str:
+        return (
+            f"DeviceCodeTokenProvider(client_id={self.client_id!r}, "
+            f"cache_path={str(self.cache_path)!r}, authority_host={self.authority_host!r})"
+        )
+
+
+def provider_from_settings(
+    settings: Settings, *, sandbox: bool, prompt: Callable[[str], None] = _print_prompt
+) -> TokenProvider:
+    """The token provider the settings call for.
+
+    ``sandbox`` → emulator tokens; a client secret or certificate → app-only; otherwise a
+    device-code sign-in with the persisted cache (``ESCALATION_KIT_TOKEN_CACHE``).
+    """
+    if sandbox:
+        return StaticTokenProvider()
+    if not settings.client_id:
+        raise ConfigError(
+            "set ESCALATION_KIT_CLIENT_ID (and a client secret or certificate for app-only "
+            "sign-in), or use --sandbox URL to work against the emulator"
+        )
+    if settings.client_secret or settings.certificate_path:
+        return AppOnlyTokenProvider(
+            settings.client_id,
+            client_secret=settings.client_secret or None,
+            certificate_pem=_read_certificate(settings.certificate_path),
+            certificate_thumbprint=settings.certificate_thumbprint or None,
+            authority_host=settings.authority_host,
+        )
+    return DeviceCodeTokenProvider(
+        settings.client_id,
+        cache_path=settings.token_cache or None,
+        prompt=prompt,
+        authority_host=settings.authority_host,
+        home_tenant=settings.partner_tenant_id or "organizations",
+    )
+
+
+def _read_certificate(path: str) -> str | None:
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"ESCALATION_KIT_CERTIFICATE_PATH: cannot read {path}: {exc.strerror}"
+        ) from exc
