@@ -1,0 +1,346 @@
+"""Known-issue matching: is a ticket explained by a documented service-health issue of its tenant?
+
+A documented issue explains a ticket when all of these hold (contracts.md, ``known_issue``):
+
+* it is listed for **that customer's tenant** (another tenant's issue never matches);
+* it is on the same service (both sides normalized with
+  :func:`~escalation_kit.services.normalize_service`);
+* it was active at the report: ``start <= reported_at + tolerance`` (an issue posted shortly after
+  the report still counts) and ``end`` is empty or ``end >= reported_at``;
+* it is about the same symptom: the ticket's symptom concepts (a multilingual lexicon, so a
+  Russian or German ticket meets an English issue) overlap the issue's title, feature, feature
+  group, impact and posts; English word similarity (rapidfuzz) adds to the score;
+* when its posts state a scope ("users in the North America region", "users hosted in Europe"),
+  the ticket's region is inside it.
+
+known_issue must be precise, so anything doubtful is no match: a ticket with no recognisable
+symptom, or whose symptoms are disjoint from the issue's (a different feature), is left to the
+other triage steps. The batch form groups tickets by tenant and service and compares each group
+with that tenant's issues at once (numpy masks and ``rapidfuzz.process.cdist``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from rapidfuzz import fuzz, process, utils
+
+from escalation_kit.health.parse import normalized_status, post_text
+from escalation_kit.models import HealthIssue, Region, Ticket
+from escalation_kit.services import normalize_service
+from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
+from escalation_kit.triage.symptoms import SymptomLexicon, load_symptoms
+
+if TYPE_CHECKING:
+    from escalation_kit.health.snapshot import HealthSnapshot
+
+__all__ = ["MATCH_COLUMNS", "Match", "issue_scope", "match_ticket", "match_tickets"]
+
+MATCH_COLUMNS = ["ticket_id", "matched_issue_id", "match_score", "match_reason"]
+
+_NOT_MICROSOFT = {"falsePositive"}
+_REGION_WORDS: dict[Region, str] = {
+    Region.AMERICAS: r"north america\w*|south america\w*|latin america\w*|the americas|americas|"
+    r"united states|u\.s\.|usa|canada|brazil|mexico|nam|latam",
+    Region.EUROPE: r"europe\w*|emea|the eu|eu|united kingdom|uk|germany|france|netherlands|ireland",
+    Region.ASIA_PACIFIC: r"asia[- ]pacific|asia|apac|australia|japan|india|singapore|"
+    r"new zealand|korea|hong kong",
+    Region.MIDDLE_EAST_AFRICA: r"middle east|africa\w*|emea|mea|uae|south africa|israel|qatar",
+}
+_SCOPE_CONTEXT = re.compile(
+    r"\b(?:users?|customers?|tenants?|organizations?|region|regions|located|hosted|based|served)\b",
+    re.IGNORECASE,
+)
+_REGION_PATTERNS = {
+    region: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+    for region, words in _REGION_WORDS.items()
+}
+_SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+_FUZZY_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A documented issue that explains a ticket: its id, a 0..1 score and a readable reason."""
+
+    issue_id: str
+    score: float
+    reason: str
+
+
+def issue_scope(issue: HealthIssue) -> frozenset[Region]:
+    """Regions an issue says it is limited to (empty: no stated scope, so everywhere)."""
+    texts = [issue.impact_description, *(post_text(p) for p in issue.posts)]
+    found: set[Region] = set()
+    for text in texts:
+        for sentence in _SENTENCE.split(text or ""):
+            if not _SCOPE_CONTEXT.search(sentence):
+                continue
+            found.update(r for r, pattern in _REGION_PATTERNS.items() if pattern.search(sentence))
+    return frozenset(found)
+
+
+def match_ticket(
+    ticket: Ticket | Mapping[str, Any],
+    issues: Sequence[HealthIssue],
+    *,
+    tolerance: timedelta = DEFAULT_MATCH_TOLERANCE,
+    threshold: float = DEFAULT_MATCH_THRESHOLD,
+) -> Match | None:
+    """The best documented issue for one ticket, or None (see the module docstring for when)."""
+    row = _ticket_row(ticket)
+    frame = pd.DataFrame([row])
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
+    by_tenant = {row["tenant_id"]: [i for i in issues if i.tenant_id == row["tenant_id"]]}
+    result = match_tickets(frame, by_tenant, tolerance=tolerance, threshold=threshold)
+    issue_id = result.at[0, "matched_issue_id"]
+    if not issue_id:
+        return None
+    return Match(
+        str(issue_id), float(result["match_score"].iloc[0]), str(result.at[0, "match_reason"])
+    )
+
+
+def _ticket_row(ticket: Ticket | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(ticket, Ticket):
+        values: dict[str, Any] = {
+            "ticket_id": ticket.ticket_id,
+            "tenant_id": ticket.tenant_id,
+            "title": ticket.title,
+            "description": ticket.description,
+            "reported_at": ticket.reported_at,
+            "region": str(ticket.region),
+            "service": ticket.service,
+            "normalized_service": ticket.normalized_service,
+        }
+    else:
+        values = dict(ticket)
+    if not values.get("normalized_service"):
+        values["normalized_service"] = normalize_service(values.get("service"))
+    values.setdefault("region", str(Region.UNKNOWN))
+    return values
+
+
+def match_tickets(
+    tickets: pd.DataFrame,
+    health: HealthSnapshot | Mapping[str, Sequence[HealthIssue]],
+    *,
+    tolerance: timedelta = DEFAULT_MATCH_TOLERANCE,
+    threshold: float = DEFAULT_MATCH_THRESHOLD,
+    lexicon: SymptomLexicon | None = None,
+    ticket_concepts: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Match every ticket against its tenant's documented issues.
+
+    ``tickets`` needs ticket_id, tenant_id, title, reported_at (UTC) and normalized_service;
+    description and region are used when present. Returns :data:`MATCH_COLUMNS`, one row per
+    ticket in input order (empty id, score 0 and empty reason where nothing matched).
+    ``ticket_concepts`` lets a caller that already computed the concept masks pass them in.
+    """
+    from escalation_kit.triage.text import ticket_text
+
+    lexicon = lexicon or load_symptoms()
+    by_tenant = health.issues_by_tenant() if hasattr(health, "issues_by_tenant") else health
+    n = len(tickets)
+    out_id = np.full(n, "", dtype=object)
+    out_score = np.zeros(n)
+    out_reason = np.full(n, "", dtype=object)
+    table = _IssueTable.build(by_tenant, lexicon)
+    if n and table.size:
+        masks = (
+            ticket_concepts if ticket_concepts is not None else lexicon.masks(ticket_text(tickets))
+        )
+        _match_groups(
+            tickets, masks, table, lexicon, tolerance, threshold, (out_id, out_score, out_reason)
+        )
+    return pd.DataFrame(
+        {
+            "ticket_id": tickets["ticket_id"].to_numpy(dtype=object),
+            "matched_issue_id": out_id,
+            "match_score": np.round(out_score, 3),
+            "match_reason": out_reason,
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _IssueTable:
+    """Every tenant's issues as aligned arrays, with (tenant, service) → row positions."""
+
+    issues: list[HealthIssue]
+    services: list[str]
+    start: np.ndarray  # int64 ns, minimum when unknown
+    end: np.ndarray  # int64 ns, maximum when ongoing
+    primary: np.ndarray  # uint64 concepts of title/feature/impact
+    every: np.ndarray  # uint64 concepts including posts
+    scope: np.ndarray  # uint8 region bits (0 = everywhere)
+    fuzzy_text: list[str]
+    groups: dict[tuple[str, str], np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return len(self.issues)
+
+    @classmethod
+    def build(
+        cls, by_tenant: Mapping[str, Sequence[HealthIssue]], lexicon: SymptomLexicon
+    ) -> _IssueTable:
+        issues = [
+            issue
+            for tenant_id, listed in by_tenant.items()
+            for issue in listed
+            if issue.tenant_id == tenant_id
+            and normalized_status(issue.status) not in _NOT_MICROSOFT
+        ]
+        services = [normalize_service(i.service) or i.service for i in issues]
+        primary_text = [
+            " \n ".join((i.title, i.feature, i.feature_group, i.impact_description)) for i in issues
+        ]
+        posts_text = [" \n ".join(post_text(p) for p in i.posts)[:20000] for i in issues]
+        primary = lexicon.masks(pa.array(primary_text, pa.string()))
+        every = primary | lexicon.masks(pa.array(posts_text, pa.string()))
+        groups: dict[tuple[str, str], list[int]] = {}
+        for position, (issue, service) in enumerate(zip(issues, services, strict=True)):
+            groups.setdefault((issue.tenant_id, service), []).append(position)
+        return cls(
+            issues=issues,
+            services=services,
+            start=np.array([_ns(i.start, low=True) for i in issues], dtype=np.int64),
+            end=np.array([_ns(i.end, low=False) for i in issues], dtype=np.int64),
+            primary=primary,
+            every=every,
+            scope=np.array([_region_bits(issue_scope(i)) for i in issues], dtype=np.uint8),
+            fuzzy_text=[f"{i.title} {i.impact_description}" for i in issues],
+            groups={key: np.array(rows) for key, rows in groups.items()},
+        )
+
+
+_REGION_ORDER = list(Region)
+
+
+def _region_bits(regions: frozenset[Region] | set[Region]) -> int:
+    return sum(1 << _REGION_ORDER.index(r) for r in regions)
+
+
+def _ns(when: datetime | None, *, low: bool) -> int:
+    if when is None:
+        return int(np.iinfo(np.int64).min if low else np.iinfo(np.int64).max)
+    return int(pd.Timestamp(when).as_unit("ns").value)
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(values).astype(float)
+
+
+def _match_groups(
+    tickets: pd.DataFrame,
+    masks: np.ndarray,
+    table: _IssueTable,
+    lexicon: SymptomLexicon,
+    tolerance: timedelta,
+    threshold: float,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Fill ``out`` (ids, scores, reasons) group by group of (tenant, service)."""
+    reported = pd.to_datetime(tickets["reported_at"], utc=True).dt.as_unit("ns")
+    times = reported.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
+    services = tickets["normalized_service"].astype("str").fillna("").to_numpy(dtype=object)
+    tenants = tickets["tenant_id"].astype("str").to_numpy(dtype=object)
+    regions = (
+        tickets["region"].astype("str").fillna(str(Region.UNKNOWN)).to_numpy(dtype=object)
+        if "region" in tickets
+        else np.full(len(tickets), str(Region.UNKNOWN), dtype=object)
+    )
+    region_bits = np.array(
+        [
+            1 << _REGION_ORDER.index(Region(r)) if r in Region._value2member_map_ else 0
+            for r in regions
+        ],
+        dtype=np.uint8,
+    )
+    fuzzy_text = _fuzzy_texts(tickets)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for row, key in enumerate(zip(tenants, services, strict=True)):
+        groups.setdefault(key, []).append(row)
+    tol = int(tolerance.total_seconds() * 1e9)
+    for key, row_list in groups.items():
+        rows = np.array(row_list)
+        candidates = table.groups.get(key)
+        if candidates is None or not key[1]:
+            continue
+        scored = _score_group(
+            masks[rows],
+            times[rows],
+            region_bits[rows],
+            [fuzzy_text[r] for r in rows],
+            table,
+            candidates,
+            tol,
+        )
+        best = scored.argmax(axis=1)
+        top = scored[np.arange(len(rows)), best]
+        for local in np.flatnonzero(top >= threshold):
+            row, issue = rows[local], table.issues[candidates[best[local]]]
+            shared = lexicon.describe(int(masks[row] & table.every[candidates[best[local]]]))
+            out[0][row], out[1][row] = issue.id, top[local]
+            out[2][row] = _reason(
+                issue, table.services[candidates[best[local]]], top[local], shared
+            )
+
+
+def _score_group(
+    masks: np.ndarray,
+    times: np.ndarray,
+    region_bits: np.ndarray,
+    texts: list[str],
+    table: _IssueTable,
+    candidates: np.ndarray,
+    tol: int,
+) -> np.ndarray:
+    """Score matrix (tickets × candidate issues), zero where an issue cannot explain a ticket."""
+    start, end = table.start[candidates], table.end[candidates]
+    active = (start[None, :] - tol <= times[:, None]) & (end[None, :] >= times[:, None])
+    scope = table.scope[candidates]
+    in_scope = (scope[None, :] == 0) | ((scope[None, :] & region_bits[:, None]) != 0)
+    own = _popcount(masks)[:, None]
+    primary = _popcount(masks[:, None] & table.primary[candidates][None, :])
+    every = _popcount(masks[:, None] & table.every[candidates][None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        concept = np.where(own > 0, np.maximum(primary, 0.7 * every) / own, 0.0)
+    fuzzy = (
+        process.cdist(
+            texts,
+            [table.fuzzy_text[c] for c in candidates],
+            scorer=fuzz.token_set_ratio,
+            processor=utils.default_process,
+            dtype=np.uint8,
+        )
+        / 100.0
+    )
+    score = 0.7 * concept + 0.3 * fuzzy
+    valid = active & in_scope & (every > 0)
+    return np.where(valid, score, 0.0)
+
+
+def _fuzzy_texts(tickets: pd.DataFrame) -> list[str]:
+    title = tickets["title"].astype("str").fillna("")
+    if "description" in tickets:
+        description = tickets["description"].astype("str").fillna("").str.slice(0, _FUZZY_CHARS)
+        title = title + " " + description
+    return list(title.to_numpy(dtype=object))
+
+
+def _reason(issue: HealthIssue, service: str, score: float, shared: list[str]) -> str:
+    since = f", active since {issue.start:%Y-%m-%d %H:%M} UTC" if issue.start else ""
+    symptoms = ", ".join(s.replace("_", " ") for s in shared)
+    return (
+        f"matched documented issue {issue.id} on {service}{since} (score {score:.2f}): "
+        f"same symptom ({symptoms}) as '{issue.title}'"
+    )

@@ -1,0 +1,212 @@
+"""Cross-ticket clusters: regional multi-tenant incidents and network disruptions.
+
+* **Regional multi-tenant**: at least ``min_tenants`` (3) *distinct* tenants of one region report
+  the same normalized service within ``window`` (4 h). Every ticket inside such a window belongs to
+  the cluster; overlapping windows are one cluster.
+* **Network disruption**: tickets with connectivity-level symptoms (timeouts, DNS of Microsoft
+  endpoints, packet loss, latency) from at least ``network_min_tenants`` tenants within
+  ``network_window`` (2 h) that span ``network_min_regions`` regions or ``network_min_services``
+  services.
+
+Only tickets the caller marks eligible take part (no documented issue matched, not a
+self-service problem such as the customer's own firewall). Each (region, service) group is sorted
+once and swept with two pointers and running distinct counts, so the cost is linear in tickets,
+never all pairs. A cluster's id hashes its kind and its sorted member ticket ids, so it is the
+same across runs and input orders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from escalation_kit.models import Category, Region
+from escalation_kit.triage.config import TriageConfig
+
+__all__ = ["ClusterResult", "cluster_id", "find_clusters"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterResult:
+    """Per-ticket cluster membership, aligned with the input rows ('' where none)."""
+
+    category: np.ndarray  # object: Category value or ''
+    cluster_id: np.ndarray  # object
+    reason: np.ndarray  # object
+    tenants: np.ndarray  # int: distinct tenants in the ticket's cluster (0 when none)
+    regions: np.ndarray  # int: distinct regions in the ticket's cluster (0 when none)
+
+
+def cluster_id(kind: str, ticket_ids: Sequence[str]) -> str:
+    """``C-`` and 10 hex digits of a hash of the kind and the sorted member ticket ids."""
+    digest = hashlib.sha256("\x1f".join([kind, *sorted(ticket_ids)]).encode("utf-8"))
+    return "C-" + digest.hexdigest()[:10]
+
+
+def find_clusters(
+    tickets: pd.DataFrame,
+    *,
+    eligible: np.ndarray,
+    connectivity: np.ndarray,
+    config: TriageConfig | None = None,
+) -> ClusterResult:
+    """Find network and regional clusters among eligible tickets (network ones first).
+
+    ``tickets`` needs ticket_id, tenant_id, region, service (normalized) and reported_at (UTC).
+    """
+    config = config or TriageConfig()
+    n = len(tickets)
+    result = ClusterResult(
+        category=np.full(n, "", dtype=object),
+        cluster_id=np.full(n, "", dtype=object),
+        reason=np.full(n, "", dtype=object),
+        tenants=np.zeros(n, dtype=np.int64),
+        regions=np.zeros(n, dtype=np.int64),
+    )
+    if n == 0:
+        return result
+    data = _Columns.of(tickets)
+    network = np.flatnonzero(eligible & connectivity)
+    _sweep(
+        data,
+        network,
+        config.network_window,
+        _network_rule(config),
+        result,
+        Category.NETWORK_DISRUPTION,
+    )
+    remaining = eligible & (result.category == "") & data.known_place
+    frame = pd.DataFrame({"region": data.region, "service": data.service})[remaining]
+    for rows in frame.groupby(["region", "service"], sort=False).indices.values():
+        positions = np.flatnonzero(remaining)[rows]
+        _sweep(
+            data,
+            positions,
+            config.window,
+            _regional_rule(config),
+            result,
+            Category.REGIONAL_MULTI_TENANT,
+        )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    ticket_id: np.ndarray
+    tenant: np.ndarray
+    region: np.ndarray
+    service: np.ndarray
+    time: np.ndarray  # int64 ns
+    known_place: np.ndarray  # region known and service known
+
+    @classmethod
+    def of(cls, tickets: pd.DataFrame) -> _Columns:
+        region = tickets["region"].astype("str").fillna(str(Region.UNKNOWN)).to_numpy(dtype=object)
+        service = tickets["service"].astype("str").fillna("").to_numpy(dtype=object)
+        reported = pd.to_datetime(tickets["reported_at"], utc=True).dt.as_unit("ns")
+        return cls(
+            ticket_id=tickets["ticket_id"].astype("str").to_numpy(dtype=object),
+            tenant=tickets["tenant_id"].astype("str").to_numpy(dtype=object),
+            region=region,
+            service=service,
+            time=reported.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min),
+            known_place=(region != str(Region.UNKNOWN)) & (service != ""),
+        )
+
+
+_Rule = Callable[[Counter[str], Counter[str], Counter[str]], bool]
+
+
+def _network_rule(config: TriageConfig) -> _Rule:
+    def qualifies(tenants: Counter[str], regions: Counter[str], services: Counter[str]) -> bool:
+        known_regions = len(regions) - (1 if str(Region.UNKNOWN) in regions else 0)
+        known_services = len(services) - (1 if "" in services else 0)
+        return len(tenants) >= config.network_min_tenants and (
+            known_regions >= config.network_min_regions
+            or known_services >= config.network_min_services
+        )
+
+    return qualifies
+
+
+def _regional_rule(config: TriageConfig) -> _Rule:
+    def qualifies(tenants: Counter[str], regions: Counter[str], services: Counter[str]) -> bool:
+        return len(tenants) >= config.min_tenants
+
+    return qualifies
+
+
+def _sweep(
+    data: _Columns,
+    positions: np.ndarray,
+    window: timedelta,
+    qualifies: _Rule,
+    result: ClusterResult,
+    category: Category,
+) -> None:
+    """Mark the members of every qualifying time window among ``positions`` (two pointers)."""
+    if positions.size == 0:
+        return
+    order = positions[np.argsort(data.time[positions], kind="stable")]
+    times = data.time[order]
+    width = int(window.total_seconds() * 1e9)
+    ranges: list[tuple[int, int]] = []
+    counters: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
+    columns = (data.tenant, data.region, data.service)
+    end = 0
+    for start in range(len(order)):
+        while end < len(order) and times[end] - times[start] <= width:
+            for counter, column in zip(counters, columns, strict=True):
+                counter[column[order[end]]] += 1
+            end += 1
+        if qualifies(*counters):
+            if ranges and start < ranges[-1][1]:
+                ranges[-1] = (ranges[-1][0], end)
+            else:
+                ranges.append((start, end))
+        for counter, column in zip(counters, columns, strict=True):
+            key = column[order[start]]
+            counter[key] -= 1
+            if not counter[key]:
+                del counter[key]
+    for first, last in ranges:
+        _label(data, order[first:last], result, category)
+
+
+def _label(data: _Columns, members: np.ndarray, result: ClusterResult, category: Category) -> None:
+    ids = list(data.ticket_id[members])
+    tenants = len(set(data.tenant[members]))
+    regions = sorted(set(data.region[members]) - {str(Region.UNKNOWN)})
+    services = sorted(set(data.service[members]) - {""})
+    span = _duration(int(data.time[members].max() - data.time[members].min()))
+    cid = cluster_id(str(category), ids)
+    if category == Category.NETWORK_DISRUPTION:
+        reason = (
+            f"connectivity failures reported by {tenants} tenants in {len(regions)} region(s) "
+            f"({', '.join(regions)}) across {len(services)} service(s) "
+            f"({', '.join(services)}) within {span} (cluster {cid})"
+        )
+    else:
+        reason = (
+            f"{tenants} tenants in {regions[0]} reported {services[0]} within {span} "
+            f"(cluster {cid})"
+        )
+    result.category[members] = str(category)
+    result.cluster_id[members] = cid
+    result.reason[members] = reason
+    result.tenants[members] = tenants
+    result.regions[members] = max(len(regions), 1)
+
+
+def _duration(nanoseconds: int) -> str:
+    minutes = max(1, round(nanoseconds / 60e9))
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours}h {minutes:02d}m"
+    return f"{hours}h" if hours else f"{minutes}m"

@@ -1,0 +1,78 @@
+"""The thresholds of triage, as one frozen value object with the contract's defaults.
+
+The contract's numbers (3 tenants, 4 hours, 2 regions, 2 hours) are defaults a user can change:
+pass ``TriageConfig(min_tenants=4)`` or build one with :meth:`TriageConfig.with_overrides`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
+from typing import Any
+
+from escalation_kit.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_MATCH_THRESHOLD",
+    "DEFAULT_MATCH_TOLERANCE",
+    "DEFAULT_MIN_TENANTS",
+    "DEFAULT_NETWORK_WINDOW",
+    "DEFAULT_WINDOW",
+    "TriageConfig",
+]
+
+DEFAULT_MIN_TENANTS = 3
+DEFAULT_WINDOW = timedelta(hours=4)
+DEFAULT_NETWORK_WINDOW = timedelta(hours=2)
+DEFAULT_NETWORK_MIN_REGIONS = 2
+DEFAULT_NETWORK_MIN_SERVICES = 3
+DEFAULT_NETWORK_MIN_TENANTS = 2
+DEFAULT_MATCH_TOLERANCE = timedelta(hours=2)
+DEFAULT_MATCH_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class TriageConfig:
+    """Every tunable number of triage.
+
+    ``min_tenants``/``window``: a regional multi-tenant cluster needs this many distinct tenants of
+    one region reporting one service within the window. ``network_*``: connectivity-level reports
+    within ``network_window`` form a network disruption when they come from ``network_min_regions``
+    regions, or touch ``network_min_services`` services, from ``network_min_tenants`` tenants.
+    ``match_tolerance`` lets a documented issue that started shortly after the report still match;
+    ``match_threshold`` is the lowest symptom similarity (0..1) accepted as a match.
+    """
+
+    min_tenants: int = DEFAULT_MIN_TENANTS
+    window: timedelta = DEFAULT_WINDOW
+    network_window: timedelta = DEFAULT_NETWORK_WINDOW
+    network_min_regions: int = DEFAULT_NETWORK_MIN_REGIONS
+    network_min_services: int = DEFAULT_NETWORK_MIN_SERVICES
+    network_min_tenants: int = DEFAULT_NETWORK_MIN_TENANTS
+    match_tolerance: timedelta = DEFAULT_MATCH_TOLERANCE
+    match_threshold: float = DEFAULT_MATCH_THRESHOLD
+    show_progress: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("min_tenants", "network_min_regions", "network_min_services"):
+            if getattr(self, name) < 2:
+                raise ConfigError(
+                    f"TriageConfig.{name} must be at least 2, got {getattr(self, name)}"
+                )
+        if self.network_min_tenants < 1:
+            raise ConfigError("TriageConfig.network_min_tenants must be at least 1")
+        for name in ("window", "network_window"):
+            if getattr(self, name) <= timedelta(0):
+                raise ConfigError(f"TriageConfig.{name} must be a positive duration")
+        if self.match_tolerance < timedelta(0):
+            raise ConfigError("TriageConfig.match_tolerance must not be negative")
+        if not 0.0 < self.match_threshold <= 1.0:
+            raise ConfigError("TriageConfig.match_threshold must be in (0, 1]")
+
+    def with_overrides(self, **overrides: Any) -> TriageConfig:
+        """A copy with the given non-None settings changed; unknown names are a ConfigError."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        unknown = set(given) - {f.name for f in fields(self)}
+        if unknown:
+            raise ConfigError(f"unknown triage setting(s): {', '.join(sorted(unknown))}")
+        return replace(self, **given)

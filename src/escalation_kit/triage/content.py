@@ -1,0 +1,133 @@
+"""Single-ticket content scoring: which category a ticket's own words speak for, and why.
+
+Every rule is one RE2 pass over the whole text column; a ticket's score for a category is the sum
+of the weights of that category's rules that matched. The winning category is the highest score
+(ties go to the earlier category in :data:`~escalation_kit.triage.rules.RULE_CATEGORIES`, so a
+self-service signal wins a tie, as a careful analyst would). The reason quotes the strongest
+matching rule of the winning category, the language it was written for and the words it matched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from escalation_kit.models import Category
+from escalation_kit.triage.rules import RULE_CATEGORIES, Rule, RuleSet
+from escalation_kit.triage.text import contains
+
+__all__ = ["ContentScores", "content_frame", "score_content"]
+
+_SNIPPET_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ContentScores:
+    """Per-ticket content verdicts, aligned with the input rows."""
+
+    scores: np.ndarray  # (n, len(RULE_CATEGORIES)) summed rule weights
+    hits: np.ndarray  # (n, len(rules)) which rules matched
+    category: np.ndarray  # object array of Category values
+    confidence: np.ndarray  # float 0..1
+    reasons: np.ndarray  # object array of str
+
+    def score_of(self, category: Category) -> np.ndarray:
+        return self.scores[:, RULE_CATEGORIES.index(category)]
+
+    def rule_hit(self, rules: RuleSet, name: str) -> np.ndarray:
+        index = [rule.name for rule in rules.rules].index(name)
+        return self.hits[:, index]
+
+
+def score_content(text: pa.ChunkedArray, rules: RuleSet) -> ContentScores:
+    """Score every ticket text against every rule; pick a category, confidence and reason each."""
+    n = len(text)
+    hits = np.zeros((n, len(rules.rules)), dtype=bool)
+    weights = np.zeros((len(rules.rules), len(RULE_CATEGORIES)))
+    for j, rule in enumerate(rules.rules):
+        hits[:, j] = contains(text, rule.pattern)
+        weights[j, RULE_CATEGORIES.index(rule.category)] = rule.weight
+    scores = hits.astype(float) @ weights
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(n), best]
+    ordered = np.sort(scores, axis=1)
+    second = ordered[:, -2] if scores.shape[1] > 1 else np.zeros(n)
+    categories = np.array(RULE_CATEGORIES, dtype=object)[best]
+    categories[top == 0] = rules.default_category
+    confidence = _confidence(top, second)
+    reasons = _reasons(text, rules, hits, best, top)
+    return ContentScores(scores, hits, categories, confidence, reasons)
+
+
+def _confidence(top: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """High when the winner scored well and clearly beat the runner-up; 0.3 with no evidence."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        margin = np.where(top > 0, (top - second) / np.where(top > 0, top, 1), 0.0)
+    strength = np.minimum(top / 4.0, 1.0)
+    conf = 0.45 + 0.25 * strength + 0.25 * margin
+    return np.round(np.where(top > 0, conf, 0.3), 2)
+
+
+def _winning_rules(rules: RuleSet, hits: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """Index of the heaviest matching rule of each row's winning category (-1 when none)."""
+    category_of = np.array([RULE_CATEGORIES.index(r.category) for r in rules.rules])
+    weight_of = np.array([r.weight for r in rules.rules])
+    eligible = hits & (category_of[None, :] == best[:, None])
+    ranked = np.where(eligible, weight_of[None, :], -1.0)
+    winner = ranked.argmax(axis=1)
+    return np.where(eligible.any(axis=1), winner, -1)
+
+
+def _reasons(
+    text: pa.ChunkedArray, rules: RuleSet, hits: np.ndarray, best: np.ndarray, top: np.ndarray
+) -> np.ndarray:
+    n = len(text)
+    reasons = np.full(n, "", dtype=object)
+    winner = _winning_rules(rules, hits, best)
+    for j, rule in enumerate(rules.rules):
+        rows = np.flatnonzero(winner == j)
+        if rows.size:
+            reasons[rows] = _quote_rule(rule, text.take(pa.array(rows)), top[rows])
+    none = winner < 0
+    reasons[none] = (
+        f"no content rule matched; default category '{rules.default_category}' "
+        "(low confidence, please review)"
+    )
+    return reasons
+
+
+def _quote_rule(rule: Rule, text: pa.ChunkedArray, top: np.ndarray) -> list[str]:
+    """``rule 'name' (de) matched 'Postfach ... 50 GB'`` for each row of ``text``."""
+    quoted: list[str | None] = [None] * len(text)
+    for language, pattern in rule.patterns.items():
+        pending = [i for i, q in enumerate(quoted) if q is None]
+        if not pending:
+            break
+        found = pc.extract_regex(text.take(pa.array(pending)), f"(?i)(?P<m>{pattern})").to_pylist()
+        for i, match in zip(pending, found, strict=True):
+            if match is not None:
+                quoted[i] = f"rule '{rule.name}' ({language}) matched '{_snippet(match['m'])}'"
+    return [
+        (q or f"rule '{rule.name}' matched") + f" (score {score:g})"
+        for q, score in zip(quoted, top, strict=True)
+    ]
+
+
+def _snippet(matched: str) -> str:
+    words = " ".join(matched.split()).strip(" .,;:!?()\"'«»")
+    return words if len(words) <= _SNIPPET_CHARS else words[: _SNIPPET_CHARS - 3] + "..."
+
+
+def content_frame(scores: ContentScores) -> pd.DataFrame:
+    """The verdicts as a frame (for inspection and tests)."""
+    return pd.DataFrame(
+        {
+            "category": scores.category,
+            "confidence": scores.confidence,
+            "reasons": scores.reasons,
+        }
+    )

@@ -1,0 +1,259 @@
+"""The triage engine: one decision per accepted ticket, in the contract's output columns.
+
+Reasoning runs in the contract's order of precedence:
+
+1. **documented issue** — a service-health issue of the ticket's tenant explains it
+   (:mod:`escalation_kit.health.matching`); ``known_issue`` wins over everything;
+2. **cross-ticket clusters** — network disruptions, then regional multi-tenant clusters
+   (:mod:`escalation_kit.triage.clusters`), among tickets not explained and not self-service;
+3. **content rules** — the ticket's own words (:mod:`escalation_kit.triage.content`).
+
+Everything is computed column-wise over the whole batch; no step loops over tickets in Python
+except the linear cluster sweep.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from escalation_kit.errors import InputError, TriageError
+from escalation_kit.models import Category, Region
+from escalation_kit.triage.clusters import ClusterResult, find_clusters
+from escalation_kit.triage.config import TriageConfig
+from escalation_kit.triage.content import ContentScores, score_content
+from escalation_kit.triage.rules import RuleSet, load_rules
+from escalation_kit.triage.severity import assign_severity
+from escalation_kit.triage.symptoms import load_symptoms
+from escalation_kit.triage.text import ticket_text
+
+if TYPE_CHECKING:
+    from escalation_kit.intake import IntakeResult
+
+__all__ = ["DECISION_COLUMNS", "RECOMMENDED_ACTIONS", "TriageResult", "triage"]
+
+DECISION_COLUMNS = [
+    "ticket_id",
+    "category",
+    "escalate",
+    "matched_issue_id",
+    "cluster_id",
+    "region",
+    "service",
+    "severity",
+    "confidence",
+    "reasons",
+    "recommended_action",
+]
+
+RECOMMENDED_ACTIONS: dict[str, str] = {
+    Category.SELF_SERVICE: "Resolve it in the partner's admin tools (settings, licences, "
+    "passwords, permissions, DNS, the customer's network); no Microsoft case needed.",
+    Category.KNOWN_ISSUE: "Do not escalate: link the ticket to the documented issue, tell the "
+    "customer, and follow the issue's updates until Microsoft resolves it.",
+    Category.SERVICE_NOT_AS_DESCRIBED: "Escalate to Microsoft: quote the service description "
+    "and show the customer's settings are right.",
+    Category.SERVICE_UNAVAILABLE: "Escalate to Microsoft now: whole-tenant outage not "
+    "documented in service health; include times and error messages.",
+    Category.BUG: "Escalate to Microsoft as a product bug: include steps to reproduce, "
+    "screenshots and the version or update it started with.",
+    Category.NETWORK_DISRUPTION: "Escalate to Microsoft as one network incident: gather "
+    "traceroutes and affected sites/ISPs; check the customers' own networks are healthy.",
+    Category.REGIONAL_MULTI_TENANT: "Escalate once for the whole cluster: file one request "
+    "listing every affected tenant and ticket; watch service health for a new issue.",
+}
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """The decisions (contract columns, one row per accepted ticket) and the rejected rows."""
+
+    decisions: pd.DataFrame
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def read(self) -> int:
+        return len(self.decisions) + len(self.rejected)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the decisions as the contract's CSV (``escalate`` as ``true``/``false``)."""
+        target = Path(path)
+        frame = self.decisions.copy()
+        frame["escalate"] = np.where(frame["escalate"].to_numpy(dtype=bool), "true", "false")
+        try:
+            frame.to_csv(target, index=False)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the triage output: {exc.strerror}", file=str(target)
+            ) from exc
+        return target
+
+    def counts(self) -> pd.Series:
+        """Tickets per category."""
+        return self.decisions["category"].value_counts()
+
+    def _repr_html_(self) -> str:
+        return self.decisions._repr_html_()  # type: ignore[operator]
+
+
+def triage(
+    tickets: str | os.PathLike[str] | pd.DataFrame,
+    customers: str | os.PathLike[str] | pd.DataFrame | None = None,
+    health: Any = None,
+    *,
+    rules: RuleSet | str | os.PathLike[str] | None = None,
+    config: TriageConfig | None = None,
+) -> TriageResult:
+    """Triage a batch of tickets (a file or a frame, validated by intake) into the 7 categories.
+
+    ``health`` is a snapshot file, a :class:`HealthSnapshot`, a mapping of tenant id to issues,
+    or None (no documented issues: nothing is ``known_issue``).
+    """
+    config = config or TriageConfig()
+    ruleset = (
+        rules if isinstance(rules, RuleSet) else load_rules(None if rules is None else Path(rules))
+    )
+    intake = _intake(tickets, customers)
+    accepted = intake.accepted.reset_index(drop=True)
+    issues = _issues_by_tenant(health)
+    decisions = decide(accepted, issues, ruleset, config)
+    return TriageResult(decisions=decisions, rejected=intake.rejected)
+
+
+def decide(
+    accepted: pd.DataFrame,
+    issues_by_tenant: Any,
+    rules: RuleSet,
+    config: TriageConfig,
+) -> pd.DataFrame:
+    """The decisions for already validated tickets (intake's accepted columns)."""
+    from escalation_kit.health.matching import match_tickets
+
+    if accepted.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
+    text = ticket_text(accepted)
+    content = score_content(text, rules)
+    masks = load_symptoms().masks(text)
+    matches = match_tickets(
+        accepted,
+        issues_by_tenant,
+        tolerance=config.match_tolerance,
+        threshold=config.match_threshold,
+        ticket_concepts=masks,
+    )
+    known = matches["matched_issue_id"].to_numpy(dtype=object) != ""
+    frame = _cluster_frame(accepted)
+    clusters = find_clusters(
+        frame,
+        eligible=~known & (content.category != str(Category.SELF_SERVICE)),
+        connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
+        config=config,
+    )
+    return _compose(frame, accepted, matches, known, clusters, content)
+
+
+def _cluster_frame(accepted: pd.DataFrame) -> pd.DataFrame:
+    region = accepted["region"].astype("str").fillna(str(Region.UNKNOWN))
+    service = accepted["normalized_service"].astype("str").fillna("")
+    return pd.DataFrame(
+        {
+            "ticket_id": accepted["ticket_id"].astype("str"),
+            "tenant_id": accepted["tenant_id"].astype("str"),
+            "region": region,
+            "service": service,
+            "reported_at": accepted["reported_at"],
+        }
+    )
+
+
+def _compose(
+    frame: pd.DataFrame,
+    accepted: pd.DataFrame,
+    matches: pd.DataFrame,
+    known: np.ndarray,
+    clusters: ClusterResult,
+    content: ContentScores,
+) -> pd.DataFrame:
+    clustered = ~known & (clusters.category != "")
+    category = np.where(
+        known, str(Category.KNOWN_ISSUE), np.where(clustered, clusters.category, content.category)
+    ).astype(object)
+    category = np.array([str(c) for c in category], dtype=object)
+    score = matches["match_score"].to_numpy(dtype=float)
+    confidence = np.where(
+        known,
+        np.round(0.5 + 0.5 * score, 2),
+        np.where(clustered, np.minimum(0.95, 0.6 + 0.05 * clusters.tenants), content.confidence),
+    )
+    reasons = np.where(
+        known,
+        matches["match_reason"].to_numpy(dtype=object),
+        np.where(clustered, clusters.reason, content.reasons),
+    )
+    users = accepted["users_affected"] if "users_affected" in accepted else pd.Series(pd.NA)
+    users_np = pd.to_numeric(users, errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
+    if users_np.shape[0] != len(frame):
+        users_np = np.full(len(frame), -1, dtype=np.int64)
+    severity = assign_severity(category, users_np, clusters.tenants, clusters.regions)
+    escalate = np.array([Category(c).escalate for c in category], dtype=bool)
+    return pd.DataFrame(
+        {
+            "ticket_id": frame["ticket_id"].to_numpy(dtype=object),
+            "category": category,
+            "escalate": escalate,
+            "matched_issue_id": np.where(known, matches["matched_issue_id"], ""),
+            "cluster_id": np.where(clustered, clusters.cluster_id, ""),
+            "region": frame["region"].to_numpy(dtype=object),
+            "service": frame["service"].to_numpy(dtype=object),
+            "severity": severity,
+            "confidence": np.round(confidence.astype(float), 2),
+            "reasons": reasons,
+            "recommended_action": [RECOMMENDED_ACTIONS[c] for c in category],
+        }
+    )
+
+
+def _dtype(column: str) -> str:
+    return {"escalate": "bool", "confidence": "float64"}.get(column, "object")
+
+
+def _intake(
+    tickets: str | os.PathLike[str] | pd.DataFrame,
+    customers: str | os.PathLike[str] | pd.DataFrame | None,
+) -> IntakeResult:
+    from escalation_kit import intake
+
+    customer_frame = None
+    if customers is not None:
+        customer_frame = (
+            customers if isinstance(customers, pd.DataFrame) else intake.read_customers(customers)
+        )
+    if isinstance(tickets, pd.DataFrame):
+        return intake.validate_tickets(tickets, source="<tickets frame>", customers=customer_frame)
+    if isinstance(tickets, str | os.PathLike):
+        return intake.read_tickets(tickets, customers=customer_frame)
+    raise TriageError(
+        f"tickets must be a file path or a pandas DataFrame, got {type(tickets).__name__}"
+    )
+
+
+def _issues_by_tenant(health: Any) -> Any:
+    if health is None:
+        return {}
+    if isinstance(health, str | os.PathLike):
+        from escalation_kit.health.snapshot import load_snapshot
+
+        return load_snapshot(health).issues_by_tenant()
+    if hasattr(health, "issues_by_tenant"):
+        return health.issues_by_tenant()
+    if isinstance(health, dict):
+        return health
+    raise TriageError(
+        "health must be a snapshot file, a HealthSnapshot or a mapping of tenant id to issues, "
+        f"got {type(health).__name__}"
+    )

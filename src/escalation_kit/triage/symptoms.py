@@ -1,0 +1,96 @@
+"""Symptom concepts: a multilingual lexicon that says what a text is about, as a bitmask.
+
+Known-issue matching needs to see that "не приходят письма" and "Mailflow - delayed delivery" are
+about the same thing; comparing concept sets does that across languages, where fuzzy string
+similarity only works within one. Each concept is one RE2 pass over a whole column, and a text's
+concepts are bits of an ``uint64`` so that comparing 100,000 tickets with 2,000 issues is a
+bitwise AND.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import yaml
+
+from escalation_kit.errors import ConfigError
+from escalation_kit.triage.language import LANGUAGES
+from escalation_kit.triage.text import check_pattern, contains, phrase_pattern
+
+__all__ = ["DEFAULT_SYMPTOMS_PATH", "SymptomLexicon", "load_symptoms"]
+
+DEFAULT_SYMPTOMS_PATH = Path(__file__).with_name("symptoms.yaml")
+_MAX_CONCEPTS = 63
+
+
+@dataclass(frozen=True, slots=True)
+class SymptomLexicon:
+    """Concept names (bit order) and one RE2 pattern per concept, all languages together."""
+
+    names: tuple[str, ...]
+    patterns: tuple[str, ...]
+
+    def masks(self, text: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        """The concept bitmask of each text (``uint64``; bit i is ``names[i]``)."""
+        result = np.zeros(len(text), dtype=np.uint64)
+        for bit, pattern in enumerate(self.patterns):
+            result |= contains(text, pattern).astype(np.uint64) << np.uint64(bit)
+        return result
+
+    def describe(self, mask: int) -> list[str]:
+        """Concept names set in ``mask``."""
+        return [name for bit, name in enumerate(self.names) if mask >> bit & 1]
+
+
+def load_symptoms(path: str | Path | None = None) -> SymptomLexicon:
+    """Read and validate a symptoms file (the bundled one, cached, when ``path`` is None)."""
+    if path is None:
+        return _default_lexicon()
+    return _read(Path(path))
+
+
+@functools.cache
+def _default_lexicon() -> SymptomLexicon:
+    return _read(DEFAULT_SYMPTOMS_PATH)
+
+
+def _read(source: Path) -> SymptomLexicon:
+    try:
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read symptoms file {source}: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"symptoms file {source} is not valid YAML: {exc}") from exc
+    concepts = document.get("concepts") if isinstance(document, Mapping) else None
+    if not isinstance(concepts, Mapping) or not concepts:
+        raise ConfigError(f"{source}: expected a mapping 'concepts' of name to phrases")
+    if len(concepts) > _MAX_CONCEPTS:
+        raise ConfigError(f"{source}: at most {_MAX_CONCEPTS} concepts are supported")
+    names, patterns = [], []
+    for name, by_language in concepts.items():
+        names.append(str(name))
+        patterns.append(_concept_pattern(by_language, f"{source}: concept {name!r}"))
+    return SymptomLexicon(tuple(names), tuple(patterns))
+
+
+def _concept_pattern(by_language: Any, where: str) -> str:
+    if not isinstance(by_language, Mapping) or not by_language:
+        raise ConfigError(f"{where}: expected a mapping of language to a list of phrases")
+    phrases: list[str] = []
+    for language, entries in by_language.items():
+        if language not in (*LANGUAGES, "any"):
+            raise ConfigError(f"{where}: unknown language {language!r}")
+        if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
+            raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
+        phrases.extend(entries)
+    pattern = phrase_pattern(phrases)
+    error = check_pattern(pattern)
+    if error:
+        raise ConfigError(f"{where}: invalid phrase: {error}")
+    return pattern
