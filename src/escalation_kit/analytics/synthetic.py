@@ -100,8 +100,9 @@ def synthetic_history(
 
 def _creation_offsets(rng: np.random.Generator, rows: int, days: int) -> np.ndarray:
     """Seconds after the start, sorted: more on weekdays, a slow upward trend."""
-    day = np.sort(rng.triangular(0, days, days, size=rows) * 0.4 + rng.uniform(0, days, rows) * 0.6)
-    day = day.astype(np.int64)
+    trend = rng.random(rows) < 0.4
+    day = np.where(trend, rng.triangular(0, days, days, size=rows), rng.uniform(0, days, rows))
+    day = np.minimum(day.astype(np.int64), days - 1)
     weekday = (day + 0) % 7  # the default start is a Monday
     weekend = weekday >= 5
     day = np.where(weekend & (rng.random(rows) < 0.6), day - (weekday - 4), day)

@@ -1,0 +1,247 @@
+"""Plotly figures of an escalation history: trends, categories × regions, countries, time to
+resolve, backlog and services.
+
+Every figure aggregates first (no figure ships more than a few thousand points to the browser,
+however long the history), uses one colour per category (:data:`CATEGORY_COLORS`), has a
+title, axis titles and hover text, and comes in a light or dark theme. plotly is imported
+inside the functions so that ``import escalation_kit`` stays fast.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from escalation_kit.analytics.countries import country_name, iso2_to_iso3
+from escalation_kit.analytics.metrics import (
+    as_history,
+    backlog_over_time,
+    categories_in_order,
+    group_counts,
+    resolve_quantiles,
+    top_services,
+    volume,
+)
+from escalation_kit.analytics.palette import CATEGORY_COLORS, category_label, template_name
+from escalation_kit.analytics.periods import FREQUENCIES, period_range
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+__all__ = [
+    "backlog_line",
+    "category_region_heatmap",
+    "country_map",
+    "main_figures",
+    "resolve_time_box",
+    "top_services_bar",
+    "volume_area",
+]
+
+_HEAT_SCALE = "Blues"
+_MAP_SCALE = "YlOrRd"
+
+
+def _figure(title: str, x_title: str, y_title: str, theme: str) -> go.Figure:
+    """An empty figure with the shared layout: template, titles, legend, margins."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.update_layout(
+        template=template_name(theme),
+        title={"text": escape(title), "x": 0.01, "xanchor": "left"},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend_title_text="Category",
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        hoverlabel={"namelength": -1},
+    )
+    return fig
+
+
+def volume_area(history: Any, *, freq: str = "W", theme: str = "light") -> go.Figure:
+    """Stacked area of escalations per period, one band per category."""
+    import plotly.graph_objects as go
+
+    frame = as_history(history)
+    unit = FREQUENCIES.get(freq, freq)
+    fig = _figure(f"Escalations per {unit} by category", unit.capitalize(), "Escalations", theme)
+    if frame.empty:
+        return fig
+    counts = volume(frame, by=("category",), freq=freq)
+    table = counts.pivot_table(
+        index="period", columns="category", values="count", aggfunc="sum", observed=True
+    )
+    periods = period_range(frame["created_at"].min(), frame["created_at"].max(), freq)
+    table = table.reindex(periods).fillna(0).astype("int64")
+    for category in categories_in_order(table.columns.astype(str)):
+        label = category_label(category)
+        fig.add_trace(
+            go.Scatter(
+                x=table.index,
+                y=table[category],
+                name=label,
+                mode="lines",
+                stackgroup="volume",
+                line={"color": CATEGORY_COLORS.get(category, "#7f7f7f"), "width": 1},
+                hovertemplate=f"{unit} of %{{x|%Y-%m-%d}}: %{{y}}<extra>{label}</extra>",
+            )
+        )
+    return fig
+
+
+def category_region_heatmap(history: Any, *, theme: str = "light") -> go.Figure:
+    """Escalations per category (rows) and region (columns), with the counts written in."""
+    import plotly.graph_objects as go
+
+    frame = as_history(history)
+    fig = _figure("Escalations by category and region", "Region", "Category", theme)
+    counts = group_counts({"category": frame["category"], "region": frame["region"]})
+    table = counts.pivot_table(
+        index="category", columns="region", values="count", aggfunc="sum", observed=True
+    )
+    rows = categories_in_order(table.index.astype(str))
+    table = table.reindex(rows).fillna(0).astype("int64")
+    fig.add_trace(
+        go.Heatmap(
+            z=table.to_numpy(),
+            x=[str(c) for c in table.columns],
+            y=[category_label(c) for c in rows],
+            text=table.to_numpy(),
+            texttemplate="%{text}",
+            colorscale=_HEAT_SCALE,
+            colorbar={"title": {"text": "Escalations"}},
+            hovertemplate="%{y} in %{x}: %{z} escalations<extra></extra>",
+        )
+    )
+    fig.update_layout(legend_title_text="")
+    return fig
+
+
+def country_map(history: Any, *, theme: str = "light") -> go.Figure:
+    """World map of escalations per customer country (countries without a code are counted in
+    the title, not drawn)."""
+    import plotly.graph_objects as go
+
+    frame = as_history(history)
+    counts = group_counts({"country": frame["country"]})
+    counts["iso3"] = [
+        iso2_to_iso3(str(c)) if isinstance(c, str) else None for c in counts["country"]
+    ]
+    mapped = counts[counts["iso3"].notna()]
+    unmapped = int(counts.loc[counts["iso3"].isna(), "count"].sum())
+    title = "Escalations by customer country"
+    if unmapped:
+        title += f" ({unmapped} without a known country not shown)"
+    fig = _figure(title, "", "", theme)
+    fig.add_trace(
+        go.Choropleth(
+            locations=mapped["iso3"].tolist(),
+            locationmode="ISO-3",
+            z=mapped["count"].tolist(),
+            text=[country_name(str(c)) for c in mapped["country"]],
+            colorscale=_MAP_SCALE,
+            marker={"line": {"width": 0.4}},
+            colorbar={"title": {"text": "Escalations"}},
+            hovertemplate="%{text}: %{z} escalations<extra></extra>",
+        )
+    )
+    fig.update_geos(
+        projection_type="natural earth", showframe=False, showcountries=True, resolution=110
+    )
+    fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    return fig
+
+
+def resolve_time_box(history: Any, *, theme: str = "light") -> go.Figure:
+    """Hours to resolve per category as boxes drawn from precomputed quantiles (box: 25th–75th
+    percentile, line: median, whiskers: 5th–95th percentile)."""
+    import plotly.graph_objects as go
+
+    fig = _figure(
+        "Time to resolve by category (whiskers: 5th–95th percentile)",
+        "Category",
+        "Hours to resolve",
+        theme,
+    )
+    stats = resolve_quantiles(history, by="category").set_index("category")
+    for category in categories_in_order(stats.index.astype(str)):
+        row = stats.loc[category].to_dict()
+        label = category_label(category)
+        fig.add_trace(
+            go.Box(
+                x=[label],
+                name=label,
+                q1=[row["q25"]],
+                median=[row["q50"]],
+                q3=[row["q75"]],
+                lowerfence=[row["q05"]],
+                upperfence=[row["q95"]],
+                marker_color=CATEGORY_COLORS.get(category, "#7f7f7f"),
+                hovertemplate=f"{label}: median %{{median:.1f}} h ({int(row['resolved'])} resolved)"
+                "<extra></extra>",
+            )
+        )
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def backlog_line(history: Any, *, freq: str = "W", theme: str = "light") -> go.Figure:
+    """Escalations still open at the end of each period."""
+    import plotly.graph_objects as go
+
+    unit = FREQUENCIES.get(freq, freq)
+    fig = _figure(f"Open escalations at the end of each {unit}", "Date", "Open escalations", theme)
+    backlog = backlog_over_time(history, freq=freq)
+    fig.add_trace(
+        go.Scatter(
+            x=backlog["period_end"],
+            y=backlog["open"],
+            name="Open",
+            mode="lines",
+            hovertemplate="open on %{x|%Y-%m-%d}: %{y}<extra></extra>",
+        )
+    )
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def top_services_bar(history: Any, *, n: int = 10, theme: str = "light") -> go.Figure:
+    """The ``n`` services with the most escalations, bars split by category."""
+    import plotly.graph_objects as go
+
+    frame = as_history(history)
+    fig = _figure(f"Top {n} services by escalations", "Escalations", "Service", theme)
+    top = top_services(frame, n=n)["service"].tolist()
+    subset = frame[frame["service"].isin(top)]
+    counts = group_counts({"service": subset["service"], "category": subset["category"]})
+    order = list(reversed(top))  # horizontal bars: the biggest on top
+    for category in categories_in_order(counts["category"].astype(str).unique()):
+        part = counts[counts["category"].astype(str) == category].set_index("service")["count"]
+        part = part.reindex(order).fillna(0).astype("int64")
+        label = category_label(category)
+        fig.add_trace(
+            go.Bar(
+                x=part.to_numpy(),
+                y=[escape(s) for s in order],
+                name=label,
+                orientation="h",
+                marker_color=CATEGORY_COLORS.get(category, "#7f7f7f"),
+                hovertemplate=f"%{{y}}: %{{x}} {escape(label)}<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack")
+    return fig
+
+
+def main_figures(history: Any, *, freq: str = "W", theme: str = "light") -> dict[str, go.Figure]:
+    """The report's figures, by name, in reading order."""
+    frame = as_history(history)
+    return {
+        "volume": volume_area(frame, freq=freq, theme=theme),
+        "heatmap": category_region_heatmap(frame, theme=theme),
+        "map": country_map(frame, theme=theme),
+        "time_to_resolve": resolve_time_box(frame, theme=theme),
+        "backlog": backlog_line(frame, freq=freq, theme=theme),
+        "services": top_services_bar(frame, theme=theme),
+    }
