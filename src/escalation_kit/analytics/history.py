@@ -27,9 +27,11 @@ __all__ = [
     "REGIONS",
     "HistoryLoad",
     "empty_history",
+    "history_text",
     "load_history",
     "typed_history",
     "validate_history",
+    "write_history",
 ]
 
 HISTORY_COLUMNS = (
@@ -272,6 +274,33 @@ def typed_history(frame: pd.DataFrame) -> pd.DataFrame:
         elif column in HISTORY_COLUMNS:
             out[column] = out[column].astype("object").where(out[column].notna(), "").astype("str")
     return out
+
+
+def history_text(history: pd.DataFrame) -> pd.DataFrame:
+    """A typed history in the contract's text form: ISO 8601 UTC times with ``Z``, empty cells
+    for missing values."""
+    out = history[list(HISTORY_COLUMNS)].copy()
+    for column in HISTORY_COLUMNS:
+        if column in ("created_at", "resolved_at"):
+            text = out[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        else:
+            text = out[column].astype("object").where(out[column].notna(), "").astype("str")
+        out[column] = text.fillna("")
+    return out
+
+
+def write_history(history: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a history as CSV, or Parquet when ``path`` ends in ``.parquet``, in text form."""
+    target = Path(path)
+    text = history_text(history)
+    try:
+        if target.suffix.lower() == ".parquet":
+            text.to_parquet(target, index=False)
+        else:
+            text.to_csv(target, index=False)
+    except OSError as exc:
+        raise InputError(f"cannot write the history: {exc.strerror}", file=str(target)) from exc
+    return target
 
 
 def empty_history() -> pd.DataFrame:

@@ -112,8 +112,12 @@ def summarize(history: Any, *, anomalies: pd.DataFrame | None = None, top: int =
         median_hours=float(hours.median()) if hours.notna().any() else None,
         recent=int((created > recent_start).sum()),
         previous=int(((created > previous_start) & (created <= recent_start)).sum()),
-        anomalies=[] if anomalies is None else anomalies.head(top).to_dict("records"),
+        anomalies=[] if anomalies is None else _records(anomalies.head(top)),
     )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _top(values: pd.Series) -> tuple[str, int] | None:

@@ -1,9 +1,162 @@
-"""CLI commands: analytics (filled in by its feature)."""
+"""CLI commands ``report`` and ``history import|export``: thin shells over the analytics."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from escalation_kit.cli._common import cli_errors
+from escalation_kit.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="First day (YYYY-MM-DD, UTC) or ISO 8601 datetime to include."),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Last day to include (YYYY-MM-DD, UTC), or an ISO 8601 datetime to stop before.",
+    ),
+]
+
+
+def until_bound(text: str | None) -> Any:
+    """``--until``: a plain date includes that whole day (UTC), a datetime is exclusive."""
+    import pandas as pd
+
+    if text is None:
+        return None
+    if _DATE_ONLY.match(text.strip()):
+        return pd.Timestamp(text.strip(), tz="UTC") + pd.Timedelta(days=1)
+    return text
+
+
+def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
+    """Load a history file; rejected rows are counted on stderr and written beside the output."""
+    from escalation_kit.analytics.history import load_history
+
+    loaded = load_history(path)
+    if len(loaded.rejected):
+        rejects = rejects_next_to.with_name(rejects_next_to.stem + ".rejects.csv")
+        try:
+            loaded.rejected.to_csv(rejects, index=False)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the rejects: {exc.strerror}", file=str(rejects)
+            ) from exc
+        typer.echo(
+            f"{len(loaded.rejected)} of {loaded.read} history row(s) rejected; see {rejects}",
+            err=True,
+        )
+    return loaded.accepted
+
+
+@cli_errors
+def report_command(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML report.")],
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="History file (CSV or Parquet); default: the ledger."),
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    theme: Annotated[str, typer.Option("--theme", help="light or dark.")] = "light",
+    export_dir: Annotated[
+        Path | None,
+        typer.Option("--export-dir", help="Also write every table as CSV and Excel here."),
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (works offline) of the escalation history.
+
+    Reads FILE when --history is given, else the ledger (ESCALATION_KIT_DB).
+
+    Example:
+
+    \b
+        escalation-kit report --history data/sample/escalation_history.csv \\
+            --since 2026-01-01 --out report.html --theme dark --export-dir tables/
+    """
+    from escalation_kit.analytics.report import build_report
+
+    options: dict[str, Any] = {"since": since, "until": until_bound(until), "theme": theme}
+    if history is not None:
+        report = build_report(_history_from_file(history, out), **options)
+    else:
+        from escalation_kit.ledger import Ledger
+        from escalation_kit.ledger.history import export_history
+
+        with Ledger() as ledger:
+            frame = export_history(ledger, since=since, until=options["until"])
+        report = build_report(frame, **options)
+    report.write(out)
+    typer.echo(f"wrote {out} ({report.summary.total} escalations)")
+    if export_dir is not None:
+        written = report.export_tables(export_dir)
+        typer.echo(f"exported {len(written)} file(s) to {export_dir}")
+
+
+@cli_errors
+def history_import_command(
+    file: Annotated[Path, typer.Argument(help="History file (CSV or Parquet).")],
+) -> None:
+    """Import an escalation history into the ledger; rows already there are skipped.
+
+    Rejected rows are counted on stderr and written to FILE.rejects.csv in the current folder.
+
+    Example:
+
+    \b
+        escalation-kit history import data/sample/escalation_history.csv
+    """
+    from escalation_kit.ledger import Ledger
+    from escalation_kit.ledger.history import import_history
+
+    frame = _history_from_file(file, Path.cwd() / file.name)
+    with Ledger() as ledger:
+        result = import_history(ledger, frame, source=str(file), progress=True)
+    typer.echo(f"imported {result.inserted} escalation(s); {result.skipped} already in the ledger")
+
+
+@cli_errors
+def history_export_command(
+    out: Annotated[Path, typer.Option("--out", help="Where to write (.csv or .parquet).")],
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+) -> None:
+    """Export the ledger's escalation history in the contract's format (CSV or Parquet).
+
+    Example:
+
+    \b
+        escalation-kit history export --since 2026-01-01 --out history.csv
+    """
+    from escalation_kit.analytics.history import write_history
+    from escalation_kit.ledger import Ledger
+    from escalation_kit.ledger.history import export_history
+
+    with Ledger() as ledger:
+        frame = export_history(ledger, since=since, until=until_bound(until))
+    write_history(frame, out)
+    typer.echo(f"exported {len(frame)} escalation(s) to {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    """Add ``report`` and the ``history`` group to the app."""
+    app.command("report")(report_command)
+    group = typer.Typer(
+        name="history",
+        help="Move escalation history between files and the ledger.",
+        no_args_is_help=True,
+    )
+    group.command("import")(history_import_command)
+    group.command("export")(history_export_command)
+    app.add_typer(group)

@@ -122,6 +122,8 @@ def _insert_new(conn: Connection, chunk: pd.DataFrame) -> int:
 
 def _rows(chunk: pd.DataFrame) -> Iterable[dict[str, Any]]:
     """Ledger rows of a typed history chunk."""
+    import pandas as pd
+
     columns = {
         name: chunk[name].astype("object").where(chunk[name].notna(), None).tolist()
         for name in (
@@ -135,11 +137,12 @@ def _rows(chunk: pd.DataFrame) -> Iterable[dict[str, Any]]:
             "status",
         )
     }
-    created = chunk["created_at"].dt.to_pydatetime()
-    resolved = chunk["resolved_at"].astype("object").where(chunk["resolved_at"].notna(), None)
+    created = [stamp.to_pydatetime() for stamp in chunk["created_at"]]
+    resolved = [
+        None if stamp is pd.NaT else stamp.to_pydatetime() for stamp in chunk["resolved_at"]
+    ]
     for i, escalation_id in enumerate(columns["escalation_id"]):
-        done = resolved.iloc[i]
-        done = done.to_pydatetime() if done is not None else None
+        done = resolved[i]
         yield {
             "escalation_id": escalation_id,
             "content_key": HISTORY_KEY_PREFIX + escalation_id,
