@@ -1,9 +1,498 @@
-"""CLI commands: escalation (filled in by its feature)."""
+"""CLI commands of the escalation workflow: escalate, edit-package, escalations, link, track,
+note, close, close-loop.
+
+A thin layer over :mod:`escalation_kit.escalation`. Nothing is written to Microsoft without
+``--yes`` or a "yes" at the confirmation prompt.
+"""
 
 from __future__ import annotations
 
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+from escalation_kit.cli._common import cli_errors
+from escalation_kit.errors import InputError
+
+if TYPE_CHECKING:
+    from escalation_kit.config import Settings
+    from escalation_kit.escalation.drafting import DraftOutcome
+    from escalation_kit.escalation.outbox import FlushReport
+    from escalation_kit.escalation.partner_center import PartnerCenterClient
+    from escalation_kit.ledger import Ledger
+    from escalation_kit.models import Ticket
+
+INDEX_COLUMNS = (
+    "package_id",
+    "tracking_tag",
+    "status",
+    "created",
+    "ticket_ids",
+    "tenant_ids",
+    "category",
+    "severity",
+    "service",
+    "region",
+    "title",
+    "folder",
+)
+SANDBOX_HELP = "Base URL of the emulator (escalation-kit sandbox) instead of Partner Center."
+YES_HELP = "Send to Microsoft without asking (nothing is sent without it or a 'yes')."
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("escalate")(escalate)
+    app.command("edit-package")(edit_package_command)
+    app.command("escalations")(escalations_command)
+    app.command("link")(link_command)
+    app.command("track")(track_command)
+    app.command("note")(note_command)
+    app.command("close")(close_command)
+    app.command("close-loop")(close_loop_command)
+
+
+# -- shared plumbing ---------------------------------------------------------------------------
+
+
+def _settings(**overrides: Any) -> Settings:
+    from escalation_kit.config import Settings
+
+    return Settings.from_env(**overrides)
+
+
+def _ledger() -> Ledger:
+    from escalation_kit.ledger import Ledger
+
+    return Ledger()
+
+
+def _client(sandbox: str | None) -> PartnerCenterClient:
+    """A Partner Center client: the emulator with sandbox tokens, or Microsoft as App+User."""
+    from escalation_kit.auth import DeviceCodeTokenProvider, StaticTokenProvider, TokenProvider
+    from escalation_kit.errors import ConfigError
+    from escalation_kit.escalation.partner_center import PartnerCenterClient
+    from escalation_kit.http import RetryPolicy
+
+    settings = _settings()
+    tokens: TokenProvider
+    if sandbox:
+        tokens, partner = StaticTokenProvider(), "partner"
+    else:
+        if not settings.partner_tenant_id:
+            raise ConfigError(
+                "set ESCALATION_KIT_PARTNER_TENANT_ID (Partner Center's request APIs need an "
+                "App+User sign-in in the partner tenant), or use --sandbox URL"
+            )
+        partner = settings.partner_tenant_id
+        tokens = DeviceCodeTokenProvider(
+            settings.client_id,
+            cache_path=settings.token_cache or None,
+            authority_host=settings.authority_host,
+            home_tenant=partner,
+        )
+    return PartnerCenterClient(
+        sandbox or settings.partner_center_url,
+        tokens,
+        policy=RetryPolicy(max_retries=settings.max_retries),
+        locale=settings.locale,
+        partner_tenant_id=partner,
+        timeout=settings.timeout,
+    )
+
+
+def _confirmed(yes: bool, what: str) -> bool:
+    """``--yes``, else ask (a non-interactive stdin counts as "no")."""
+    return yes or typer.confirm(f"{what}?", default=False)
+
+
+def _report_flush(report: FlushReport) -> None:
+    for line in report.errors:
+        typer.echo(f"warning: {line}", err=True)
+    if report.applied:
+        typer.echo(f"sent to Microsoft: {len(report.applied)} write(s)")
+    if report.pending:
+        typer.echo(f"still pending (re-sent on the next run with --yes): {len(report.pending)}")
+
+
+# -- escalate ------------------------------------------------------------------------------------
+
+
+def _load_tickets(tickets: Path, customers: Path | None) -> dict[str, Ticket]:
+    """The accepted tickets (rejected rows are reported, the rest go on)."""
+    from escalation_kit import intake
+    from escalation_kit.errors import ConfigError
+    from escalation_kit.escalation.inputs import tickets_from_frame
+
+    read_tickets = getattr(intake, "read_tickets", None)
+    if read_tickets is None:
+        raise ConfigError("ticket intake (escalation_kit.intake.read_tickets) is not available")
+    result = read_tickets(tickets, customers=customers)
+    if len(result.rejected):
+        typer.echo(f"warning: {result.summary()}; rejected rows are not escalated", err=True)
+    return tickets_from_frame(result.accepted)
+
+
+@cli_errors
+def escalate(
+    triage_out: Path = typer.Argument(
+        ..., help="Triage output CSV (escalation-kit triage).", dir_okay=False
+    ),
+    tickets: Path = typer.Option(
+        ..., "--tickets", help="The tickets file triage read.", dir_okay=False
+    ),
+    customers: Path | None = typer.Option(
+        None, "--customers", help="Customers CSV.", dir_okay=False
+    ),
+    out_dir: Path = typer.Option(
+        ..., "--out-dir", help="Folder for the packages and index.csv.", file_okay=False
+    ),
+    health: Path | None = typer.Option(
+        None,
+        "--health",
+        help="The health snapshot triage used (its time goes into the packages).",
+        dir_okay=False,
+    ),
+    contact_name: str | None = typer.Option(
+        None, "--contact-name", help="Partner contact (else ESCALATION_KIT_CONTACT_NAME)."
+    ),
+    contact_email: str | None = typer.Option(
+        None, "--contact-email", help="Else ESCALATION_KIT_CONTACT_EMAIL."
+    ),
+    contact_phone: str | None = typer.Option(
+        None, "--contact-phone", help="Else ESCALATION_KIT_CONTACT_PHONE."
+    ),
+    link_window_hours: float = typer.Option(
+        4.0,
+        "--link-window-hours",
+        min=0.0,
+        help="A lone ticket within this many hours of an open escalation on the same "
+        "service, region and category is linked to it.",
+    ),
+) -> None:
+    """Draft one filing package per escalated ticket or cluster and record the drafts.
+
+    Partner Center's API no longer creates requests: a person files each package in the web
+    UI (customer > Service management > New request), keeping the tracking tag in the title.
+    Running it again on the same input creates nothing new and writes the same packages.
+
+    Example: escalation-kit escalate triage.csv --tickets tickets.csv --out-dir packages/
+    """
+    from datetime import timedelta
+
+    from escalation_kit.escalation.drafting import draft_escalations
+    from escalation_kit.escalation.inputs import read_triage_output
+    from escalation_kit.escalation.packages import PartnerContact
+
+    settings = _settings(
+        contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone
+    )
+    decisions = read_triage_output(triage_out)
+    ticket_map = _load_tickets(tickets, customers)
+    checked_at = None
+    if health is not None:
+        from escalation_kit.health.snapshot import load_snapshot
+
+        checked_at = load_snapshot(health).fetched_at
+    contact = PartnerContact(settings.contact_name, settings.contact_email, settings.contact_phone)
+    with _ledger() as ledger:
+        outcomes = draft_escalations(
+            ledger,
+            decisions,
+            ticket_map,
+            contact=contact,
+            health_checked_at=checked_at,
+            link_window=timedelta(hours=link_window_hours),
+        )
+    _write_index(out_dir, outcomes)
+    created = sum(o.created for o in outcomes)
+    linked = sum(len(o.newly_linked) for o in outcomes if not o.created)
+    typer.echo(
+        f"{len(outcomes)} package(s) in {out_dir} ({created} new draft(s), {linked} ticket(s) "
+        "linked to existing escalations); file each one in Partner Center, then run "
+        "`escalation-kit track`"
+    )
+
+
+def _write_index(out_dir: Path, outcomes: list[DraftOutcome]) -> None:
+    from escalation_kit.escalation.render import write_package
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for outcome in sorted(outcomes, key=lambda o: o.package.package_id):
+        package = outcome.package
+        folder = write_package(package, out_dir)
+        rows.append(
+            {
+                "package_id": package.package_id,
+                "tracking_tag": package.tracking_tag,
+                "status": outcome.status.value,
+                "created": str(outcome.created).lower(),
+                "ticket_ids": ";".join(package.ticket_ids),
+                "tenant_ids": ";".join(package.tenant_ids),
+                "category": package.category.value,
+                "severity": package.severity.value,
+                "service": package.service,
+                "region": package.region,
+                "title": package.title,
+                "folder": folder.name,
+            }
+        )
+    with (out_dir / "index.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=INDEX_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@cli_errors
+def edit_package_command(
+    package_json: Path = typer.Argument(
+        ..., help="An edited package.json from escalate's output.", dir_okay=False
+    ),
+) -> None:
+    """Record a hand-edited package.json (title, description, severity, product, contact...)
+    as the draft, and re-render the package's files next to it.
+
+    Example: escalation-kit edit-package packages/ESC-8B695AC5E539/package.json
+    """
+    from escalation_kit.escalation.drafting import save_package_edit
+    from escalation_kit.escalation.packages import FilingPackage
+    from escalation_kit.escalation.render import write_package
+
+    try:
+        data = json.loads(package_json.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=str(package_json)) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable JSON package: {exc}", file=str(package_json)) from exc
+    if not isinstance(data, dict):
+        raise InputError("a package must be a JSON object", file=str(package_json))
+    edited = FilingPackage.from_dict(data, source=str(package_json))
+    with _ledger() as ledger:
+        recorded = save_package_edit(ledger, edited)
+    write_package(recorded, package_json.parent.parent)
+    fields = ", ".join(recorded.edited_fields) or "nothing"
+    typer.echo(
+        f"{recorded.package_id}: edited {fields}; files re-rendered in {package_json.parent}"
+    )
+
+
+@cli_errors
+def escalations_command(
+    status: str | None = typer.Option(
+        None, "--status", help="Only draft, open, attention_needed or closed."
+    ),
+) -> None:
+    """List escalations with their tag, status, request, age and time to resolve.
+
+    Example: escalation-kit escalations --status attention_needed
+    """
+    from escalation_kit.escalation.tracking import summaries
+
+    with _ledger() as ledger:
+        rows = [s for s in summaries(ledger) if status is None or s.status == status]
+    for s in rows:
+        ttr = f"{s.time_to_resolve.total_seconds() / 3600:.1f}h" if s.time_to_resolve else "-"
+        typer.echo(
+            f"{s.escalation_id}  {s.tracking_tag}  {s.status:<16}  "
+            f"SR {s.service_request_id or '-':<15}  age {s.age.total_seconds() / 3600:.1f}h  "
+            f"resolved in {ttr}  {s.title}"
+        )
+    typer.echo(f"{len(rows)} escalation(s)")
+
+
+# -- tracking ------------------------------------------------------------------------------------
+
+
+@cli_errors
+def link_command(
+    escalation_id: str = typer.Argument(..., help="The draft's id (ESC-...)."),
+    service_request_id: str = typer.Argument(
+        ..., help="The id Partner Center gave the filed request."
+    ),
+    sandbox: str | None = typer.Option(None, "--sandbox", help=SANDBOX_HELP),
+) -> None:
+    """Link a request filed in Partner Center to its draft by id, then sync it.
+
+    Example: escalation-kit link ESC-8B695AC5E539 618031512345678
+    """
+    from escalation_kit.escalation.tracking import link
+
+    with _ledger() as ledger, _client(sandbox) as client:
+        changes = link(ledger, escalation_id, service_request_id, client=client)
+    typer.echo(f"{escalation_id} linked to request {service_request_id}")
+    for line in changes:
+        typer.echo(line)
+
+
+@cli_errors
+def track_command(
+    sandbox: str | None = typer.Option(None, "--sandbox", help=SANDBOX_HELP),
+    customer: list[str] | None = typer.Option(
+        None, "--customer", help="Only this customer tenant (repeatable)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help=YES_HELP),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+) -> None:
+    """Find filed requests by their tracking tag, link them, and sync status and notes.
+
+    Notes the toolkit proposes (e.g. more tenants joined a cluster) and writes left pending
+    by an earlier run are sent only with --yes (or a "yes" at the prompt).
+
+    Example: escalation-kit track --sandbox http://127.0.0.1:8765 --yes
+    """
+    from escalation_kit.escalation.outbox import flush_outbox
+    from escalation_kit.escalation.tracking import sync_request, track
+
+    with _ledger() as ledger, _client(sandbox) as client:
+        report = track(ledger, client, customers=customer or None, progress=progress)
+        for line in report.changes:
+            typer.echo(line)
+        waiting = flush_outbox(ledger, client, confirm=False)
+        if waiting.pending and _confirmed(yes, f"Send {len(waiting.pending)} note(s) to Microsoft"):
+            _report_flush(
+                flush_outbox(ledger, client, confirm=True, approve_proposed=True, sync=sync_request)
+            )
+        elif waiting.pending:
+            typer.echo(f"{len(waiting.pending)} note(s) waiting; nothing sent (use --yes)")
+    for eid in report.attention_needed:
+        typer.echo(f"attention needed: {eid} (Microsoft is waiting for the partner)")
+    typer.echo(f"linked {len(report.linked)}, synced {len(report.synced)}")
+    for line in report.errors:
+        typer.echo(f"error: {line}", err=True)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@cli_errors
+def note_command(
+    escalation_id: str = typer.Argument(..., help="The escalation (ESC-...)."),
+    text: str = typer.Argument(..., help="The note for Microsoft."),
+    sandbox: str | None = typer.Option(None, "--sandbox", help=SANDBOX_HELP),
+    yes: bool = typer.Option(False, "--yes", help=YES_HELP),
+) -> None:
+    """Add a note to the escalation's Partner Center request (asks first unless --yes).
+
+    Example: escalation-kit note ESC-8B695AC5E539 "Two more tenants affected since 10:00 UTC"
+    """
+    from escalation_kit.escalation.outbox import flush_outbox, queue_write
+    from escalation_kit.escalation.tracking import sync_request
+
+    if not _confirmed(yes, f"Add this note to {escalation_id}'s request at Microsoft"):
+        typer.echo("nothing sent")
+        raise typer.Exit(1)
+    with _ledger() as ledger, _client(sandbox) as client:
+        queue_write(ledger, escalation_id, text, kind="note")
+        _report_flush(flush_outbox(ledger, client, confirm=True, sync=sync_request))
+
+
+@cli_errors
+def close_command(
+    escalation_id: str = typer.Argument(..., help="The escalation (ESC-...)."),
+    note: str = typer.Option(..., "--note", help="The final note for Microsoft."),
+    sandbox: str | None = typer.Option(None, "--sandbox", help=SANDBOX_HELP),
+    yes: bool = typer.Option(False, "--yes", help=YES_HELP),
+) -> None:
+    """Close a request that is still open at Microsoft, with a final note (asks unless --yes).
+
+    Example: escalation-kit close ESC-8B695AC5E539 --note "Customer confirms mail flow is back"
+    """
+    from escalation_kit.escalation.workflow import close_escalation
+
+    if not _confirmed(yes, f"Close {escalation_id}'s request at Microsoft"):
+        typer.echo("nothing sent")
+        raise typer.Exit(1)
+    with _ledger() as ledger, _client(sandbox) as client:
+        _report_flush(close_escalation(ledger, client, escalation_id, note, confirm=True))
+
+
+@cli_errors
+def close_loop_command(
+    sandbox: str | None = typer.Option(None, "--sandbox", help=SANDBOX_HELP),
+    confirm_sent: list[str] | None = typer.Option(
+        None, "--confirm-sent", help="A notice id you have sent to the customer (repeatable)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help=YES_HELP),
+    out_dir: Path | None = typer.Option(
+        None, "--out-dir", help="Write drafted notices here (text and HTML).", file_okay=False
+    ),
+    triage_out: Path | None = typer.Option(
+        None, "--triage", help="Triage output, for known-issue tickets.", dir_okay=False
+    ),
+    tickets: Path | None = typer.Option(
+        None, "--tickets", help="Tickets file (with --triage).", dir_okay=False
+    ),
+    health: Path | None = typer.Option(
+        None, "--health", help="A fresh health snapshot (with --triage).", dir_okay=False
+    ),
+) -> None:
+    """Close the loop: draft customer notices for closed requests (and resolved known issues),
+    record the ones you sent, then add a closing note to Microsoft's request (--yes).
+
+    Example: escalation-kit close-loop --out-dir notices/ --confirm-sent N-1A2B3C4D5E6F --yes
+    """
+    from escalation_kit.escalation.workflow import close_loop
+
+    with _ledger() as ledger:
+        if triage_out is not None:
+            _known_issue_notices(ledger, triage_out, tickets, health)
+        client = _client(sandbox) if (yes or sandbox) else None
+        try:
+            report = close_loop(ledger, client, confirm_sent_ids=confirm_sent or (), confirm=yes)
+        finally:
+            if client is not None:
+                client.close_client()
+        _write_notices(ledger, out_dir)
+    for notice_id in report.drafted:
+        typer.echo(f"drafted notice {notice_id}")
+    for eid in report.notified:
+        typer.echo(f"{eid}: every customer notified")
+    for eid in report.closing_notes:
+        typer.echo(f"{eid}: closing note queued for Microsoft")
+    if report.flush is not None:
+        _report_flush(report.flush)
+    if report.awaiting_confirmation:
+        typer.echo(
+            f"{len(report.awaiting_confirmation)} closing note(s) waiting; nothing sent (use --yes)"
+        )
+
+
+def _known_issue_notices(
+    ledger: Ledger, triage_out: Path, tickets: Path | None, health: Path | None
+) -> None:
+    from escalation_kit.escalation.inputs import read_triage_output
+    from escalation_kit.escalation.workflow import draft_known_issue_notices
+    from escalation_kit.health.snapshot import load_snapshot
+
+    if tickets is None or health is None:
+        raise InputError(
+            "--triage needs --tickets and --health (a fresh snapshot)", field="--triage"
+        )
+    snapshot = load_snapshot(health)
+    draft_known_issue_notices(
+        ledger, read_triage_output(triage_out), _load_tickets(tickets, None), snapshot.all_issues()
+    )
+
+
+def _write_notices(ledger: Ledger, out_dir: Path | None) -> None:
+    from escalation_kit.ledger import escalations as sql
+
+    with ledger.reading("read notices") as conn:
+        unsent = sql.list_notices(conn, unsent_only=True)
+    if out_dir is None:
+        for notice in unsent:
+            typer.echo(
+                f"unsent notice {notice.notice_id} ({notice.language}) "
+                f"for ticket {notice.ticket_id}: {notice.subject}"
+            )
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for notice in unsent:
+        (out_dir / f"{notice.notice_id}.txt").write_text(
+            f"Subject: {notice.subject}\n\n{notice.text}", encoding="utf-8"
+        )
+        (out_dir / f"{notice.notice_id}.html").write_text(notice.html, encoding="utf-8")
+    typer.echo(f"{len(unsent)} unsent notice(s) in {out_dir}")

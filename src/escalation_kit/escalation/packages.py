@@ -37,6 +37,13 @@ EDITABLE_FIELDS = frozenset(
     {"title", "description", "severity", "workload", "product", "support_category", "contact"}
 )
 
+CATEGORY_LABELS = {
+    Category.SERVICE_NOT_AS_DESCRIBED: "not as described",
+    Category.SERVICE_UNAVAILABLE: "service unavailable",
+    Category.BUG: "malfunction",
+    Category.NETWORK_DISRUPTION: "network disruption",
+    Category.REGIONAL_MULTI_TENANT: "regional multi-tenant outage",
+}
 WHAT_WE_CHECKED = {
     Category.SERVICE_NOT_AS_DESCRIBED: "Verified the customer's own settings and licences; the "
     "service does not behave as its service description states.",
@@ -260,7 +267,7 @@ def compose_title(package: FilingPackage) -> str:
     """``EK-XXXXX <service>: <summary>`` — the tag first, so it survives truncation."""
     tenants = len(package.tenant_ids)
     if package.cluster_id or tenants > 1:
-        label = package.category.value.replace("_", " ")
+        label = CATEGORY_LABELS.get(package.category, package.category.value)
         summary = f"{label}, {tenants} tenants in {package.region}"
     else:
         summary = " ".join(package.tickets[0].title.split())

@@ -21,6 +21,7 @@ from escalation_kit.ledger.schema import (
     notices,
     outbox,
     service_requests,
+    tickets,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "NoticeRecord",
     "OutboxEntry",
     "escalation_by_key",
+    "escalation_by_service_request",
     "escalation_by_tag",
     "get_escalation",
     "insert_escalation",
@@ -40,8 +42,11 @@ __all__ = [
     "list_outbox",
     "mark_notice_sent",
     "mark_outbox",
+    "outbox_has_text",
     "service_request_row",
+    "set_outbox_state",
     "tag_taken",
+    "ticket_text",
     "update_escalation",
     "upsert_service_request",
 ]
@@ -140,6 +145,15 @@ def escalation_by_key(conn: Connection, content_key: str) -> EscalationRecord | 
 
 def escalation_by_tag(conn: Connection, tag: str) -> EscalationRecord | None:
     row = conn.execute(select(escalations).where(escalations.c.tracking_tag == tag.upper())).first()
+    return EscalationRecord.from_row(row) if row else None
+
+
+def escalation_by_service_request(
+    conn: Connection, service_request_id: str
+) -> EscalationRecord | None:
+    row = conn.execute(
+        select(escalations).where(escalations.c.service_request_id == service_request_id)
+    ).first()
     return EscalationRecord.from_row(row) if row else None
 
 
@@ -247,6 +261,16 @@ def list_outbox(
     return [OutboxEntry.from_row(row) for row in conn.execute(query)]
 
 
+def set_outbox_state(conn: Connection, request_id: str, *, old: str, new: str) -> bool:
+    """Move an entry from ``old`` to ``new`` state; False when it was not in ``old``."""
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.request_id == request_id, outbox.c.state == old)
+        .values(state=new)
+    )
+    return result.rowcount == 1
+
+
 def mark_outbox(
     conn: Connection, request_id: str, *, state: str, applied_at: datetime | None = None
 ) -> bool:
@@ -257,6 +281,15 @@ def mark_outbox(
         .values(state=state, applied_at=applied_at)
     )
     return result.rowcount == 1
+
+
+def outbox_has_text(conn: Connection, service_request_id: str, text: str) -> bool:
+    """True when a note with exactly ``text`` was queued for the request (and did not fail)."""
+    for entry in list_outbox(conn, service_request_id=service_request_id):
+        note = entry.body.get("NewNote") or {}
+        if entry.state != "failed" and isinstance(note, Mapping) and note.get("Text") == text:
+            return True
+    return False
 
 
 # -- notices -------------------------------------------------------------------------------
@@ -276,6 +309,14 @@ def list_notices(
     if unsent_only:
         query = query.where(notices.c.sent_at.is_(None))
     return [NoticeRecord.from_row(row) for row in conn.execute(query)]
+
+
+def ticket_text(conn: Connection, ticket_id: str) -> str | None:
+    """A ticket's title and description from the ledger's tickets, if it was imported."""
+    row = conn.execute(
+        select(tickets.c.title, tickets.c.description).where(tickets.c.ticket_id == ticket_id)
+    ).first()
+    return f"{row.title}\n{row.description}" if row else None
 
 
 def mark_notice_sent(conn: Connection, notice_id: str, *, at: datetime, by: str) -> bool:
