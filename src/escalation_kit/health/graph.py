@@ -1,0 +1,349 @@
+"""Microsoft Graph service-health clients (sync and async) for customer tenants.
+
+Every request carries a token issued by the customer's own tenant (the ``TokenProvider`` is asked
+per tenant) and goes through :mod:`escalation_kit.http` for retries and error translation.
+Collections are paged by following ``@odata.nextLink`` verbatim until it is absent; a link seen
+twice (a loop) or pointing at another host (the token must not leave Graph) is a
+:class:`~escalation_kit.errors.HealthLookupError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from escalation_kit.auth import TokenProvider, graph_scopes
+from escalation_kit.config import DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT
+from escalation_kit.errors import HealthLookupError, InputError
+from escalation_kit.health.parse import ServiceHealth, parse_issue, parse_overview
+from escalation_kit.health.snapshot import format_datetime
+from escalation_kit.http import USER_AGENT, RetryPolicy, asend, json_body, safe_url, send
+from escalation_kit.models import HealthIssue
+
+__all__ = [
+    "ANNOUNCEMENT_PATH",
+    "AsyncGraphHealthClient",
+    "GraphHealthClient",
+    "TenantHealth",
+]
+
+ANNOUNCEMENT_PATH = "/v1.0/admin/serviceAnnouncement"
+MAX_PAGES = 10_000  # a runaway server that keeps inventing new links stops here
+
+
+@dataclass(frozen=True, slots=True)
+class TenantHealth:
+    """One tenant's service health as Graph returned it: raw objects, for the snapshot."""
+
+    tenant_id: str
+    overviews: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+
+
+class _GraphBase:
+    """What both clients share: URLs, headers, paging checks, parsing."""
+
+    def __init__(self, base_url: str, tokens: TokenProvider, policy: RetryPolicy | None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.tokens = tokens
+        self.policy = policy or RetryPolicy()
+        host = httpx.URL(self.base_url).host
+        loopback = host in ("127.0.0.1", "localhost", "::1")
+        self.scopes: Sequence[str] = graph_scopes(DEFAULT_GRAPH_URL if loopback else self.base_url)
+        self._origin = httpx.URL(self.base_url).copy_with(path="/", query=None)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _headers(self, token: str, page_size: int | None = None) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            "client-request-id": str(uuid.uuid4()),
+        }
+        if page_size is not None:
+            headers["Prefer"] = f"odata.maxpagesize={page_size}"
+        return headers
+
+    def _url(self, suffix: str) -> str:
+        return f"{self.base_url}{ANNOUNCEMENT_PATH}/{suffix}"
+
+    def _issues_params(self, modified_since: datetime | None) -> dict[str, str]:
+        if modified_since is None:
+            return {}
+        return {"$filter": f"lastModifiedDateTime ge {format_datetime(modified_since)}"}
+
+    def _page_values(self, response: httpx.Response) -> tuple[list[Any], str | None]:
+        """The ``value`` list and ``@odata.nextLink`` of a collection page."""
+        body = json_body(response, error=HealthLookupError)
+        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
+            raise _shape_error(response, "a collection with a 'value' list")
+        link = body.get("@odata.nextLink")
+        if link is not None and not isinstance(link, str):
+            raise _shape_error(response, "'@odata.nextLink' as a string")
+        return body["value"], link
+
+    def _entity(self, response: httpx.Response) -> dict[str, Any]:
+        body = json_body(response, error=HealthLookupError)
+        if not isinstance(body, dict):
+            raise _shape_error(response, "a JSON object")
+        return {k: v for k, v in body.items() if k != "@odata.context"}
+
+    def _check_next(self, link: str, seen: set[str], response: httpx.Response) -> None:
+        """Refuse a nextLink loop, a runaway pager or a link to another host."""
+        where = safe_url(response.request.url)
+        if link in seen:
+            raise HealthLookupError(
+                f"paging loop: {where} returned a nextLink that was already followed "
+                f"({safe_url(link)})",
+                code="nextLinkLoop",
+                url=safe_url(link),
+            )
+        if len(seen) >= MAX_PAGES:
+            raise HealthLookupError(f"more than {MAX_PAGES} pages from {where}", url=where)
+        if httpx.URL(link).copy_with(path="/", query=None) != self._origin:
+            raise HealthLookupError(
+                f"{where} returned a nextLink to another host ({safe_url(link)}); not followed",
+                code="foreignNextLink",
+                url=where,
+            )
+        seen.add(link)
+
+
+def _shape_error(response: httpx.Response, expected: str) -> HealthLookupError:
+    url = safe_url(response.request.url)
+    return HealthLookupError(
+        f"GET {url} returned an unexpected body: expected {expected}",
+        status_code=response.status_code,
+        code="unexpectedBody",
+        url=url,
+    )
+
+
+def _issues(tenant_id: str, objects: Sequence[Any]) -> list[HealthIssue]:
+    """Parse issue objects; one that does not parse is a lookup error, not an input error."""
+    try:
+        return [parse_issue(o, tenant_id, path=f"value[{i}]") for i, o in enumerate(objects)]
+    except InputError as exc:
+        raise _unparsable(exc) from exc
+
+
+def _overviews(tenant_id: str, objects: Sequence[Any]) -> list[ServiceHealth]:
+    try:
+        return [parse_overview(o, tenant_id, path=f"value[{i}]") for i, o in enumerate(objects)]
+    except InputError as exc:
+        raise _unparsable(exc) from exc
+
+
+def _unparsable(exc: InputError) -> HealthLookupError:
+    return HealthLookupError(
+        f"Graph returned an object that does not parse at {exc.field}: {exc.reason}",
+        code="unexpectedBody",
+    )
+
+
+class GraphHealthClient(_GraphBase):
+    """Synchronous Graph service-health client.
+
+    ``client`` is an ``httpx.Client`` you own (for tests: one with a ``MockTransport``); without
+    it the client makes its own, closed by :meth:`close` or the ``with`` block.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_GRAPH_URL,
+        tokens: TokenProvider | None = None,
+        *,
+        client: httpx.Client | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        if tokens is None:
+            raise HealthLookupError("GraphHealthClient needs a token provider (tokens=...)")
+        super().__init__(base_url, tokens, policy)
+        self._owns_client = client is None
+        self.client = client or httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> GraphHealthClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _get(
+        self,
+        token: str,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        page_size: int | None = None,
+    ) -> httpx.Response:
+        request = self.client.build_request(
+            "GET", url, params=params, headers=self._headers(token, page_size)
+        )
+        return send(self.client, request, policy=self.policy, error=HealthLookupError)
+
+    def _collect(
+        self, tenant_id: str, url: str, params: Mapping[str, str], page_size: int | None
+    ) -> Iterator[Any]:
+        token = self.tokens.get_token(tenant_id, self.scopes)
+        seen: set[str] = set()
+        response = self._get(token, url, params, page_size)
+        while True:
+            values, link = self._page_values(response)
+            yield from values
+            if link is None:
+                return
+            self._check_next(link, seen, response)
+            response = self._get(token, link, None, page_size)
+
+    def list_issues(
+        self,
+        tenant_id: str,
+        *,
+        modified_since: datetime | None = None,
+        page_size: int | None = None,
+    ) -> list[HealthIssue]:
+        """Every issue of the tenant (with posts); only those changed since ``modified_since``."""
+        params = self._issues_params(modified_since)
+        objects = list(self._collect(tenant_id, self._url("issues"), params, page_size))
+        return _issues(tenant_id, objects)
+
+    def get_issue(self, tenant_id: str, issue_id: str) -> HealthIssue:
+        token = self.tokens.get_token(tenant_id, self.scopes)
+        response = self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
+        return _issues(tenant_id, [self._entity(response)])[0]
+
+    def list_health_overviews(
+        self, tenant_id: str, *, expand_issues: bool = False
+    ) -> list[ServiceHealth]:
+        params = {"$expand": "issues"} if expand_issues else {}
+        objects = list(self._collect(tenant_id, self._url("healthOverviews"), params, None))
+        return _overviews(tenant_id, objects)
+
+
+class AsyncGraphHealthClient(_GraphBase):
+    """The asyncio twin of :class:`GraphHealthClient`, for fan-out over many tenants.
+
+    Token providers are synchronous (msal); they are called in a worker thread unless they are
+    the emulator's static provider, so one slow sign-in does not stall the other tenants.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_GRAPH_URL,
+        tokens: TokenProvider | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        if tokens is None:
+            raise HealthLookupError("AsyncGraphHealthClient needs a token provider (tokens=...)")
+        super().__init__(base_url, tokens, policy)
+        self._owns_client = client is None
+        self.client = client or httpx.AsyncClient(timeout=timeout)
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    async def __aenter__(self) -> AsyncGraphHealthClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _token(self, tenant_id: str) -> str:
+        from escalation_kit.auth import StaticTokenProvider
+
+        if isinstance(self.tokens, StaticTokenProvider):
+            return self.tokens.get_token(tenant_id, self.scopes)
+        return await asyncio.to_thread(self.tokens.get_token, tenant_id, self.scopes)
+
+    async def _get(
+        self,
+        token: str,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        page_size: int | None = None,
+    ) -> httpx.Response:
+        request = self.client.build_request(
+            "GET", url, params=params, headers=self._headers(token, page_size)
+        )
+        return await asend(self.client, request, policy=self.policy, error=HealthLookupError)
+
+    async def _collect(
+        self, token: str, url: str, params: Mapping[str, str], page_size: int | None
+    ) -> tuple[list[Any], int]:
+        """Every item of a paged collection and the number of pages fetched."""
+        seen: set[str] = set()
+        items: list[Any] = []
+        response = await self._get(token, url, params, page_size)
+        while True:
+            values, link = self._page_values(response)
+            items.extend(values)
+            if link is None:
+                return items, len(seen) + 1
+            self._check_next(link, seen, response)
+            response = await self._get(token, link, None, page_size)
+
+    async def list_issues(
+        self,
+        tenant_id: str,
+        *,
+        modified_since: datetime | None = None,
+        page_size: int | None = None,
+    ) -> list[HealthIssue]:
+        token = await self._token(tenant_id)
+        params = self._issues_params(modified_since)
+        objects, _ = await self._collect(token, self._url("issues"), params, page_size)
+        return _issues(tenant_id, objects)
+
+    async def get_issue(self, tenant_id: str, issue_id: str) -> HealthIssue:
+        token = await self._token(tenant_id)
+        response = await self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
+        return _issues(tenant_id, [self._entity(response)])[0]
+
+    async def list_health_overviews(
+        self, tenant_id: str, *, expand_issues: bool = False
+    ) -> list[ServiceHealth]:
+        token = await self._token(tenant_id)
+        params = {"$expand": "issues"} if expand_issues else {}
+        objects, _ = await self._collect(token, self._url("healthOverviews"), params, None)
+        return _overviews(tenant_id, objects)
+
+    async def fetch_tenant(
+        self,
+        tenant_id: str,
+        *,
+        modified_since: datetime | None = None,
+        page_size: int | None = None,
+    ) -> TenantHealth:
+        """Overviews and issues (with posts) of one tenant, raw and validated, for a snapshot."""
+        token = await self._token(tenant_id)
+        overviews, overview_pages = await self._collect(
+            token, self._url("healthOverviews"), {}, None
+        )
+        _overviews(tenant_id, overviews)
+        issues, issue_pages = await self._collect(
+            token, self._url("issues"), self._issues_params(modified_since), page_size
+        )
+        return TenantHealth(
+            tenant_id=tenant_id,
+            overviews=[dict(o) for o in overviews],
+            issues=[dict(i.raw) for i in _issues(tenant_id, issues)],
+            requests=overview_pages + issue_pages,
+        )
