@@ -270,6 +270,7 @@ def escalation_rate_per_customer(history: Any, tickets: pd.DataFrame | None = No
 
     With ``tickets`` (a frame with ``tenant_id``): ``tickets``, ``escalations`` and ``rate`` =
     escalations per ticket (NaN for a tenant without tickets), over every tenant of either.
+    Most escalations first, ties by tenant id.
     Without: ``escalations`` and ``per_month`` = escalations per 30.4375 days of the history's
     span (first to last creation; at least one day).
     """
@@ -287,7 +288,8 @@ def escalation_rate_per_customer(history: Any, tickets: pd.DataFrame | None = No
         out = pd.concat([counts, escalations], axis=1).fillna(0).astype("int64")
         out["rate"] = (out["escalations"] / out["tickets"]).where(out["tickets"] > 0)
     out.index.name = "tenant_id"
-    return out.sort_values("escalations", ascending=False, kind="stable").reset_index()
+    out = out.reset_index().sort_values(["escalations", "tenant_id"], ascending=[False, True])
+    return out.reset_index(drop=True)
 
 
 def categories_in_order(present: Iterable[str]) -> list[str]:
