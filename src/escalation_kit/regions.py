@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COUNTRY_REGIONS",
+    "normalize_countries",
     "normalize_country",
     "parse_region",
     "region_for_country",
@@ -117,13 +118,14 @@ def region_for_country(code: str | None) -> Region:
 def parse_region(text: str | None) -> Region | None:
     """A region override as written in a customers file; None when empty.
 
-    Accepts the four region names case-insensitively and common abbreviations; raises
+    Accepts the four region names case-insensitively and common abbreviations (``Unknown``
+    means no override, so an accepted customers frame can be read again); raises
     :class:`InputError` (field ``region``) for anything else, including the ambiguous ``EMEA``.
     """
     if text is None:
         return None
     key = " ".join(str(text).split()).casefold()
-    if not key:
+    if not key or key == "unknown":
         return None
     if key in _AMBIGUOUS_REGIONS:
         raise InputError(_AMBIGUOUS_REGIONS[key], field="region")
@@ -154,6 +156,13 @@ def unknown_country_warning(country: str | None) -> str:
     if normalize_country(text) is None:
         return f"country {text!r} is not an ISO 3166-1 alpha-2 code; region is Unknown"
     return f"country {text!r} is not a known ISO 3166-1 alpha-2 code; region is Unknown"
+
+
+def normalize_countries(codes: pd.Series) -> pd.Series:
+    """Vectorized :func:`normalize_country`: upper-case alpha-2 codes (``str``) or missing."""
+    text = codes.astype("str").str.strip().str.upper()
+    valid = text.str.fullmatch("[A-Z]{2}", na=False)
+    return text.where(valid).replace("UK", "GB")
 
 
 def regions_for_countries(countries: pd.Series) -> pd.Series:
