@@ -59,6 +59,14 @@ _SECRET_VALUE = re.compile(
     r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,;}]+"
 )
 _BODY_SNIPPET = 300
+_TRANSPORT_HINTS: dict[type[Exception], str] = {
+    httpx.ReadError: "the connection was reset or closed by the server",
+    httpx.WriteError: "the connection was reset or closed by the server",
+    httpx.RemoteProtocolError: "the server closed the connection mid-response",
+    httpx.ConnectError: "could not connect",
+    httpx.ReadTimeout: "no answer in time",
+    httpx.ConnectTimeout: "could not connect in time",
+}
 
 
 @dataclass(frozen=True)
@@ -320,6 +328,10 @@ def _after_response(
     return delay
 
 
+def _describe(exc: httpx.RequestError) -> str:
+    return redact(str(exc)) or _TRANSPORT_HINTS.get(type(exc), "no details")
+
+
 def _after_transport_error(
     request: httpx.Request,
     exc: httpx.RequestError,
@@ -335,7 +347,7 @@ def _after_transport_error(
         tries = attempt + 1
         raise error(
             f"{request.method} {url} {kind} after {tries} attempt{'s' * (tries > 1)}: "
-            f"{type(exc).__name__}: {redact(str(exc)) or 'no details'}",
+            f"{type(exc).__name__}: {_describe(exc)}",
             code=type(exc).__name__,
             url=url,
         ) from exc

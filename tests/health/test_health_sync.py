@@ -1,0 +1,215 @@
+"""Fan-out sync against the real emulator: faults, per-tenant reasons, ledger, resume."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from escalation_kit.auth import StaticTokenProvider
+from escalation_kit.errors import AuthError, ConfigError, InputError
+from escalation_kit.health.sync import select_tenants, sync_health
+from escalation_kit.http import RetryPolicy
+from escalation_kit.ledger import Ledger
+from escalation_kit.sandbox import Faults, RequestRecord, Sandbox
+
+TOKENS = StaticTokenProvider()
+Settled = Callable[..., list[RequestRecord]]
+
+
+def run(sandbox: Sandbox, tenants: list[str], policy: RetryPolicy, **kw: Any) -> Any:
+    return sync_health(
+        tenants, tokens=TOKENS, base_url=sandbox.base_url, policy=policy, progress=False, **kw
+    )
+
+
+def test_all_tenants_ok_snapshot_matches_the_source(
+    graph_sandbox: Sandbox, health_doc: dict[str, Any], tenants: list[str], policy: RetryPolicy
+) -> None:
+    graph_sandbox.set_faults(Faults(latency_ms=20))
+    result = run(graph_sandbox, tenants, policy, concurrency=4, page_size=2)
+    assert [r.tenant_id for r in result.results] == tenants
+    assert [(r.ok, r.issues, r.overviews, r.reason) for r in result.results] == [
+        (True, 5, 6, "")
+    ] * len(tenants)
+    assert result.failed == []
+    assert result.snapshot.to_json()["tenants"] == health_doc["tenants"]
+    assert "8 tenant(s): 8 ok (0 skipped as already synced), 0 failed" in result.summary()
+
+
+FAULTS = [
+    (Faults(rate_limit=1.0, retry_after=1), r"HTTP 429 \(activityLimitReached\)"),
+    (Faults(server_errors=1.0, error_status=503), "failed with HTTP 503"),
+    (Faults(server_errors=1.0, error_status=504), "failed with HTTP 504"),
+    (Faults(truncate=1.0), "returned a truncated or malformed JSON body"),
+    (
+        Faults(truncate=1.0, truncate_full_length=True),
+        r"failed after 3 attempts: (RemoteProtocolError|ReadError): \w",
+    ),
+    (Faults(reset=1.0), r"failed after 3 attempts: (RemoteProtocolError|ReadError): \w"),
+    (Faults(slow_ms=3000, slow_rate=1.0), "timed out after 3 attempts: ReadTimeout"),
+    (Faults(next_link_loop=True), "paging loop"),
+]
+
+
+@pytest.mark.parametrize(
+    ("faults", "reason"),
+    FAULTS,
+    ids=["429", "503", "504", "truncate", "truncate-full-length", "reset", "timeout", "loop"],
+)
+def test_each_fault_fails_only_its_tenants_with_a_precise_reason(
+    graph_sandbox: Sandbox, tenants: list[str], policy: RetryPolicy, faults: Faults, reason: str
+) -> None:
+    broken = frozenset(tenants[:2])
+    graph_sandbox.set_faults(replace(faults, tenants=broken))
+    result = run(graph_sandbox, tenants, policy, concurrency=8, page_size=2, timeout=0.3)
+    assert {r.tenant_id for r in result.failed} == broken
+    for failed in result.failed:
+        assert re.search(reason, failed.reason), failed.reason
+        assert "sandbox-" not in failed.reason  # no token in reasons
+    assert {r.tenant_id for r in result.ok} == set(tenants[2:])
+    assert all(r.issues == 5 for r in result.ok)
+    assert result.snapshot.tenants == tenants[2:]
+
+
+def test_random_faults_every_tenant_ok_or_failed_with_reason(
+    graph_sandbox: Sandbox, health_doc: dict[str, Any], tenants: list[str]
+) -> None:
+    graph_sandbox.set_faults(
+        Faults(rate_limit=0.3, retry_after=0, server_errors=0.2, truncate=0.1, reset=0.1, seed=1)
+    )
+    policy = RetryPolicy(max_retries=4, base_delay=0.0, max_delay=0.02, jitter=0.0)
+    result = run(graph_sandbox, tenants, policy, concurrency=8, page_size=2)
+    assert len(result.results) == len(tenants)
+    for tenant in result.ok:
+        assert (
+            result.snapshot.to_json()["tenants"][tenant.tenant_id]
+            == health_doc["tenants"][tenant.tenant_id]
+        )
+    for tenant in result.failed:
+        assert any(
+            text in tenant.reason
+            for text in (
+                "truncated or malformed JSON",
+                "HTTP 429",
+                "HTTP 503",
+                "RemoteProtocolError",
+            )
+        ), tenant.reason
+    assert result.ok, "with 5 tries per request some tenants must get through"
+
+
+def test_unknown_tenant_and_sign_in_failure_are_per_tenant(
+    graph_sandbox: Sandbox, tenants: list[str], policy: RetryPolicy
+) -> None:
+    class Flaky(StaticTokenProvider):
+        def get_token(self, tenant_id: str, scopes: Any) -> str:
+            if tenant_id == tenants[1]:
+                raise AuthError(f"sign-in for tenant {tenant_id} failed: invalid_grant: expired")
+            return super().get_token(tenant_id, scopes)
+
+    stranger = "00000000-0000-0000-0000-00000000abcd"
+    result = sync_health(
+        [tenants[0], tenants[1], stranger], tokens=Flaky(), base_url=graph_sandbox.base_url,
+        policy=policy, progress=False,
+    )  # fmt: skip
+    by_id = {r.tenant_id: r for r in result.results}
+    assert by_id[tenants[0]].ok
+    assert "invalid_grant: expired" in by_id[tenants[1]].reason
+    assert "HTTP 403 (accessDenied)" in by_id[stranger].reason
+
+
+def test_select_tenants() -> None:
+    ids = [" A1 ", "a2", "B1", "A1", "", "c9"]
+    assert select_tenants(ids) == ["A1", "a2", "B1", "c9"]
+    assert select_tenants(ids, include=["a*"]) == ["A1", "a2"]
+    assert select_tenants(ids, exclude=["a2", "C*"]) == ["A1", "B1"]
+
+
+def test_bad_arguments(tenants: list[str]) -> None:
+    with pytest.raises(InputError, match="at least 1"):
+        sync_health(tenants, tokens=TOKENS, concurrency=0, progress=False)
+    with pytest.raises(ConfigError, match="resume needs a ledger"):
+        sync_health(tenants, tokens=TOKENS, resume=True, progress=False)
+
+
+def test_ledger_records_each_tenant_and_resume_fetches_only_failed(
+    graph_sandbox: Sandbox,
+    health_doc: dict[str, Any],
+    tenants: list[str],
+    policy: RetryPolicy,
+    ledger: Ledger,
+    settled: Settled,
+) -> None:
+    broken = frozenset(tenants[5:])
+    graph_sandbox.set_faults(Faults(server_errors=1.0, tenants=broken))
+    first = run(graph_sandbox, tenants, policy, ledger=ledger, concurrency=4)
+    assert {r.tenant_id for r in first.failed} == broken
+    states = ledger.health_sync_states()
+    assert {t for t, s in states.items() if s.ok} == set(tenants[:5])
+    assert all("HTTP 503" in states[t].reason for t in broken)
+    assert len(ledger.health_issues(tenants[0])) == 5
+
+    settled(graph_sandbox, 5 * 2 + 3 * 3)
+    graph_sandbox.set_faults(Faults())
+    graph_sandbox.clear_requests()
+    second = run(graph_sandbox, tenants, policy, ledger=ledger, resume=True, concurrency=4)
+    assert second.failed == []
+    assert {r.tenant_id for r in second.results if r.skipped} == set(tenants[:5])
+    fetched = settled(graph_sandbox, 3 * 2)
+    assert {r.tenant for r in fetched} == broken  # nothing fetched twice
+    assert len(fetched) == 3 * 2  # overviews + issues per resumed tenant
+    assert all(s.ok for s in ledger.health_sync_states().values())
+    assert second.snapshot.tenants == tenants
+    for tenant in tenants:
+        issues = second.snapshot.to_json()["tenants"][tenant]["issues"]
+        assert sorted(i["id"] for i in issues) == sorted(
+            i["id"] for i in health_doc["tenants"][tenant]["issues"]
+        )
+
+
+def test_resume_of_a_previously_synced_tenant_is_incremental(
+    graph_sandbox: Sandbox,
+    health_doc: dict[str, Any],
+    tenants: list[str],
+    policy: RetryPolicy,
+    sqlite_ledger: Ledger,
+    settled: Settled,
+) -> None:
+    tenant = tenants[0]
+    run(graph_sandbox, [tenant], policy, ledger=sqlite_ledger)
+    watermark = sqlite_ledger.health_sync_states()[tenant].watermark
+    newest = max(
+        datetime.fromisoformat(i["lastModifiedDateTime"])
+        for i in health_doc["tenants"][tenant]["issues"]
+    )
+    assert watermark == newest
+    sqlite_ledger.record_health_sync(tenant, status="failed", reason="simulated crash")
+
+    changed = copy.deepcopy(health_doc)
+    new_issue = dict(
+        changed["tenants"][tenant]["issues"][0],
+        id="EX999999",
+        lastModifiedDateTime="2026-11-23T10:00:00Z",
+    )
+    changed["tenants"][tenant]["issues"].append(new_issue)
+    graph_sandbox.set_snapshot(changed)
+    settled(graph_sandbox, 2)
+    graph_sandbox.clear_requests()
+    result = run(graph_sandbox, [tenant], policy, ledger=sqlite_ledger, resume=True)
+    assert result.results[0].incremental and result.results[0].ok
+    issue_requests = [r for r in settled(graph_sandbox, 2) if r.path.endswith("/issues")]
+    assert issue_requests[0].query["$filter"] == (
+        f"lastModifiedDateTime ge {newest.astimezone(UTC).isoformat().replace('+00:00', 'Z')}"
+    )
+    ids = sorted(i["id"] for i in result.snapshot.to_json()["tenants"][tenant]["issues"])
+    assert ids == sorted([*(i["id"] for i in health_doc["tenants"][tenant]["issues"]), "EX999999"])
+    assert result.results[0].issues == 6
+    assert sqlite_ledger.health_sync_states()[tenant].watermark == datetime(
+        2026, 11, 23, 10, tzinfo=UTC
+    )
