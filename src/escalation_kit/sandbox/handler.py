@@ -47,6 +47,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
     """Serves one connection (HTTP/1.1 keep-alive) for the :class:`Sandbox` of its server."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
     server_version = "escalation-kit-sandbox"
     timeout = 120  # idle keep-alive connections are closed after this many seconds
 
