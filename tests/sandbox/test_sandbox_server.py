@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -98,15 +99,32 @@ def test_reset_endpoint_clears_faults_log_and_runs_hooks(sandbox: Sandbox) -> No
 
 
 def test_fifty_parallel_requests_are_all_served(sandbox: Sandbox) -> None:
-    def fetch(n: int) -> int:
-        tenant = TENANT_A if n % 2 else TENANT_B
-        with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
+    with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
+
+        def fetch(n: int) -> int:
+            tenant = TENANT_A if n % 2 else TENANT_B
             return client.get(ISSUES, headers=token(tenant)).status_code
 
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        statuses = list(pool.map(fetch, range(50)))
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            statuses = list(pool.map(fetch, range(50)))
     assert statuses == [200] * 50
     assert len(sandbox.requests) == 50
+
+
+def test_fifty_requests_are_handled_at_the_same_time(sandbox: Sandbox) -> None:
+    """Each handler waits until all 50 have arrived: only a concurrent server answers 200."""
+    barrier = threading.Barrier(50)
+
+    def meet(req: SandboxRequest) -> SandboxResponse:
+        barrier.wait(timeout=20)
+        return SandboxResponse(200, {"met": True})
+
+    sandbox.router.add("GET", "/v1.0/meet", meet)
+    # httpx pools up to 100 connections, so all 50 requests are in flight at once
+    client = httpx.Client(base_url=sandbox.base_url, timeout=30)
+    with client, ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(lambda _: client.get("/v1.0/meet").status_code, range(50)))
+    assert statuses == [200] * 50
 
 
 def test_chunked_request_bodies_are_read(sandbox: Sandbox) -> None:
