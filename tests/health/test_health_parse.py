@@ -12,13 +12,14 @@ from ek_fixtures import SAMPLES
 from escalation_kit.errors import InputError
 from escalation_kit.health.parse import (
     is_active_status,
+    issue_is_active,
     normalized_status,
     parse_datetime,
     parse_issue,
     parse_overview,
     post_text,
 )
-from escalation_kit.models import HealthPost
+from escalation_kit.models import HealthIssue, HealthPost
 
 TENANT = "5b1c9a3e-7d2f-4c61-9a8e-2f4d6b0c1e77"
 
@@ -157,3 +158,14 @@ def test_post_text_strips_html_and_decodes_entities() -> None:
     text_post = HealthPost(None, "Regular", "  a <b> literal  ", "Text")
     assert post_text(text_post) == "a <b> literal"
     assert post_text({"description": {"contentType": "html", "content": "x<br/>y"}}) == "x\ny"
+
+
+def test_issue_is_active_uses_both_flag_and_status() -> None:
+    def issue(status: str, resolved: bool) -> HealthIssue:
+        return parse_issue({"id": "A", "status": status, "isResolved": resolved}, TENANT)
+
+    assert issue_is_active(issue("ServiceDegradation", False))
+    assert issue_is_active(issue("SomethingNew", False))
+    assert not issue_is_active(issue("ServiceDegradation", True))
+    assert not issue_is_active(issue("FalsePositive", False))
+    assert not issue_is_active(issue("PostIncidentReviewPublished", False))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from escalation_kit.health.parse import (
     ServiceHealth,
     is_active_status,
+    issue_is_active,
     normalized_status,
     parse_issue,
     parse_overview,
@@ -20,6 +21,7 @@ __all__ = [
     "HealthSnapshot",
     "ServiceHealth",
     "is_active_status",
+    "issue_is_active",
     "load_snapshot",
     "normalized_status",
     "parse_issue",

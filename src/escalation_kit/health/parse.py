@@ -25,6 +25,7 @@ __all__ = [
     "RESOLVED_STATUSES",
     "ServiceHealth",
     "is_active_status",
+    "issue_is_active",
     "normalized_enum",
     "normalized_status",
     "parse_datetime",
@@ -114,6 +115,15 @@ def normalized_enum(value: object) -> str:
 def is_active_status(value: object) -> bool:
     """True when the status says Microsoft is still working on the issue."""
     return normalized_status(value) in ACTIVE_STATUSES
+
+
+def issue_is_active(issue: HealthIssue) -> bool:
+    """Whether an issue is still open: not resolved, and its status does not say it is over.
+
+    ``isResolved`` and ``status`` can disagree in spirit, so both are used; an unknown status on
+    an unresolved issue counts as active (better to look twice than to miss one).
+    """
+    return not issue.is_resolved and normalized_status(issue.status) not in RESOLVED_STATUSES
 
 
 def parse_datetime(value: object, *, path: str = "") -> datetime | None:
