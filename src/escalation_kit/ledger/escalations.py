@@ -126,8 +126,13 @@ class NoticeRecord:
 def _insert_ignoring_conflicts(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
     """``INSERT ... ON CONFLICT DO NOTHING``; True when the row was inserted."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount == 1
+    statement = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.primary_key.columns)  # rowcount is -1 here with psycopg 3
+    )
+    return conn.execute(statement).first() is not None
 
 
 # -- escalations ---------------------------------------------------------------------------
