@@ -15,6 +15,7 @@ from escalation_kit.errors import InputError
 from escalation_kit.intake.readers import PARSE_ERROR, SOURCE_ROW, prepare_frame, read_raw_table
 from escalation_kit.intake.result import IntakeResult
 from escalation_kit.intake.validate import (
+    UNREADABLE,
     Findings,
     check_length,
     clean_text,
@@ -83,7 +84,7 @@ def _column(raw: pd.DataFrame, name: str, findings: Findings) -> pd.Series:
 def _reject_unreadable(raw: pd.DataFrame, findings: Findings) -> None:
     if PARSE_ERROR in raw.columns:
         errors = raw[PARSE_ERROR]
-        findings.reject("row", errors.notna(), str, errors)
+        findings.reject(UNREADABLE, errors.notna(), str, errors)
 
 
 def _reject_duplicates(findings: Findings, tenant: pd.Series, rows: pd.Series) -> None:

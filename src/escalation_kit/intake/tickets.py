@@ -23,6 +23,7 @@ from escalation_kit.intake.customers import read_customers, validate_customers, 
 from escalation_kit.intake.readers import PARSE_ERROR, SOURCE_ROW, prepare_frame, read_raw_table
 from escalation_kit.intake.result import IntakeResult
 from escalation_kit.intake.validate import (
+    UNREADABLE,
     Findings,
     check_length,
     clean_text,
@@ -124,7 +125,7 @@ def _check_rows(findings: Findings, raw: pd.DataFrame, text: dict[str, pd.Series
     """Row-level and text rules: unreadable rows, empty required fields, lengths, duplicates."""
     if PARSE_ERROR in raw.columns:
         errors = raw[PARSE_ERROR]
-        findings.reject("row", errors.notna(), str, errors)
+        findings.reject(UNREADABLE, errors.notna(), str, errors)
     for name in REQUIRED_TICKET_COLUMNS:
         findings.reject(name, text[name].isna(), lambda name=name: f"{name} is empty")
     for name, limit in TICKET_FIELD_LIMITS.items():

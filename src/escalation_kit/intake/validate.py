@@ -41,6 +41,8 @@ _DATETIME = r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?"
 _EARLIEST = pd.Timestamp("2000-01-01", tz="UTC")
 _LATEST = pd.Timestamp("2200-01-01", tz="UTC")
 _PLUMBING = (SOURCE_ROW, PARSE_ERROR)
+UNREADABLE = "row"
+"""The ``field`` of a rejected row that could not be read as fields at all."""
 MAX_WHOLE_NUMBER = 1_000_000_000
 _QUOTE_LIMIT = 60
 
@@ -142,10 +144,15 @@ class Findings:
 def _join(problems: list[tuple[str, pd.Series]], bad: pd.Series) -> tuple[list[str], list[str]]:
     fields: list[list[str]] = [[] for _ in range(int(bad.sum()))]
     reasons: list[list[str]] = [[] for _ in range(len(fields))]
+    unreadable = [False] * len(fields)
+    for field_name, messages in problems:
+        if field_name == UNREADABLE:
+            unreadable = [isinstance(text, str) for text in messages[bad].tolist()]
     for field_name, messages in problems:
         subset = messages[bad].tolist()
         for i, text in enumerate(subset):
-            if isinstance(text, str):
+            # A row that could not be split into fields has only that problem worth reading.
+            if isinstance(text, str) and unreadable[i] == (field_name == UNREADABLE):
                 if field_name not in fields[i]:
                     fields[i].append(field_name)
                 reasons[i].append(text)
@@ -197,7 +204,7 @@ def parse_datetimes(findings: Findings, name: str, values: pd.Series) -> pd.Seri
     shaped = values.str.fullmatch(_DATETIME + _TZ + "?", na=False)
     zoned = shaped & values.str.contains(_TZ + "$", regex=True, na=False)
     parsed = pd.to_datetime(
-        values.where(zoned).str.replace(",", ".", regex=False),
+        values.where(zoned).str.upper().str.replace(",", ".", regex=False),
         format="ISO8601",
         utc=True,
         errors="coerce",
