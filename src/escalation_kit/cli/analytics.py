@@ -48,11 +48,11 @@ def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     if len(loaded.rejected):
         rejects = rejects_next_to.with_name(rejects_next_to.stem + ".rejects.csv")
         try:
+            rejects.parent.mkdir(parents=True, exist_ok=True)
             loaded.rejected.to_csv(rejects, index=False)
         except OSError as exc:
-            raise InputError(
-                f"cannot write the rejects: {exc.strerror}", file=str(rejects)
-            ) from exc
+            reason = exc.strerror or str(exc)
+            raise InputError(f"cannot write the rejects: {reason}", file=str(rejects)) from exc
         typer.echo(
             f"{len(loaded.rejected)} of {loaded.read} history row(s) rejected; see {rejects}",
             err=True,
