@@ -123,13 +123,9 @@ def _report_flush(report: FlushReport) -> None:
 
 def _load_tickets(tickets: Path, customers: Path | None) -> dict[str, Ticket]:
     """The accepted tickets (rejected rows are reported, the rest go on)."""
-    from escalation_kit import intake
-    from escalation_kit.errors import ConfigError
     from escalation_kit.escalation.inputs import tickets_from_frame
+    from escalation_kit.intake import read_tickets
 
-    read_tickets = getattr(intake, "read_tickets", None)
-    if read_tickets is None:
-        raise ConfigError("ticket intake (escalation_kit.intake.read_tickets) is not available")
     result = read_tickets(tickets, customers=customers)
     if len(result.rejected):
         typer.echo(f"warning: {result.summary()}; rejected rows are not escalated", err=True)
