@@ -87,6 +87,13 @@ def test_request_log_records_api_calls_only(sandbox: Sandbox) -> None:
     assert sandbox.requests == []
 
 
+def test_a_request_is_logged_before_its_response_arrives(sandbox: Sandbox) -> None:
+    with httpx.Client(base_url=sandbox.base_url, headers=token(TENANT_A), timeout=5) as client:
+        for n in range(1, 31):
+            client.get(ISSUES)
+            assert len(sandbox.requests) == n
+
+
 def test_reset_endpoint_clears_faults_log_and_runs_hooks(sandbox: Sandbox) -> None:
     calls: list[str] = []
     sandbox.state.add_reset_hook(lambda: calls.append("reset"))

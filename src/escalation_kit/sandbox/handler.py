@@ -92,19 +92,20 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return
         plan = self.sandbox.injector.plan(req.tenant, req.path)
         if plan.delay_s and self.sandbox.stopping.wait(plan.delay_s):
-            return  # shutting down
+            self.close_connection = True  # shutting down: no answer
+            return
+        # Record before answering: a client that sees the response must find it in the log.
         if plan.action == "reset":
-            self._reset_connection()
             self._record(req, 0, "reset")
+            self._reset_connection()
             return
         if plan.next_link_loop:
             req = replace(req, next_link_loop=True)
         response = self._faulted(req, plan) or self._dispatch(req, self.sandbox.router)
+        self._record(req, response.status, plan.action or ("truncate" if plan.truncate else None))
         self._send(
             req, response, truncate=plan.truncate, full_length=plan.faults.truncate_full_length
         )
-        fault = plan.action or ("truncate" if plan.truncate else None)
-        self._record(req, response.status, fault)
 
     def _build_request(self) -> SandboxRequest:
         split = urlsplit(self.path)
