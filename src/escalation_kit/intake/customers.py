@@ -51,6 +51,8 @@ def _validate(raw: pd.DataFrame, source: str) -> IntakeResult:
     require_columns(raw, ("tenant_id",), source)
     findings = Findings(raw.index)
     text = {name: _column(raw, name, findings) for name in CUSTOMER_COLUMNS}
+    if "region_override" in raw.columns:  # an accepted frame read again: its region is derived
+        text["region"] = _column(raw, "region_override", findings)
     _reject_unreadable(raw, findings)
     findings.reject("tenant_id", text["tenant_id"].isna(), lambda: "tenant_id is empty")
     tenant = parse_guids(findings, "tenant_id", text["tenant_id"])
