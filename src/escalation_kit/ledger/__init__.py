@@ -2,5 +2,7 @@
 
 from escalation_kit.ledger.core import Ledger
 from escalation_kit.ledger.events import Event
+from escalation_kit.ledger.health_cache import SyncState
+from escalation_kit.ledger.records import ImportCounts
 
-__all__ = ["Event", "Ledger"]
+__all__ = ["Event", "ImportCounts", "Ledger", "SyncState"]

@@ -7,14 +7,20 @@ and each state change appends its event to the log in that same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine
+import pandas as pd
+from sqlalchemy import URL, Connection, Engine, func, select
 
 from escalation_kit.config import Settings, default_data_dir
+from escalation_kit.ledger import decisions as _decisions
+from escalation_kit.ledger import health_cache as _health
+from escalation_kit.ledger import records as _records
 from escalation_kit.ledger._engine import (
     WRITE_OPTION,
     engine_for,
@@ -23,7 +29,12 @@ from escalation_kit.ledger._engine import (
     safe_url,
 )
 from escalation_kit.ledger.events import Event, insert_event, select_events
+from escalation_kit.ledger.health_cache import SyncState
+from escalation_kit.ledger.records import ImportCounts
+from escalation_kit.ledger.schema import customers as customers_table
+from escalation_kit.ledger.schema import health_issues as health_issues_table
 from escalation_kit.ledger.schema import metadata
+from escalation_kit.ledger.schema import tickets as tickets_table
 
 __all__ = ["Ledger"]
 
@@ -136,6 +147,185 @@ class Ledger:
         """Events matching every filter given, oldest first."""
         with self.reading("read the event log") as conn:
             return select_events(conn, entity=entity, entity_id=entity_id, action=action)
+
+    # -- customers and tickets ------------------------------------------------------------
+
+    def upsert_customers(
+        self, frame: pd.DataFrame, *, progress: bool | None = None
+    ) -> ImportCounts:
+        """Insert or update customers from an intake frame (``tenant_id``, ``name``, ...)."""
+        rows = _records.customer_rows(frame)
+        with self.transaction("import customers") as conn:
+            counts = _records.upsert_rows(conn, customers_table, rows, progress=progress)
+            self._batch_event(conn, "customers_imported", counts)
+        return counts
+
+    def upsert_tickets(self, frame: pd.DataFrame, *, progress: bool | None = None) -> ImportCounts:
+        """Insert or update tickets from an intake frame; all rows or none are written."""
+        rows = _records.ticket_rows(frame)
+        with self.transaction("import tickets") as conn:
+            counts = _records.upsert_rows(conn, tickets_table, rows, progress=progress)
+            self._batch_event(conn, "tickets_imported", counts)
+        return counts
+
+    def _batch_event(self, conn: Connection, action: str, counts: ImportCounts) -> None:
+        detail = {"rows": counts.rows, "inserted": counts.inserted, "updated": counts.updated}
+        self.append_event(
+            conn, entity="batch", entity_id=uuid.uuid4().hex, action=action, detail=detail
+        )
+
+    def customers(self) -> pd.DataFrame:
+        """Every customer (``tenant_id``, ``name``, ``country``, ``region``, ``updated_at``)."""
+        with self.reading("read customers") as conn:
+            return _records.select_customers(conn)
+
+    def tickets(self, ticket_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """Tickets (all, or those of ``ticket_ids``), oldest report first."""
+        with self.reading("read tickets") as conn:
+            return _records.select_tickets(conn, ticket_ids)
+
+    # -- triage decisions -----------------------------------------------------------------
+
+    def record_decisions(
+        self, decisions: pd.DataFrame, *, run_id: str, actor: str | None = None
+    ) -> int:
+        """Record a triage run's output; returns how many decisions were new (0 on a re-run)."""
+        who = actor or self.actor
+        rows = _decisions.decision_rows(decisions, run_id=run_id, actor=who)
+        with self.transaction("record triage decisions") as conn:
+            recorded = _decisions.insert_decisions(conn, rows, run_id=run_id)
+            if recorded:
+                detail = {"rows": len(rows), "recorded": recorded}
+                self.append_event(
+                    conn,
+                    entity="triage_run",
+                    entity_id=run_id,
+                    action="decisions_recorded",
+                    detail=detail,
+                    actor=who,
+                )
+        return recorded
+
+    def override_decision(
+        self,
+        ticket_id: str,
+        *,
+        category: str,
+        reason: str,
+        actor: str,
+        severity: str | None = None,
+    ) -> int:
+        """Record an analyst's category for a ticket beside its automatic decision; returns its id.
+
+        The automatic decision is never changed. ``severity`` applies when the new category
+        escalates (default: the automatic decision's, else moderate).
+        """
+        with self.transaction("record the override") as conn:
+            new_id, automatic = _decisions.insert_override(
+                conn, ticket_id, category=category, reason=reason, actor=actor, severity=severity
+            )
+            detail = {
+                "decision_id": new_id,
+                "overrides_id": automatic["id"],
+                "from": automatic["category"],
+                "to": category,
+                "reason": reason.strip(),
+            }
+            self.append_event(
+                conn,
+                entity="ticket",
+                entity_id=ticket_id,
+                action="decision_overridden",
+                detail=detail,
+                actor=actor.strip(),
+            )
+        return new_id
+
+    def decisions(
+        self, *, ticket_ids: Iterable[str] | None = None, effective: bool = True
+    ) -> pd.DataFrame:
+        """Decisions as a frame: each ticket's effective one, or (``effective=False``) every row.
+
+        Effective rows have the triage output columns plus ``run_id``, ``decided_at``,
+        ``decided_by``, ``automatic_category``, ``override_category``, ``overridden_by`` and
+        ``override_reason`` (the last three empty when not overridden).
+        """
+        with self.reading("read triage decisions") as conn:
+            if effective:
+                return _decisions.select_effective(conn, ticket_ids)
+            return _decisions.select_decision_rows(conn, ticket_ids)
+
+    def decision_history(self, ticket_id: str) -> pd.DataFrame:
+        """Every decision recorded for one ticket, automatic and override, oldest first."""
+        return self.decisions(ticket_ids=[ticket_id], effective=False)
+
+    # -- health cache ---------------------------------------------------------------------
+
+    def cache_health_issues(
+        self, tenant_id: str, issues: Sequence[Mapping[str, Any]], *, fetched_at: datetime
+    ) -> ImportCounts:
+        """Cache a tenant's Graph issues verbatim, replacing earlier copies of the same ids."""
+        rows = _health.issue_rows(tenant_id, issues, fetched_at=fetched_at)
+        with self.transaction("cache health issues") as conn:
+            counts = _health.upsert_issues(conn, rows)
+            detail = {
+                "issues": counts.rows,
+                "inserted": counts.inserted,
+                "updated": counts.updated,
+                "fetched_at": fetched_at.isoformat(),
+            }
+            self.append_event(
+                conn,
+                entity="tenant",
+                entity_id=rows[0]["tenant_id"] if rows else tenant_id,
+                action="health_issues_cached",
+                detail=detail,
+            )
+        return counts
+
+    def health_issues(self, tenant_id: str | None = None) -> list[dict[str, Any]]:
+        """Cached Graph issue objects, as fetched (all tenants, or one)."""
+        with self.reading("read the health cache") as conn:
+            return _health.select_issue_payloads(conn, tenant_id)
+
+    def record_health_sync(
+        self,
+        tenant_id: str,
+        *,
+        status: str,
+        reason: str = "",
+        watermark: datetime | None = None,
+    ) -> SyncState:
+        """Record how a tenant's health sync went (``"ok"`` or ``"failed"`` with a reason).
+
+        Without ``watermark``, an ok sync takes the newest ``lastModifiedDateTime`` cached for
+        the tenant; the watermark never moves back.
+        """
+        tenant = _health.check_tenant_id(tenant_id)
+        with self.transaction("record the health sync") as conn:
+            if watermark is None and status == "ok":
+                watermark = conn.execute(
+                    select(func.max(health_issues_table.c.last_modified)).where(
+                        health_issues_table.c.tenant_id == tenant
+                    )
+                ).scalar_one_or_none()
+            state = _health.upsert_sync_state(
+                conn, tenant, status=status, reason=reason, watermark=watermark
+            )
+            detail = {
+                "status": status,
+                "reason": reason,
+                "watermark": state.watermark.isoformat() if state.watermark else None,
+            }
+            self.append_event(
+                conn, entity="tenant", entity_id=tenant, action="health_synced", detail=detail
+            )
+        return state
+
+    def health_sync_states(self) -> dict[str, SyncState]:
+        """Each tenant's last health sync outcome, by tenant id."""
+        with self.reading("read health sync states") as conn:
+            return _health.select_sync_states(conn)
 
 
 def _default_url(settings: Settings | None) -> str:

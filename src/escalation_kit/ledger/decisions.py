@@ -1,0 +1,315 @@
+"""Triage decisions in the ledger: recorded per run, overridden by analysts, never changed.
+
+An automatic decision is one row per (ticket, run): recording a run again inserts nothing. An
+analyst's override is a new row (``is_override``) pointing at the automatic decision it
+overrides. The *effective* decision of a ticket is its latest override, else its latest
+automatic decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Select, false, func, insert, select, true
+from sqlalchemy.dialects import postgresql, sqlite
+
+from escalation_kit.errors import InputError, LedgerError
+from escalation_kit.ledger._frames import (
+    chunks,
+    frame_records,
+    require_columns,
+    require_unique,
+    require_values,
+    row_number,
+    rows_frame,
+)
+from escalation_kit.ledger.records import BATCH_SIZE, execute_many
+from escalation_kit.ledger.schema import triage_decisions as decisions_table
+from escalation_kit.ledger.types import utc_now
+from escalation_kit.models import Category, Severity
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "EFFECTIVE_COLUMNS",
+    "decision_rows",
+    "insert_decisions",
+    "insert_override",
+    "select_decision_rows",
+    "select_effective",
+]
+
+# The triage output contract's columns, in its order.
+DECISION_COLUMNS = [
+    "ticket_id",
+    "category",
+    "escalate",
+    "matched_issue_id",
+    "cluster_id",
+    "region",
+    "service",
+    "severity",
+    "confidence",
+    "reasons",
+    "recommended_action",
+]
+EFFECTIVE_COLUMNS = [
+    *DECISION_COLUMNS,
+    "run_id",
+    "decided_at",
+    "decided_by",
+    "automatic_category",
+    "override_category",
+    "overridden_by",
+    "override_reason",
+]
+_OPTIONAL_TEXT = [
+    "matched_issue_id",
+    "cluster_id",
+    "service",
+    "severity",
+    "reasons",
+    "recommended_action",
+]
+_TRUTH = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+_SOURCE = "<decisions frame>"
+
+
+def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[str, Any]]:
+    """Validated ledger rows for a triage output frame (one run)."""
+    if not run_id or len(run_id) > 64:
+        raise InputError("run_id must be 1 to 64 characters", field="run_id")
+    required = ["ticket_id", "category", "escalate", "region", "confidence"]
+    require_columns(frame, required, source=_SOURCE)
+    require_values(frame, ["ticket_id", "category", "escalate", "confidence"], source=_SOURCE)
+    require_unique(frame, "ticket_id", source=_SOURCE)
+    frame = frame.copy()
+    _check_categories(frame)
+    frame["escalate"] = _booleans(frame)
+    frame["confidence"] = _confidences(frame)
+    for name in [*_OPTIONAL_TEXT, "region"]:
+        default = "Unknown" if name == "region" else ""
+        column = frame[name] if name in frame.columns else pd.Series(default, index=frame.index)
+        frame[name] = column.astype(object).where(column.notna(), default).astype(str)
+    frame["run_id"], frame["decided_at"], frame["decided_by"] = run_id, utc_now(), actor
+    frame["is_override"], frame["override_reason"] = False, ""
+    columns = [
+        *DECISION_COLUMNS,
+        "run_id",
+        "decided_at",
+        "decided_by",
+        "is_override",
+        "override_reason",
+    ]
+    return frame_records(frame, columns)
+
+
+def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> tuple[int, int]:
+    """(position, row to report) of the first True of ``mask``."""
+    return int(mask.to_numpy().nonzero()[0][0]), row_number(frame, mask)
+
+
+def _check_categories(frame: pd.DataFrame) -> None:
+    column = frame["category"]
+    bad = ~column.astype(str).isin([c.value for c in Category])
+    if bad.any():
+        position, row = _first_bad(frame, bad)
+        raise InputError(
+            f"unknown category {column.iloc[position]!r}; expected one of "
+            + ", ".join(c.value for c in Category),
+            file=_SOURCE,
+            row=row,
+            field="category",
+        )
+
+
+def _booleans(frame: pd.DataFrame) -> pd.Series:
+    column = frame["escalate"]
+    if column.dtype == bool:
+        return column
+    mapped = column.astype(str).str.strip().str.lower().map(_TRUTH)
+    bad = mapped.isna()
+    if bad.any():
+        position, row = _first_bad(frame, bad)
+        raise InputError(
+            f"escalate {column.iloc[position]!r} is not true/false",
+            file=_SOURCE,
+            row=row,
+            field="escalate",
+        )
+    return mapped.astype(bool)
+
+
+def _confidences(frame: pd.DataFrame) -> pd.Series:
+    column = frame["confidence"]
+    numbers = pd.to_numeric(column, errors="coerce")
+    bad = numbers.isna() | (numbers < 0) | (numbers > 1)
+    if bad.any():
+        position, row = _first_bad(frame, bad)
+        raise InputError(
+            f"confidence {column.iloc[position]!r} is not a number from 0 to 1",
+            file=_SOURCE,
+            row=row,
+            field="confidence",
+        )
+    return numbers.astype(float)
+
+
+def insert_decisions(conn: Connection, rows: Sequence[dict[str, Any]], *, run_id: str) -> int:
+    """Insert the rows not already recorded for ``run_id``; returns how many were new."""
+    automatic = decisions_table.c.is_override == false()
+    query = select(decisions_table.c.ticket_id).where(automatic, decisions_table.c.run_id == run_id)
+    known = set(conn.execute(query).scalars())
+    new = [row for row in rows if row["ticket_id"] not in known]
+    dialect_insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
+    # A concurrent recording of the same run is absorbed by the partial unique index.
+    stmt = dialect_insert(decisions_table).on_conflict_do_nothing(
+        index_elements=["ticket_id", "run_id"], index_where=automatic
+    )
+    for batch in chunks(new, BATCH_SIZE):
+        execute_many(conn, stmt, decisions_table, batch)
+    return len(new)
+
+
+def insert_override(
+    conn: Connection,
+    ticket_id: str,
+    *,
+    category: str,
+    reason: str,
+    actor: str,
+    severity: str | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """Add an override of the latest automatic decision; returns (new id, the automatic row)."""
+    chosen = _valid_category(category)
+    if not reason or not reason.strip():
+        raise InputError("an override needs a reason (why the category is wrong)", field="reason")
+    if not actor or not actor.strip():
+        raise InputError("an override needs the analyst's name", field="actor")
+    automatic = _latest_automatic(conn, ticket_id)
+    row = {name: automatic[name] for name in DECISION_COLUMNS}
+    row.update(
+        category=chosen.value,
+        escalate=chosen.escalate,
+        severity=_override_severity(chosen, severity, automatic["severity"]),
+        confidence=1.0,
+        reasons=f"analyst override: {reason.strip()}",
+        run_id=automatic["run_id"],
+        decided_at=utc_now(),
+        decided_by=actor.strip(),
+        is_override=True,
+        overrides_id=automatic["id"],
+        override_reason=reason.strip(),
+    )
+    new_id = conn.execute(insert(decisions_table).values(row).returning(decisions_table.c.id))
+    return int(new_id.scalar_one()), automatic
+
+
+def _valid_category(category: str) -> Category:
+    try:
+        return Category(category)
+    except ValueError:
+        expected = ", ".join(c.value for c in Category)
+        raise InputError(
+            f"unknown category {category!r}; expected one of {expected}", field="category"
+        ) from None
+
+
+def _override_severity(chosen: Category, given: str | None, automatic: str) -> str:
+    if not chosen.escalate:
+        return ""
+    value = given or automatic or Severity.MODERATE.value
+    try:
+        return Severity(value).value
+    except ValueError:
+        raise InputError(f"unknown severity {value!r}", field="severity") from None
+
+
+def _latest_automatic(conn: Connection, ticket_id: str) -> dict[str, Any]:
+    query = (
+        select(decisions_table)
+        .where(decisions_table.c.ticket_id == ticket_id, decisions_table.c.is_override == false())
+        .order_by(decisions_table.c.id.desc())
+        .limit(1)
+    )
+    found = conn.execute(query).mappings().first()
+    if found is None:
+        raise LedgerError(
+            f"no triage decision is recorded for ticket {ticket_id!r}: "
+            "check the ticket id, or triage the ticket first"
+        )
+    return dict(found)
+
+
+def _effective_query() -> Select[Any]:
+    auto, over = decisions_table.alias("auto"), decisions_table.alias("over")
+    latest_auto = (
+        select(func.max(decisions_table.c.id).label("id"))
+        .where(decisions_table.c.is_override == false())
+        .group_by(decisions_table.c.ticket_id)
+        .subquery()
+    )
+    latest_over = (
+        select(decisions_table.c.ticket_id, func.max(decisions_table.c.id).label("id"))
+        .where(decisions_table.c.is_override == true())
+        .group_by(decisions_table.c.ticket_id)
+        .subquery()
+    )
+    chosen = [
+        func.coalesce(over.c[name], auto.c[name]).label(name)
+        for name in [*DECISION_COLUMNS[1:], "run_id", "decided_at", "decided_by"]
+    ]
+    return (
+        select(
+            auto.c.ticket_id,
+            *chosen,
+            auto.c.category.label("automatic_category"),
+            func.coalesce(over.c.category, "").label("override_category"),
+            func.coalesce(over.c.decided_by, "").label("overridden_by"),
+            func.coalesce(over.c.override_reason, "").label("override_reason"),
+            auto.c.id.label("_order"),
+        )
+        .join(latest_auto, auto.c.id == latest_auto.c.id)
+        .outerjoin(latest_over, latest_over.c.ticket_id == auto.c.ticket_id)
+        .outerjoin(over, over.c.id == latest_over.c.id)
+        .order_by(auto.c.id)
+    )
+
+
+def select_effective(conn: Connection, ticket_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """Each ticket's effective decision, in the order the automatic decisions were recorded."""
+    query = _effective_query()
+    rows = _rows_for(conn, query, query.selected_columns.ticket_id, ticket_ids)
+    frame = rows_frame(rows, [*EFFECTIVE_COLUMNS, "_order"], datetimes=["decided_at"])
+    frame = frame.sort_values("_order", kind="stable").drop(columns="_order")
+    return _typed(frame.reset_index(drop=True))
+
+
+def select_decision_rows(conn: Connection, ticket_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every decision row, automatic and override, in the order they were recorded."""
+    query = select(decisions_table).order_by(decisions_table.c.id)
+    rows = _rows_for(conn, query, decisions_table.c.ticket_id, ticket_ids)
+    columns = [c.name for c in decisions_table.columns]
+    frame = rows_frame(rows, columns, datetimes=["decided_at"])
+    frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
+    frame["overrides_id"] = frame["overrides_id"].astype("Int64")
+    frame["is_override"] = frame["is_override"].astype(bool)
+    return _typed(frame.rename(columns={"id": "decision_id"}))
+
+
+def _rows_for(
+    conn: Connection, query: Select[Any], key: Any, ticket_ids: Iterable[str] | None
+) -> list[Any]:
+    if ticket_ids is None:
+        return list(conn.execute(query).all())
+    rows: list[Any] = []
+    for batch in chunks(list(dict.fromkeys(str(t) for t in ticket_ids)), BATCH_SIZE):
+        rows.extend(conn.execute(query.where(key.in_(batch))).all())
+    return rows
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["escalate"] = frame["escalate"].astype(bool)
+    frame["confidence"] = frame["confidence"].astype(float)
+    return frame
