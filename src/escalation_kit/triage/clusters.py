@@ -18,7 +18,6 @@ same across runs and input orders.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -77,7 +76,7 @@ def find_clusters(
         data,
         network,
         config.network_window,
-        _network_rule(config),
+        (_network_rule(config), (data.tenant, data.region, data.service)),
         result,
         Category.NETWORK_DISRUPTION,
     )
@@ -89,7 +88,7 @@ def find_clusters(
             data,
             positions,
             config.window,
-            _regional_rule(config),
+            (_regional_rule(config), (data.tenant,)),
             result,
             Category.REGIONAL_MULTI_TENANT,
         )
@@ -120,11 +119,14 @@ class _Columns:
         )
 
 
-_Rule = Callable[[Counter[str], Counter[str], Counter[str]], bool]
+_Rule = Callable[[list[dict[str, int]]], bool]
 
 
 def _network_rule(config: TriageConfig) -> _Rule:
-    def qualifies(tenants: Counter[str], regions: Counter[str], services: Counter[str]) -> bool:
+    """Counters are (tenants, regions, services)."""
+
+    def qualifies(counters: list[dict[str, int]]) -> bool:
+        tenants, regions, services = counters
         known_regions = len(regions) - (1 if str(Region.UNKNOWN) in regions else 0)
         known_services = len(services) - (1 if "" in services else 0)
         return len(tenants) >= config.network_min_tenants and (
@@ -136,8 +138,10 @@ def _network_rule(config: TriageConfig) -> _Rule:
 
 
 def _regional_rule(config: TriageConfig) -> _Rule:
-    def qualifies(tenants: Counter[str], regions: Counter[str], services: Counter[str]) -> bool:
-        return len(tenants) >= config.min_tenants
+    """Counters are (tenants,)."""
+
+    def qualifies(counters: list[dict[str, int]]) -> bool:
+        return len(counters[0]) >= config.min_tenants
 
     return qualifies
 
@@ -146,35 +150,41 @@ def _sweep(
     data: _Columns,
     positions: np.ndarray,
     window: timedelta,
-    qualifies: _Rule,
+    rule: tuple[_Rule, tuple[np.ndarray, ...]],
     result: ClusterResult,
     category: Category,
 ) -> None:
-    """Mark the members of every qualifying time window among ``positions`` (two pointers)."""
+    """Mark the members of every qualifying time window among ``positions``.
+
+    Two pointers over the time-sorted tickets with running distinct counts of the rule's columns:
+    each ticket enters and leaves the window once.
+    """
     if positions.size == 0:
         return
+    qualifies, columns = rule
     order = positions[np.argsort(data.time[positions], kind="stable")]
     times = data.time[order]
-    width = int(window.total_seconds() * 1e9)
-    ranges: list[tuple[int, int]] = []
-    counters: tuple[Counter[str], Counter[str], Counter[str]] = (Counter(), Counter(), Counter())
-    columns = (data.tenant, data.region, data.service)
+    ends = np.searchsorted(times, times + int(window.total_seconds() * 1e9), side="right").tolist()
+    keys = [column[order].tolist() for column in columns]
+    counters: list[dict[str, int]] = [{} for _ in columns]
+    ranges: list[list[int]] = []
     end = 0
-    for start in range(len(order)):
-        while end < len(order) and times[end] - times[start] <= width:
-            for counter, column in zip(counters, columns, strict=True):
-                counter[column[order[end]]] += 1
-            end += 1
-        if qualifies(*counters):
+    for start, window_end in enumerate(ends):
+        for position in range(end, window_end):
+            for counter, column in zip(counters, keys, strict=True):
+                counter[column[position]] = counter.get(column[position], 0) + 1
+        end = max(end, window_end)
+        if qualifies(counters):
             if ranges and start < ranges[-1][1]:
-                ranges[-1] = (ranges[-1][0], end)
+                ranges[-1][1] = end
             else:
-                ranges.append((start, end))
-        for counter, column in zip(counters, columns, strict=True):
-            key = column[order[start]]
-            counter[key] -= 1
-            if not counter[key]:
-                del counter[key]
+                ranges.append([start, end])
+        for counter, column in zip(counters, keys, strict=True):
+            left = counter[column[start]] - 1
+            if left:
+                counter[column[start]] = left
+            else:
+                del counter[column[start]]
     for first, last in ranges:
         _label(data, order[first:last], result, category)
 

@@ -183,7 +183,6 @@ def _compose(
     category = np.where(
         known, str(Category.KNOWN_ISSUE), np.where(clustered, clusters.category, content.category)
     ).astype(object)
-    category = np.array([str(c) for c in category], dtype=object)
     score = matches["match_score"].to_numpy(dtype=float)
     confidence = np.where(
         known,
@@ -200,7 +199,7 @@ def _compose(
     if users_np.shape[0] != len(frame):
         users_np = np.full(len(frame), -1, dtype=np.int64)
     severity = assign_severity(category, users_np, clusters.tenants, clusters.regions)
-    escalate = np.array([Category(c).escalate for c in category], dtype=bool)
+    escalate = np.isin(category, [str(c) for c in Category.escalation_categories()])
     return pd.DataFrame(
         {
             "ticket_id": frame["ticket_id"].to_numpy(dtype=object),
@@ -213,7 +212,7 @@ def _compose(
             "severity": severity,
             "confidence": np.round(confidence.astype(float), 2),
             "reasons": reasons,
-            "recommended_action": [RECOMMENDED_ACTIONS[c] for c in category],
+            "recommended_action": pd.Series(category).map(RECOMMENDED_ACTIONS).to_numpy(),
         }
     )
 

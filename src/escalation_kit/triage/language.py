@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from escalation_kit.triage.text import phrase_pattern
+from escalation_kit.triage.text import fold, phrase_pattern
 
 __all__ = ["LANGUAGES", "detect_language", "detect_languages"]
 
@@ -27,21 +27,20 @@ _STOPWORDS = {
     "fr": "le la les et est pas avec pour nous notre nos depuis utilisateurs ne une des "
     "sont peuvent du au",
 }
-_CYRILLIC = r"\p{Cyrillic}"
+_CYRILLIC = r"[\x{0400}-\x{04FF}]"
 
 
 def detect_languages(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """The language code of each text (object array of ``LANGUAGES`` values)."""
     n = len(text)
+    text = fold(text)
     cyrillic = pc.count_substring_regex(text, _CYRILLIC).to_numpy(zero_copy_only=False)
-    latin = pc.count_substring_regex(text, r"[A-Za-z]").to_numpy(zero_copy_only=False)
+    latin = pc.count_substring_regex(text, r"[a-z]").to_numpy(zero_copy_only=False)
     latin_codes = [code for code in LANGUAGES if code in _STOPWORDS]
     counts = np.zeros((n, len(latin_codes)), dtype=np.int64)
     for column, code in enumerate(latin_codes):
         pattern = phrase_pattern(_STOPWORDS[code].split())
-        counts[:, column] = pc.count_substring_regex(text, pattern, ignore_case=True).to_numpy(
-            zero_copy_only=False
-        )
+        counts[:, column] = pc.count_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
     best = np.array(latin_codes, dtype=object)[counts.argmax(axis=1)]
     # English wins ties (argmax takes the first column, which is English).
     result = np.where(np.nan_to_num(cyrillic) > np.nan_to_num(latin), "ru", best)

@@ -145,7 +145,7 @@ def _parse_rule(item: Any, where: str) -> Rule:
     patterns: dict[str, str] = {}
     for language in _RULE_LANGUAGES:
         parts = [phrase_pattern(phrases[language])] if phrases.get(language) else []
-        parts += [f"(?:{p})" for p in regexes.get(language, [])]
+        parts += [f"(?i:{p})" for p in regexes.get(language, [])]
         if parts:
             patterns[language] = "|".join(parts)
     if not patterns:
