@@ -135,3 +135,33 @@ def test_orderby_sorts_with_missing_values_last(graph: httpx.Client) -> None:
     stamps = [i["lastModifiedDateTime"] for i in graph.get(ISSUES, params=params).json()["value"]]
     assert stamps == sorted(stamps, reverse=True)
     assert graph.get(ISSUES, params={"$orderby": "nonsense asc"}).status_code == 400
+
+
+def test_count_reports_all_matching_items_before_paging(
+    graph: httpx.Client, snapshot: dict[str, Any]
+) -> None:
+    params = {"$count": "true", "$top": "2", "$filter": "isResolved eq false"}
+    body = graph.get(ISSUES, params=params).json()
+    expected = [i for i in snapshot["tenants"][TENANT_A]["issues"] if not i["isResolved"]]
+    assert body["@odata.count"] == len(expected) == 7
+    assert len(body["value"]) == 2
+    assert "@odata.count" not in graph.get(ISSUES).json()
+
+
+def test_select_returns_only_the_named_properties(graph: httpx.Client) -> None:
+    listed = graph.get(ISSUES, params={"$select": "id,isResolved", "$top": "2"}).json()
+    assert listed["value"] == [
+        {"isResolved": True, "id": "EX226792"},
+        {"id": "MO226784", "isResolved": True},
+    ]
+    one = graph.get(f"{ISSUES}/MO226784", params={"$select": "title"}).json()
+    assert set(one) == {"@odata.context", "title"}
+
+
+@pytest.mark.parametrize("params", [{"$search": "mail"}, {"$fitler": "x"}, {"$count": "yes"}])
+def test_unknown_or_bad_query_options_are_bad_request(
+    graph: httpx.Client, params: dict[str, str]
+) -> None:
+    response = graph.get(ISSUES, params=params)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "BadRequest"

@@ -14,11 +14,14 @@ from typing import Any
 from escalation_kit.errors import InputError
 from escalation_kit.sandbox.odata import (
     FieldKind,
+    check_query_options,
     compile_filter,
     next_link,
     order_items,
     page_request,
     page_slice,
+    select_fields,
+    wants_count,
 )
 from escalation_kit.sandbox.responses import graph_error
 from escalation_kit.sandbox.router import Router, SandboxRequest, SandboxResponse
@@ -110,23 +113,28 @@ def _collection(
     fields: Mapping[str, FieldKind],
     context: str,
 ) -> SandboxResponse:
-    """Filter, order and page ``items`` the way Graph collections do."""
+    """Filter, order, page and select ``items`` the way Graph collections do."""
+    check_query_options(req.query)
     predicate = compile_filter(req.query.get("$filter"), fields)
     page = page_request(req)
-    selected = order_items([i for i in items if predicate(i)], req.query.get("$orderby"), fields)
-    value, more = page_slice(selected, page)
+    matching = order_items([i for i in items if predicate(i)], req.query.get("$orderby"), fields)
+    value, more = page_slice(matching, page)
     body: dict[str, Any] = {"@odata.context": context}
+    if wants_count(req.query):
+        body["@odata.count"] = len(matching)
     if more:
         body["@odata.nextLink"] = next_link(
             req, page.skip if req.next_link_loop else page.skip + page.size
         )
-    body["value"] = value
+    body["value"] = [select_fields(i, req.query.get("$select")) for i in value]
     headers = {"Preference-Applied": page.preference_applied} if page.preference_applied else {}
     return SandboxResponse(200, body, headers)
 
 
 def _entity(req: SandboxRequest, item: Mapping[str, Any], fragment: str) -> SandboxResponse:
-    return SandboxResponse(200, {"@odata.context": _context(req, fragment), **item})
+    check_query_options(req.query)
+    selected = select_fields(item, req.query.get("$select"))
+    return SandboxResponse(200, {"@odata.context": _context(req, fragment), **selected})
 
 
 def _not_found(req: SandboxRequest, what: str) -> SandboxResponse:

@@ -1,5 +1,6 @@
-"""The OData subset the emulator understands: ``$filter``, ``$orderby``, ``$top``, ``$skip`` and
-``Prefer: odata.maxpagesize``.
+"""The OData subset the emulator understands: ``$filter``, ``$orderby``, ``$top``, ``$skip``,
+``$select``, ``$count``, ``$expand`` (per route) and ``Prefer: odata.maxpagesize``. Other
+``$`` options are refused, as Graph does.
 
 ``$filter`` accepts comparisons joined by ``and``: ``field op value`` with ``op`` one of
 eq, ne, gt, ge, lt, le; values are ``'quoted strings'`` (``''`` escapes a quote), ``true`` /
@@ -25,16 +26,23 @@ from escalation_kit.sandbox.router import SandboxRequest
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "QUERY_OPTIONS",
     "FieldKind",
     "Page",
+    "check_query_options",
     "compile_filter",
     "next_link",
     "order_items",
     "page_request",
+    "page_slice",
+    "select_fields",
+    "wants_count",
 ]
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+
+QUERY_OPTIONS = frozenset({"$filter", "$orderby", "$top", "$skip", "$select", "$count", "$expand"})
 
 Item = Mapping[str, Any]
 Predicate = Callable[[Item], bool]
@@ -242,3 +250,29 @@ def page_slice(items: Sequence[Item], page: Page) -> tuple[list[Item], bool]:
     """The items of ``page`` and whether more follow."""
     end = page.skip + page.size
     return list(items[page.skip : end]), end < len(items)
+
+
+def check_query_options(query: Mapping[str, str]) -> None:
+    """Refuse ``$`` options the emulator does not know (``$search``, typos like ``$fitler``)."""
+    unknown = sorted(k for k in query if k.startswith("$") and k not in QUERY_OPTIONS)
+    if unknown:
+        raise InputError(
+            f"query option(s) {', '.join(unknown)} not supported; use {sorted(QUERY_OPTIONS)}",
+            field=unknown[0],
+        )
+
+
+def select_fields(item: Item, select: str | None) -> dict[str, Any]:
+    """Only the properties named in ``$select`` (comma-separated), in the item's order."""
+    if not select or not select.strip():
+        return dict(item)
+    wanted = {name.strip() for name in select.split(",") if name.strip()}
+    return {k: v for k, v in item.items() if k in wanted}
+
+
+def wants_count(query: Mapping[str, str]) -> bool:
+    """``$count=true`` asks for ``@odata.count`` (the total matching, before paging)."""
+    raw = query.get("$count", "false").strip().lower()
+    if raw not in ("true", "false"):
+        raise InputError(f"$count must be true or false, got {raw!r}", field="$count")
+    return raw == "true"
