@@ -77,14 +77,16 @@ def test_prints_the_url_first_serves_and_stops_on_sigterm(
 ) -> None:
     path = tmp_path / "health.json"
     path.write_text(json.dumps(snapshot), encoding="utf-8")
-    process, lines = run_cli(
-        "--health", str(path), "--port", "0", "--rate-limit", "1", "--first-n", "1"
-    )
+    faults = ("--rate-limit", "1", "--first-n", "1", "--tenant", TENANT_A, "--paths", "issues$")
+    process, lines = run_cli("--health", str(path), "--port", "0", *faults)
     url = lines.next()
     assert url.startswith("http://127.0.0.1:")
     assert url.rsplit(":", 1)[1].isdigit()
     assert "sandbox-" in lines.next()
+    other = {"Authorization": f"Bearer sandbox-{TENANT_B}"}
+    assert httpx.get(url + ISSUES, headers=other, timeout=10).status_code == 200
     headers = {"Authorization": f"Bearer sandbox-{TENANT_A}"}
+    assert httpx.get(url + ISSUES + "/EX226792", headers=headers, timeout=10).status_code == 200
     assert httpx.get(url + ISSUES, headers=headers, timeout=10).status_code == 429
     body = httpx.get(url + ISSUES, headers=headers, timeout=10).json()
     assert body["value"] == snapshot["tenants"][TENANT_A]["issues"]
@@ -121,7 +123,19 @@ def test_bad_snapshot_file_is_a_clear_error(tmp_path: Path) -> None:
     )
 
 
-def test_bad_fault_option_names_the_option() -> None:
-    result = CliRunner().invoke(app, ["sandbox", "--server-errors", "1.5"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--server-errors", "1.5"],
+            "field '--server-errors': must be a probability between 0 and 1",
+        ),
+        (["--paths", "("], "field '--paths': not a valid regular expression"),
+        (["--error-status", "418"], "field '--error-status': must be one of [500, 502, 503, 504]"),
+    ],
+)
+def test_bad_fault_option_names_the_option(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, ["sandbox", *args])
     assert result.exit_code == 1
-    assert "field '--server-errors': must be a probability between 0 and 1" in result.output
+    assert message in result.output
+    assert "Traceback" not in result.output

@@ -40,17 +40,33 @@ def sandbox(
     ),
     rate_limit: float = typer.Option(0.0, "--rate-limit", help="Probability (0..1) of a 429."),
     retry_after: int = typer.Option(1, "--retry-after", help="Retry-After seconds on 429/503."),
+    retry_after_http_date: bool = typer.Option(
+        False, "--retry-after-http-date", help="Send Retry-After as an HTTP-date."
+    ),
     server_errors: float = typer.Option(0.0, "--server-errors", help="Probability of a 5xx."),
     error_status: int = typer.Option(
         503, "--error-status", help="Status of injected 5xx: 500/502/503/504."
     ),
     latency_ms: int = typer.Option(0, "--latency-ms", help="Milliseconds added to every response."),
+    latency_jitter_ms: int = typer.Option(
+        0, "--latency-jitter-ms", help="Up to this many random extra milliseconds."
+    ),
     slow_ms: int = typer.Option(
         0, "--slow-ms", help="Extra milliseconds for an occasional slow response."
     ),
     slow_rate: float = typer.Option(0.0, "--slow-rate", help="Probability of a slow response."),
     truncate: float = typer.Option(0.0, "--truncate", help="Probability of a half-sent body."),
+    truncate_full_length: bool = typer.Option(
+        False, "--truncate-full-length", help="Truncated bodies promise the full Content-Length."
+    ),
     reset: float = typer.Option(0.0, "--reset", help="Probability of a connection reset."),
+    next_link_loop: bool = typer.Option(
+        False, "--next-link-loop", help="Paging links point back at the same page."
+    ),
+    tenant: list[str] | None = typer.Option(
+        None, "--tenant", help="Fault only this tenant (repeat for several)."
+    ),
+    paths: str | None = typer.Option(None, "--paths", help="Fault only paths matching this regex."),
     first_n: int | None = typer.Option(
         None, "--first-n", help="Fault only the first N requests per tenant and path."
     ),
@@ -69,13 +85,19 @@ def sandbox(
     faults = _faults(
         rate_limit=rate_limit,
         retry_after=retry_after,
+        retry_after_http_date=retry_after_http_date,
         server_errors=server_errors,
         error_status=error_status,
         latency_ms=latency_ms,
+        latency_jitter_ms=latency_jitter_ms,
         slow_ms=slow_ms,
         slow_rate=slow_rate,
         truncate=truncate,
+        truncate_full_length=truncate_full_length,
         reset=reset,
+        next_link_loop=next_link_loop,
+        tenants=frozenset(tenant) if tenant else None,
+        paths=paths,
         first_n=first_n,
         seed=seed,
     )
@@ -100,7 +122,8 @@ def _faults(**options: Any) -> Faults:
     try:
         return Faults(**options)
     except InputError as exc:
-        option = "--" + (exc.field or "").replace("_", "-")
+        name = "tenant" if exc.field == "tenants" else (exc.field or "")
+        option = "--" + name.replace("_", "-")
         raise InputError(exc.reason, field=option) from exc
 
 
