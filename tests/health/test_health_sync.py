@@ -149,7 +149,7 @@ def test_ledger_records_each_tenant_and_resume_fetches_only_failed(
     broken = frozenset(tenants[5:])
     graph_sandbox.set_faults(Faults(server_errors=1.0, tenants=broken))
     first = run(graph_sandbox, tenants, policy, ledger=ledger, concurrency=4)
-    assert {r.tenant_id for r in first.failed} == broken
+    assert {r.tenant_id for r in first.failed} == broken, [r.reason for r in first.failed]
     states = ledger.health_sync_states()
     assert {t for t, s in states.items() if s.ok} == set(tenants[:5])
     assert all("HTTP 503" in states[t].reason for t in broken)
