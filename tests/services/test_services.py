@@ -216,7 +216,7 @@ WORDS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     st.lists(st.lists(WORDS | st.text(max_size=8)).map(" ".join), min_size=1, max_size=5),
     st.data(),

@@ -20,7 +20,7 @@ import json
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ _BOMS = (
     (b"\xfe\xff", "utf-16"),
 )
 _FALLBACK_ENCODINGS = ["utf_8", "cp1252", "cp1251", "latin_1"]
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _HEADER_SPACES = re.compile(r"[\s\-]+")
 _BINARY_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 27), *range(28, 32)])
 
@@ -131,7 +132,10 @@ def _decode(data: bytes, encoding: str, source: str) -> str:
 
 def sniff_delimiter(first_line: str) -> str:
     """The delimiter that splits the header into the most fields (``,`` on a tie)."""
-    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in _DELIMITERS}
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    for delimiter in _DELIMITERS:
+        with contextlib.suppress(csv.Error):
+            counts[delimiter] = len(next(csv.reader([first_line], delimiter=delimiter), []))
     return max(_DELIMITERS, key=lambda d: counts[d])
 
 
@@ -148,7 +152,7 @@ def _unlimited_fields() -> Iterator[None]:
 def _csv_rows(text: str, source: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     text = text.lstrip("\ufeff")
     stream = io.StringIO(text, newline="")
-    first = text.split("\n", 1)[0]
+    first = _LINE_BREAK.split(text.lstrip(), maxsplit=1)[0]
     reader = csv.reader(stream, delimiter=sniff_delimiter(first))
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
@@ -157,7 +161,7 @@ def _csv_rows(text: str, source: str) -> tuple[list[str], list[tuple[int, list[s
         try:
             for record in reader:
                 start, line = line + 1, reader.line_num
-                if not any(cell.strip() for cell in record):
+                if not "".join(record).strip():
                     continue
                 if header is None:
                     header = record
@@ -263,20 +267,18 @@ def _clean_header(names: Sequence[object], source: str) -> list[str]:
     return cleaned
 
 
-def _frame(header: list[str], rows: Iterable[tuple[int, list[str]]], source: str) -> pd.DataFrame:
+def _frame(header: list[str], rows: list[tuple[int, list[str]]], source: str) -> pd.DataFrame:
     names = _clean_header(header, source)
     width = len(names)
-    numbers: list[int] = []
-    cells: list[list[str | None]] = []
-    errors: list[str | None] = []
-    for number, record in rows:
-        numbers.append(number)
-        extra = [c for c in record[width:] if c.strip()]
-        errors.append(f"row has {len(record)} fields but the header has {width}" if extra else None)
-        padded: list[str | None] = [*record[:width], *([None] * (width - len(record)))]
-        cells.append(padded)
-    frame = pd.DataFrame(cells, columns=names, dtype="str")
-    if any(errors):
-        frame[PARSE_ERROR] = pd.Series(errors, dtype="str")
-    frame[SOURCE_ROW] = pd.Series(numbers, dtype="int64")
+    records: list[list[str | None]] = [list(record) for _, record in rows]
+    errors: dict[int, str] = {}
+    for position, record in enumerate(records):
+        if len(record) != width:
+            if any(cell and cell.strip() for cell in record[width:]):
+                errors[position] = f"row has {len(record)} fields but the header has {width}"
+            records[position] = [*record[:width], *([None] * (width - len(record)))]
+    frame = pd.DataFrame(records, columns=names, dtype="str")
+    if errors:
+        frame[PARSE_ERROR] = pd.Series(errors, index=frame.index, dtype="str")
+    frame[SOURCE_ROW] = pd.Series([number for number, _ in rows], dtype="int64")
     return frame
