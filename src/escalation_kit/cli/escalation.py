@@ -177,15 +177,36 @@ def escalate(
 
     Example: escalation-kit escalate triage.csv --tickets tickets.csv --out-dir packages/
     """
+    settings = _settings(
+        contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone
+    )
+    outcomes = _draft_from_files(
+        triage_out, tickets, customers, health, settings, link_window_hours
+    )
+    _write_index(out_dir, outcomes)
+    created = sum(o.created for o in outcomes)
+    linked = sum(len(o.newly_linked) for o in outcomes if not o.created)
+    typer.echo(
+        f"{len(outcomes)} package(s) in {out_dir} ({created} new draft(s), {linked} ticket(s) "
+        "linked to existing escalations); file each one in Partner Center, then run "
+        "`escalation-kit track`"
+    )
+
+
+def _draft_from_files(
+    triage_out: Path,
+    tickets: Path,
+    customers: Path | None,
+    health: Path | None,
+    settings: Settings,
+    link_window_hours: float,
+) -> list[DraftOutcome]:
     from datetime import timedelta
 
     from escalation_kit.escalation.drafting import draft_escalations
     from escalation_kit.escalation.inputs import read_triage_output
     from escalation_kit.escalation.packages import PartnerContact
 
-    settings = _settings(
-        contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone
-    )
     decisions = read_triage_output(triage_out)
     ticket_map = _load_tickets(tickets, customers)
     checked_at = None
@@ -195,7 +216,7 @@ def escalate(
         checked_at = load_snapshot(health).fetched_at
     contact = PartnerContact(settings.contact_name, settings.contact_email, settings.contact_phone)
     with _ledger() as ledger:
-        outcomes = draft_escalations(
+        return draft_escalations(
             ledger,
             decisions,
             ticket_map,
@@ -203,14 +224,6 @@ def escalate(
             health_checked_at=checked_at,
             link_window=timedelta(hours=link_window_hours),
         )
-    _write_index(out_dir, outcomes)
-    created = sum(o.created for o in outcomes)
-    linked = sum(len(o.newly_linked) for o in outcomes if not o.created)
-    typer.echo(
-        f"{len(outcomes)} package(s) in {out_dir} ({created} new draft(s), {linked} ticket(s) "
-        "linked to existing escalations); file each one in Partner Center, then run "
-        "`escalation-kit track`"
-    )
 
 
 def _write_index(out_dir: Path, outcomes: list[DraftOutcome]) -> None:

@@ -326,6 +326,25 @@ def _within(record: sql.EscalationRecord, reported: list[datetime], window: time
     return any(abs(r - t) <= window for r in reported for t in times)
 
 
+def _edits(stored: FilingPackage, edited: FilingPackage) -> dict[str, object]:
+    """The editable fields that differ; a change to anything else is an ``InputError``."""
+    fixed = [
+        name
+        for name in ("content_key", "tracking_tag", "category", "cluster_id", "tickets")
+        if getattr(stored, name) != getattr(edited, name)
+    ]
+    if fixed:
+        raise InputError(
+            f"{', '.join(fixed)} cannot be edited (only {', '.join(sorted(EDITABLE_FIELDS))})",
+            field=fixed[0],
+        )
+    return {
+        name: getattr(edited, name)
+        for name in sorted(EDITABLE_FIELDS)
+        if getattr(stored, name) != getattr(edited, name)
+    }
+
+
 def save_package_edit(ledger: Ledger, edited: FilingPackage) -> FilingPackage:
     """Record the analyst's edited package (e.g. a hand-edited ``package.json``) as the draft.
 
@@ -341,21 +360,7 @@ def save_package_edit(ledger: Ledger, edited: FilingPackage) -> FilingPackage:
                 f"{edited.package_id} is {record.status}: only a draft can be edited"
             )
         stored = FilingPackage.from_dict(record.package or {}, source=record.escalation_id)
-        fixed = [
-            name
-            for name in ("content_key", "tracking_tag", "category", "cluster_id", "tickets")
-            if getattr(stored, name) != getattr(edited, name)
-        ]
-        if fixed:
-            raise InputError(
-                f"{', '.join(fixed)} cannot be edited (only {', '.join(sorted(EDITABLE_FIELDS))})",
-                field=fixed[0],
-            )
-        changes = {
-            name: getattr(edited, name)
-            for name in sorted(EDITABLE_FIELDS)
-            if getattr(stored, name) != getattr(edited, name)
-        }
+        changes = _edits(stored, edited)
         if not changes:
             return stored
         package = edit_package(stored, **changes)

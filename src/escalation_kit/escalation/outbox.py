@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from sqlalchemy import Connection
 
@@ -80,38 +80,38 @@ def _record(
     if not text.strip():
         raise InvalidTransition(f"{escalation_id}: a note cannot be empty")
     body = _body(kind, text.strip())
-    for entry in sql.list_outbox(conn, service_request_id=record.service_request_id):
-        if entry.state in ("proposed", "pending") and (entry.kind, entry.body) == (kind, body):
-            return entry  # the same write is already waiting: never queue it twice
-    values: dict[str, Any] = {
-        "request_id": str(uuid.uuid4()),
-        "service_request_id": record.service_request_id,
-        "escalation_id": escalation_id,
-        "kind": kind,
-        "body": body,
-        "state": state,
-        "created_at": utc_now(),
-        "created_by": ledger.actor,
-    }
-    sql.insert_outbox(conn, values)
-    ledger.append_event(
-        conn,
-        entity="escalation",
-        entity_id=escalation_id,
-        action="write_proposed" if state == "proposed" else "write_queued",
-        detail={"request_id": values["request_id"], "kind": kind},
-    )
-    return sql.OutboxEntry(
-        request_id=values["request_id"],
+    waiting = _waiting(conn, record.service_request_id, kind, body)
+    if waiting is not None:
+        return waiting  # the same write is already waiting: never queue it twice
+    entry = sql.OutboxEntry(
+        request_id=str(uuid.uuid4()),
         service_request_id=record.service_request_id,
         escalation_id=escalation_id,
         kind=kind,
         body=body,
         state=state,
-        created_at=values["created_at"],
+        created_at=utc_now(),
         applied_at=None,
         created_by=ledger.actor,
     )
+    sql.insert_outbox(conn, asdict(entry))
+    ledger.append_event(
+        conn,
+        entity="escalation",
+        entity_id=escalation_id,
+        action="write_proposed" if state == "proposed" else "write_queued",
+        detail={"request_id": entry.request_id, "kind": kind},
+    )
+    return entry
+
+
+def _waiting(
+    conn: Connection, service_request_id: str, kind: str, body: dict[str, object]
+) -> sql.OutboxEntry | None:
+    for entry in sql.list_outbox(conn, service_request_id=service_request_id):
+        if entry.state in ("proposed", "pending") and (entry.kind, entry.body) == (kind, body):
+            return entry
+    return None
 
 
 def queue_write(
