@@ -195,5 +195,5 @@ def test_bad_requests_are_input_errors() -> None:
         investigate(TICKETS, DECISIONS, cluster_id="nope")
     with pytest.raises(InputError, match="ends before it starts"):
         investigate(TICKETS, window=("Exchange Online", None, "2026-11-21", "2026-11-20"))
-    with pytest.raises(InputError, match="no tickets match"):
+    with pytest.raises(InputError, match="no tickets match this window"):
         investigate(TICKETS, window=("Planner", None, "2026-11-20", "2026-11-21"))

@@ -180,18 +180,28 @@ class Investigation:
                     hovertemplate="%{text}<br>%{x|%Y-%m-%d %H:%M}<extra>%{y}</extra>",
                 )
             )
-        for issue in self.documented:
-            if issue.start is not None:
-                fig.add_vrect(
-                    x0=issue.start,
-                    x1=issue.end or self.end,
-                    opacity=0.15,
-                    line_width=0,
-                    fillcolor="#999999",
-                    annotation_text=escape(issue.id),
-                    annotation_position="top left",
-                )
+        self._shade_documented(fig)
         return fig
+
+    def _shade_documented(self, fig: go.Figure) -> None:
+        """Shade each documented issue's active time, clipped to an hour around the reports."""
+        import pandas as pd
+
+        margin = pd.Timedelta(hours=1)
+        for issue in self.documented:
+            if issue.start is None:
+                continue
+            fig.add_vrect(
+                x0=max(pd.Timestamp(issue.start), self.start - margin),
+                x1=min(
+                    pd.Timestamp(issue.end) if issue.end else self.end + margin, self.end + margin
+                ),
+                opacity=0.15,
+                line_width=0,
+                fillcolor="#999999",
+                annotation_text=escape(issue.id),
+                annotation_position="top left",
+            )
 
 
 def _md(text: str) -> str:
@@ -227,15 +237,11 @@ def investigate(
     if (cluster_id is None) == (window is None):
         raise InputError("give either cluster_id or window=(service, region, start, end)")
     frame = _ticket_frame(tickets, decisions)
-    if cluster_id is not None:
-        chosen, service, region = _by_cluster(frame, decisions, cluster_id)
+    if window is None:
+        chosen, service, region = _by_cluster(frame, decisions, str(cluster_id))
+        start, end = chosen["reported_at"].min(), chosen["reported_at"].max()
     else:
-        assert window is not None
         chosen, service, region = _by_window(frame, window)
-    if chosen.empty:
-        raise InputError("no tickets match this incident; check the cluster id or the window")
-    start, end = chosen["reported_at"].min(), chosen["reported_at"].max()
-    if window is not None:
         start, end = _stamp(window[2]), _stamp(window[3])
     issues = _documented(health, service, start, end) if health is not None else ()
     requests = None
@@ -331,6 +337,8 @@ def _by_window(frame: pd.DataFrame, window: Window) -> tuple[pd.DataFrame, str, 
     keep &= frame["reported_at"].between(start_at, end_at)
     if region:
         keep &= frame["region"].str.casefold() == str(region).casefold()
+    if not keep.any():
+        raise InputError("no tickets match this window; check the service, region and times")
     return frame[keep], str(service), str(region) if region else None
 
 

@@ -181,8 +181,18 @@ def _no_anomalies() -> pd.DataFrame:
 
 
 def _meta_line(summary: Summary, since: Any, until: Any) -> str:
-    span = f"from {since or 'the start'} until {until or 'the end'} of the history"
-    return f"Escalations created {span} · {summary.total:,} escalations"
+    parts = [f"from {_bound_text(since)}"] if since is not None else []
+    parts += [f"before {_bound_text(until)}"] if until is not None else []
+    span = "Escalations created " + " and ".join(parts) if parts else "All escalations"
+    return f"{span} · {summary.total:,} escalations"
+
+
+def _bound_text(value: Any) -> str:
+    import pandas as pd
+
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def write_report(history: Any, out: str | Path, **options: Any) -> Report:

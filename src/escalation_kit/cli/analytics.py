@@ -60,6 +60,15 @@ def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     return loaded.accepted
 
 
+def _ledger_history(since: str | None, until: Any) -> pd.DataFrame:
+    """The ledger's escalations created in ``[since, until)``."""
+    from escalation_kit.ledger import Ledger
+    from escalation_kit.ledger.history import export_history
+
+    with Ledger() as ledger:
+        return export_history(ledger, since=since, until=until)
+
+
 @cli_errors
 def report_command(
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML report.")],
@@ -85,18 +94,13 @@ def report_command(
         escalation-kit report --history data/sample/escalation_history.csv \\
             --since 2026-01-01 --out report.html --theme dark --export-dir tables/
     """
+    from escalation_kit.analytics.palette import template_name
     from escalation_kit.analytics.report import build_report
 
-    options: dict[str, Any] = {"since": since, "until": until_bound(until), "theme": theme}
-    if history is not None:
-        report = build_report(_history_from_file(history, out), **options)
-    else:
-        from escalation_kit.ledger import Ledger
-        from escalation_kit.ledger.history import export_history
-
-        with Ledger() as ledger:
-            frame = export_history(ledger, since=since, until=options["until"])
-        report = build_report(frame, **options)
+    template_name(theme)  # a bad theme fails before any reading
+    end = until_bound(until)
+    frame = _history_from_file(history, out) if history else _ledger_history(since, end)
+    report = build_report(frame, since=since, until=end, theme=theme)
     report.write(out)
     typer.echo(f"wrote {out} ({report.summary.total} escalations)")
     if export_dir is not None:
