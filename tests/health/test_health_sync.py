@@ -124,6 +124,25 @@ def test_unknown_tenant_and_sign_in_failure_are_per_tenant(
     assert "HTTP 403 (accessDenied)" in by_id[stranger].reason
 
 
+def test_result_renders_escaped_html() -> None:
+    from escalation_kit.health.snapshot import HealthSnapshot
+    from escalation_kit.health.sync import SyncResult, TenantResult
+
+    result = SyncResult(
+        (
+            TenantResult("t-ok", ok=True, issues=3),
+            TenantResult("t-bad", ok=False, reason="HTTP 503 <script>alert(1)</script>"),
+        ),
+        HealthSnapshot({"t-ok": {}}, fetched_at="2026-11-21T00:00:00Z"),
+        1.25,
+    )
+    html = result._repr_html_()
+    assert "<script>" not in html
+    assert "HTTP 503 &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.index("t-bad") < html.index("t-ok")  # failures first
+    assert "2 tenant(s): 1 ok (0 skipped as already synced), 1 failed, in 1.2s" in html
+
+
 def test_select_tenants() -> None:
     ids = [" A1 ", "a2", "B1", "A1", "", "c9"]
     assert select_tenants(ids) == ["A1", "a2", "B1", "c9"]

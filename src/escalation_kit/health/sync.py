@@ -81,6 +81,28 @@ class SyncResult:
         """Tenants fetched in this run (not skipped), ok or not."""
         return [r for r in self.results if not r.skipped]
 
+    def _repr_html_(self) -> str:
+        """A notebook table: one row per tenant (failed first), every value escaped."""
+        from html import escape
+
+        rows = sorted(self.results, key=lambda r: r.ok)
+        body = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{escape(str(cell))}</td>"
+                for cell in (
+                    r.tenant_id,
+                    "skipped" if r.skipped else ("ok" if r.ok else "failed"),
+                    r.issues if r.ok else "",
+                    r.reason,
+                )
+            )
+            + "</tr>"
+            for r in rows
+        )
+        head = "".join(f"<th>{h}</th>" for h in ("tenant", "result", "issues", "reason"))
+        return f"<p>{escape(self.summary())}</p><table><tr>{head}</tr>{body}</table>"
+
     def summary(self) -> str:
         skipped = sum(r.skipped for r in self.results)
         return (
