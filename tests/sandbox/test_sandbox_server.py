@@ -56,9 +56,17 @@ def test_builtin_demo_snapshot_serves_its_tenants() -> None:
             assert response.json()["value"]
 
 
-def test_refuses_non_loopback_hosts() -> None:
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::1"])
+def test_refuses_hosts_other_than_ipv4_loopback(host: str) -> None:
     with pytest.raises(ConfigError, match="loopback"):
-        Sandbox(host="0.0.0.0")
+        Sandbox(host=host)
+
+
+def test_localhost_and_other_127_addresses_are_accepted() -> None:
+    with Sandbox(host="127.0.0.2") as sandbox:
+        assert httpx.get(f"{sandbox.base_url}/_sandbox/health", timeout=5).status_code == 200
+    with Sandbox(host="localhost") as sandbox:
+        assert sandbox.base_url.startswith("http://localhost:")
 
 
 def test_busy_port_is_a_config_error() -> None:
@@ -157,6 +165,29 @@ def test_custom_routes_get_decoded_params_json_and_errors(sandbox: Sandbox) -> N
     bad = httpx.post(url, content=b"not json", timeout=5)
     assert bad.status_code == 400
     assert bad.json()["source"] == "PartnerFD"  # Partner Center error shape under /v1/
+
+
+def test_route_headers_override_defaults_case_insensitively(sandbox: Sandbox) -> None:
+    def text(req: SandboxRequest) -> SandboxResponse:
+        headers = {"content-type": "text/plain", "Content-Length": "999", "request-id": "mine"}
+        return SandboxResponse(200, b"hello", headers)
+
+    sandbox.router.add("GET", "/v1.0/text", text)
+    response = httpx.get(f"{sandbox.base_url}/v1.0/text", timeout=5)
+    assert response.headers.get_list("content-type") == ["text/plain"]
+    assert response.headers["content-length"] == "5"
+    assert response.headers["request-id"] == "mine"
+    assert response.text == "hello"
+
+
+def test_a_failing_observer_does_not_break_requests(snapshot: dict[str, Any]) -> None:
+    def broken(record: object) -> None:
+        raise RuntimeError("observer bug")
+
+    with Sandbox(snapshot, on_request=broken) as sandbox:
+        response = httpx.get(f"{sandbox.base_url}{ISSUES}", headers=token(TENANT_A), timeout=5)
+        assert response.status_code == 200
+        assert len(sandbox.requests) == 1
 
 
 def test_a_failing_route_is_a_500_not_a_dead_server(sandbox: Sandbox) -> None:

@@ -1,7 +1,7 @@
 """The HTTP side of the emulator: raw request → :class:`SandboxRequest` → faults → route → bytes.
 
-Kept apart from :mod:`server` so that the lifecycle code stays readable; this module is the only
-one that touches sockets.
+Kept apart from :mod:`server` so that the lifecycle code stays readable; this is the only module
+that reads or writes HTTP.
 """
 
 from __future__ import annotations
@@ -204,17 +204,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         payload, content_type = _encode(response)
         sent = payload[: len(payload) // 2] if truncate else payload
         self.send_response(response.status)
-        headers = {"Content-Type": content_type, **response.headers}
-        headers.setdefault("request-id", req.request_id)
-        headers.setdefault("client-request-id", req.client_request_id)
-        for name in _ECHOED:
-            if name in req.headers:
-                headers.setdefault(name, req.headers[name])
-        for name, value in headers.items():
+        for name, value in _response_headers(req, response, content_type):
             self.send_header(name, value)
-        self.send_header(
-            "Content-Length", str(len(payload) if full_length and truncate else len(sent))
-        )
+        promised = len(payload) if truncate and full_length else len(sent)
+        self.send_header("Content-Length", str(promised))
         if truncate and full_length:
             self.send_header("Connection", "close")
             self.close_connection = True
@@ -227,11 +220,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _reset_connection(self) -> None:
         """Close the socket with RST and no response at all."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
-        except OSError:
-            pass
 
     def _record(self, req: SandboxRequest, status: int, fault: str | None) -> None:
         entry = RequestRecord(
@@ -245,6 +236,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
             request_id=req.request_id,
         )
         self.sandbox.record(entry)
+
+
+def _response_headers(
+    req: SandboxRequest, response: SandboxResponse, content_type: str
+) -> list[tuple[str, str]]:
+    """The route's headers over the defaults (request ids, Content-Type, echoed Partner Center
+    ids), case-insensitively; Content-Length is always computed by the server."""
+    merged: dict[str, tuple[str, str]] = {}
+    defaults = [
+        ("Content-Type", content_type),
+        ("request-id", req.request_id),
+        ("client-request-id", req.client_request_id),
+        *((name, req.headers[name]) for name in _ECHOED if name in req.headers),
+    ]
+    for name, value in [*defaults, *response.headers.items()]:
+        merged[name.lower()] = (name, value)
+    merged.pop("content-length", None)
+    return list(merged.values())
 
 
 def _encode(response: SandboxResponse) -> tuple[bytes, str]:

@@ -11,6 +11,8 @@ import contextlib
 import importlib
 import importlib.util
 import ipaddress
+import logging
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from escalation_kit.sandbox.state import RequestRecord, SandboxState, load_snaps
 __all__ = ["RequestRecord", "Sandbox"]
 
 PARTNER_CENTER_MODULE = "escalation_kit.sandbox.partner_center"
+log = logging.getLogger("escalation_kit.sandbox")
 
 
 @dataclass
@@ -172,7 +175,10 @@ class Sandbox:
         with self._records_lock:
             self._records.append(entry)
         if self.on_request is not None:
-            self.on_request(entry)
+            try:
+                self.on_request(entry)
+            except Exception:  # a broken observer must not break the emulator
+                log.exception("sandbox on_request callback failed")
 
     def reset(self) -> None:
         """Back to a clean start: no faults, empty request log, route modules' reset hooks run."""
@@ -195,8 +201,6 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def close_connections(self) -> None:
         """Shut idle keep-alive connections so their handler threads end now."""
-        import socket
-
         with self.connections_lock:
             open_now = list(self.connections)
         for connection in open_now:
@@ -205,10 +209,13 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 def _check_loopback(host: str) -> None:
-    """The emulator has no real authentication: refuse to listen beyond this machine."""
+    """The emulator has no real authentication: refuse to listen beyond this machine.
+    (IPv4 only: the stdlib server binds an AF_INET socket.)"""
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address("127.0.0.1" if host == "localhost" else host)
     except ValueError:
-        loopback = False
-    if not loopback:
-        raise ConfigError(f"the sandbox only listens on loopback addresses, not {host!r}")
+        address = None
+    if address is None or address.version != 4 or not address.is_loopback:
+        raise ConfigError(
+            f"the sandbox only listens on IPv4 loopback addresses (127.x.x.x), not {host!r}"
+        )
