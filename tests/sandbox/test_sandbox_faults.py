@@ -213,3 +213,11 @@ def test_invalid_faults_name_the_field(kwargs: dict[str, object], field: str) ->
 def test_faults_round_trip_through_json() -> None:
     faults = Faults(rate_limit=0.5, tenants=frozenset({"b", "a"}), first_n=3, paths="/v1/", seed=9)
     assert Faults.from_mapping(json.loads(json.dumps(faults.to_dict()))) == faults
+
+
+def test_tenants_accept_any_collection_but_not_a_string() -> None:
+    assert Faults(tenants=["a", "b"]).tenants == frozenset({"a", "b"})  # type: ignore[arg-type]
+    assert hash(Faults(tenants={"a"})) == hash(Faults(tenants=frozenset({"a"})))  # type: ignore[arg-type]
+    with pytest.raises(InputError) as caught:
+        Faults(tenants="abc")  # type: ignore[arg-type]
+    assert caught.value.field == "tenants"

@@ -67,6 +67,10 @@ class Faults:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.tenants, str):
+            raise InputError("must be a collection of tenant ids, not one string", field="tenants")
+        if self.tenants is not None and not isinstance(self.tenants, frozenset):
+            object.__setattr__(self, "tenants", frozenset(self.tenants))
         for name in _PROBABILITIES:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
