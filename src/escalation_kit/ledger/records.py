@@ -159,7 +159,7 @@ def _bound_values(
     table: Table, name: str, rows: Sequence[Mapping[str, Any]], dialect: Dialect
 ) -> list[Any]:
     values = [row[name] for row in rows]
-    process = table.c[name].type.bind_processor(dialect)
+    process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
     return values if process is None else [process(value) for value in values]
 
 
