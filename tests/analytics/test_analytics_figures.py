@@ -86,6 +86,9 @@ def test_country_map_uses_iso3_codes_and_counts_unknown_countries() -> None:
     assert dict(zip(trace["locations"], trace["z"], strict=True)) == {"DEU": 3, "JPN": 1, "USA": 1}
     assert "Germany" in list(trace["text"])
     assert "(1 without a known country not shown)" in fig.layout.title.text
+    # the whole world, not a view fitted (and turned around) to the countries present
+    geo = fig.to_dict()["layout"]["geo"]
+    assert (geo["fitbounds"], geo["projection"]["rotation"]["lon"]) == (False, 0)
 
 
 def test_resolve_box_ships_quantiles_not_points() -> None:

@@ -146,8 +146,15 @@ def country_map(history: Any, *, theme: str = "light") -> go.Figure:
             hovertemplate="%{text}: %{z} escalations<extra></extra>",
         )
     )
+    # the whole world, centred on Greenwich: plotly.js would otherwise fit the view to the
+    # countries present, which turns the map around when they span the antimeridian
     fig.update_geos(
-        projection_type="natural earth", showframe=False, showcountries=True, resolution=110
+        projection_type="natural earth",
+        projection_rotation_lon=0,
+        fitbounds=False,
+        showframe=False,
+        showcountries=True,
+        resolution=110,
     )
     fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10})
     return fig
