@@ -5,10 +5,12 @@ The aliases live in ``services_aliases.yaml`` beside this module (an editable da
 once on first use. Matching folds text first: lower case, accents and other combining marks
 removed, every run of punctuation or spaces made one space ("E-Mail" = "e mail" = "e‑mail").
 
-Inference looks for the aliases as whole words in three tiers: product names ("Outlook",
-"SPO"), then generic terms ("email", "пароль"), then vague ones ("Office 365"); within a tier the
-title is searched before the description and the earliest (then longest) mention wins. The batch
-functions run the same patterns through pyarrow's RE2 engine over whole columns.
+Inference looks for the aliases as whole words. A title naming three or more services ("Teams,
+Outlook and SharePoint time out") is about the ``Microsoft 365 suite``. Otherwise the title is
+read before the description, and in each the tiers in order: product names ("Outlook", "SPO"),
+then generic terms ("email", "пароль"), then vague ones ("Office 365", "sign in"); the earliest
+(then longest) mention of the first tier found wins. The batch functions run the same patterns
+through pyarrow's RE2 engine over whole columns.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ SERVICE_NAMES: tuple[str, ...] = (
 )
 """Canonical names: the ``service`` values of Graph ``serviceHealth`` and ``serviceHealthIssue``."""
 
+SUITE = "Microsoft 365 suite"
+MULTI_SERVICE_MENTIONS = 3
+"""A title naming this many distinct services is about the whole suite."""
 _DATA_FILE = "services_aliases.yaml"
 _TIER_KEYS = ("names", "terms", "vague")
 _ALIAS_KEYS = (*_TIER_KEYS, "column")
@@ -90,6 +95,7 @@ class _Tier:
 class _Table:
     aliases: dict[str, str]
     tiers: tuple[_Tier, ...]
+    named: tuple[tuple[str, _Tier], ...]  # per service: its product names, for multi-service titles
 
 
 def _load_raw() -> dict[str, Any]:
@@ -139,7 +145,12 @@ def _table() -> _Table:
                 folded = _add_alias(aliases, alias, service)
                 if key in _TIER_KEYS:
                     tiers[_TIER_KEYS.index(key)][folded] = service
-    return _Table(aliases=aliases, tiers=tuple(_build_tier(t) for t in tiers))
+    named = tuple(
+        (service, _build_tier({k: s for k, s in tiers[0].items() if s == service}))
+        for service in SERVICE_NAMES
+        if service != SUITE
+    )
+    return _Table(aliases=aliases, tiers=tuple(_build_tier(t) for t in tiers), named=named)
 
 
 def service_aliases() -> dict[str, str]:
@@ -156,13 +167,20 @@ def normalize_service(text: str | None) -> str | None:
 
 def infer_service(title: str | None, description: str | None = "") -> str | None:
     """The service a ticket is most likely about, guessed from its title and description."""
+    table = _table()
     texts = [fold_text(t) for t in (title, description) if t]
-    for tier in _table().tiers:
-        for text in texts:
+    if title and _named_count(table, texts[0]) >= MULTI_SERVICE_MENTIONS:
+        return SUITE
+    for text in texts:
+        for tier in table.tiers:
             match = tier.pattern.search(text)
             if match:
                 return tier.keywords[match.group("kw")]
     return None
+
+
+def _named_count(table: _Table, text: str) -> int:
+    return sum(1 for _, tier in table.named if tier.pattern.search(text))
 
 
 def normalize_services(values: pd.Series) -> pd.Series:
@@ -181,16 +199,30 @@ def infer_services(titles: pd.Series, descriptions: pd.Series | None = None) -> 
     import pandas as pd
     import pyarrow.compute as pc
 
+    table = _table()
     columns = [_fold_series(titles)]
     if descriptions is not None:
         columns.append(_fold_series(descriptions))
     result = pd.Series(pd.NA, index=titles.index, dtype="str", name="service")
-    for tier in _table().tiers:
-        for column in columns:
+    result = result.mask(_many_named(table, columns[0]), SUITE)
+    for column in columns:
+        for tier in table.tiers:
             found = pc.struct_field(pc.extract_regex(column, pattern=tier.source), [0])
             keywords = pd.Series(found, index=titles.index, dtype="str")
             result = result.fillna(keywords.map(tier.keywords))
     return result
+
+
+def _many_named(table: _Table, titles: Any) -> Any:
+    """Which folded titles name at least :data:`MULTI_SERVICE_MENTIONS` distinct services."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    counts = np.zeros(len(titles), dtype=np.int64)
+    for _, tier in table.named:
+        hits = pc.match_substring_regex(titles, pattern=tier.source)
+        counts += pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
+    return counts >= MULTI_SERVICE_MENTIONS
 
 
 def _fold_series(values: pd.Series) -> Any:

@@ -177,6 +177,18 @@ INFERENCE = [
     ("Slow", "Outlook then Teams", EXO),
     # a product name beats a generic word even when the word comes first
     ("Password prompt in Outlook", "", EXO),
+    # three or more services named in the title: the whole suite
+    ("Teams, Outlook and SharePoint all timing out", "", SUITE),
+    ("Таймауты Teams, Outlook и OneDrive во всех офисах", "", SUITE),
+    ("Teams and Outlook both slow", "", TEAMS),
+    ("Outlook, OWA and Exchange are down", "", EXO),  # one service under three names
+    # the title is read first, even when it is only vague
+    ("Microsoft 365 unreachable at our main office", "Nothing loads: Outlook, Teams", SUITE),
+    ("El CEO no puede iniciar sesión en ningún lado", "Tampoco el correo", ENTRA),
+    ("Alle Microsoft-Dienste extrem langsam", "Teams hängt", SUITE),
+    ("Scheduled refresh failing via the gateway", "", "Power BI"),
+    ("Respuesta automática para Diego", "", EXO),
+    ("Version history keeps only 100 versions", "in the library", SPO),
 ]
 
 
