@@ -110,7 +110,11 @@ def decode_text(data: bytes, source: str) -> str:
         raise InputError("this is a zip or Excel file; give it the .xlsx extension", file=source)
     sample = data[:65536]
     if sum(sample.count(b) for b in _BINARY_BYTES) > max(8, len(sample) // 100):
-        raise InputError("looks like a binary file, not text", file=source)
+        raise InputError(
+            "looks like a binary file, not text (UTF-16 text needs a byte-order mark; "
+            "or save it as UTF-8)",
+            file=source,
+        )
     with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8")
     from charset_normalizer import from_bytes
