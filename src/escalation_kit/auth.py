@@ -262,6 +262,7 @@ class DeviceCodeTokenProvider:
         self._http_client = http_client
         self._cache = msal.SerializableTokenCache()
         self._cache_lock = threading.Lock()
+        self._sign_in_lock = threading.Lock()
         self._load_cache()
         self._apps = _PerTenantApps(self._new_app)
 
@@ -314,18 +315,27 @@ class DeviceCodeTokenProvider:
         try:
             result = self._silent(tenant_id, scopes)
             if not (result and result.get("access_token")):
-                if not self.interactive:
-                    raise AuthError(
-                        f"no cached sign-in can get a token for tenant {tenant_id}; "
-                        "sign in interactively first (device code)"
-                    )
-                signed_in = _call_msal(tenant_id, lambda: self._device_flow(scopes))
-                _token_from(signed_in, self.home_tenant)
-                result = signed_in if tenant_id == self.home_tenant else None
-                result = result or self._silent(tenant_id, scopes)
+                result = self._sign_in(tenant_id, scopes)
             return _token_from(result, tenant_id)
         finally:
             self._save_cache()
+
+    def _sign_in(self, tenant_id: str, scopes: Sequence[str]) -> Mapping[str, Any] | None:
+        """One device-code sign-in at a time: a fan-out over many tenants prompts only once."""
+        if not self.interactive:
+            raise AuthError(
+                f"no cached sign-in can get a token for tenant {tenant_id}; "
+                "sign in interactively first (device code)"
+            )
+        with self._sign_in_lock:
+            result = self._silent(tenant_id, scopes)  # another thread may have signed in
+            if result and result.get("access_token"):
+                return result
+            signed_in = _call_msal(tenant_id, lambda: self._device_flow(scopes))
+            _token_from(signed_in, self.home_tenant)
+            if tenant_id == self.home_tenant:
+                return signed_in
+            return self._silent(tenant_id, scopes)
 
     def _app(self, tenant: str) -> msal.PublicClientApplication:
         authority = _authority(self.authority_host, tenant)

@@ -284,3 +284,24 @@ def test_provider_from_settings(tmp_path: Path) -> None:
     )
     assert isinstance(device, DeviceCodeTokenProvider)
     assert device.cache_path == tmp_path / "c.json"
+
+
+def test_device_code_prompts_once_for_a_fan_out(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    platform = FakeIdentityPlatform()
+    shown: list[str] = []
+    provider = DeviceCodeTokenProvider(
+        CLIENT_ID,
+        cache_path=tmp_path / "msal.json",
+        prompt=shown.append,
+        home_tenant=PARTNER,
+        http_client=msal_http(platform),
+    )
+    customers = [CUSTOMER_A, CUSTOMER_B, "11111111-2222-3333-4444-555555555555"]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        tokens = list(pool.map(lambda t: provider.get_token(t, GRAPH_SCOPES), customers))
+    assert tokens == [f"user-{t}-refresh_token" for t in customers]
+    assert len(shown) == 1
+    grants = [grant for _, grant in platform.token_calls()]
+    assert grants.count("urn:ietf:params:oauth:grant-type:device_code") == 1
