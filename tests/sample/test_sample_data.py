@@ -49,6 +49,7 @@ def tickets() -> pd.DataFrame:
     merged = raw.merge(labels, on="ticket_id", suffixes=("", "_label"), validate="1:1")
     intake = read_tickets(SAMPLE_DATA / "tickets.csv", customers=SAMPLE_DATA / "customers.csv")
     merged["region"] = [str(r) for r in intake.accepted["region"]]
+    merged["intake_service"] = [str(s) for s in intake.accepted["normalized_service"]]
     merged["when"] = merged["reported_at"].map(_when)
     return merged
 
@@ -86,6 +87,12 @@ def test_service_column_uses_known_aliases(tickets: pd.DataFrame) -> None:
     assert (normalized == given["service_label"]).all()
     assert given["service"].nunique() > 20
     assert 0.05 < (tickets["service"] == "").mean() < 0.2
+
+
+def test_intake_finds_the_planned_service(tickets: pd.DataFrame) -> None:
+    """Aliases normalize and empty services are inferred from the text to the planned service."""
+    agree = (tickets["intake_service"] == tickets["service_label"]).mean()
+    assert agree >= 0.98
 
 
 def _issues_of(health: dict[str, Any], tenant_id: str) -> list[dict[str, Any]]:
