@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from esc_helpers import CLUSTER, CONTACT, T1, T2, T3, T4, make_decision, make_ticket
@@ -141,3 +143,20 @@ def test_package_edit_is_recorded_only_for_drafts(
         conn.execute(escalations.update().values(status="open"))
     with pytest.raises(InvalidTransition, match="only a draft can be edited"):
         save_package_edit(sqlite_ledger, recorded)
+
+
+def test_concurrent_runs_converge_on_one_draft_per_problem(
+    ledger: Ledger, cluster_case: tuple[list[TriageDecision], dict[str, Ticket]]
+) -> None:
+    decisions, tickets = cluster_case
+    barrier = threading.Barrier(4)
+
+    def run() -> list[tuple]:  # type: ignore[type-arg]
+        barrier.wait()
+        return snapshot(draft_escalations(ledger, decisions, tickets, contact=CONTACT))
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _i: run(), range(4)))
+    assert all(result == results[0] for result in results)
+    assert count(ledger, escalations) == 2 and count(ledger, escalation_links) == 4
+    assert [e.action for e in ledger.events()].count("drafted") == 2

@@ -19,6 +19,7 @@ __all__ = [
     "ATTACHMENT_COLUMNS",
     "escape_markdown",
     "render_csv",
+    "render_html",
     "render_json",
     "render_markdown",
     "render_text",
@@ -104,6 +105,26 @@ def render_markdown(package: FilingPackage) -> str:
             *rows,
             "",
         ]
+    )
+
+
+def render_html(package: FilingPackage) -> str:
+    """An HTML card (for notebooks via ``_repr_html_``); every value is escaped."""
+    esc = html.escape
+    fields = [
+        ("Tracking tag", package.tracking_tag),
+        ("Workload / product", f"{package.workload} / {package.product}"),
+        ("Support category", package.support_category),
+        ("Severity", package.severity.value),
+        ("Tenants / tickets", f"{len(package.tenant_ids)} / {len(package.tickets)}"),
+        ("Partner contact", package.contact.describe()),
+    ]
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in fields)
+    return (
+        f'<div class="ek-package"><h4>{esc(package.title)}</h4>'
+        f'<p>File at <a href="{esc(package.portal_url)}">Service management</a> '
+        f"&rarr; New request</p><table>{rows}</table>"
+        f"<pre>{esc(package.description)}</pre></div>"
     )
 
 
