@@ -2,7 +2,8 @@
 
 * ``ledger`` / ``db_url``: parametrized over SQLite and PostgreSQL: a test using them runs on both;
 * ``sqlite_ledger``: SQLite only, for fast tests elsewhere;
-* ``pg_url``: a fresh, empty PostgreSQL database for this test (dropped afterwards).
+* ``pg_url``: a fresh, empty PostgreSQL schema for this test (dropped afterwards), in a
+  database of the session's own.
 
 PostgreSQL comes from ``ESCALATION_KIT_TEST_PG_URL`` (a server URL whose user may CREATE DATABASE),
 else a throwaway server is started once per session from the ``initdb``/``pg_ctl`` found on PATH or
@@ -29,7 +30,16 @@ from sqlalchemy import make_url
 from ek_fixtures import require
 from escalation_kit.ledger import Ledger
 
-__all__ = ["PG_URL_ENV", "TEST_ACTOR", "db_url", "ledger", "pg_server", "pg_url", "sqlite_ledger"]
+__all__ = [
+    "PG_URL_ENV",
+    "TEST_ACTOR",
+    "db_url",
+    "ledger",
+    "pg_database",
+    "pg_server",
+    "pg_url",
+    "sqlite_ledger",
+]
 
 PG_URL_ENV = "ESCALATION_KIT_TEST_PG_URL"
 TEST_ACTOR = "test-analyst"
@@ -176,9 +186,9 @@ def _admin_execute(admin_url: str, sql: str) -> None:
         conn.execute(sql.encode())  # our own SQL, built from a uuid
 
 
-@pytest.fixture
-def pg_url(pg_server: PgServer) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test (dropped after), as an SQLAlchemy URL."""
+@pytest.fixture(scope="session")
+def pg_database(pg_server: PgServer) -> Iterator[str]:
+    """A database of the session's own on the server (dropped at the end), as an SQLAlchemy URL."""
     require(bool(pg_server.admin_url), f"PostgreSQL is not available: {pg_server.problem}")
     name = f"ek_test_{uuid.uuid4().hex[:16]}"
     _admin_execute(pg_server.admin_url, f'CREATE DATABASE "{name}"')
@@ -186,6 +196,22 @@ def pg_url(pg_server: PgServer) -> Iterator[str]:
         yield make_url(pg_server.admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         _admin_execute(pg_server.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url(pg_database: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for this test (dropped after), as an SQLAlchemy URL.
+
+    The URL sets ``search_path`` to the schema, so the test sees nothing of any other test;
+    a schema is created in milliseconds where a database takes most of a second.
+    """
+    schema = f"ek_{uuid.uuid4().hex[:16]}"
+    _admin_execute(pg_database, f'CREATE SCHEMA "{schema}"')
+    url = make_url(pg_database).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        _admin_execute(pg_database, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(
