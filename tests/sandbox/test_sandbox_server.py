@@ -113,6 +113,20 @@ def test_reset_endpoint_clears_faults_log_and_runs_hooks(sandbox: Sandbox) -> No
     assert calls == ["reset"]
 
 
+def test_snapshot_can_be_replaced_through_the_admin_endpoint(
+    sandbox: Sandbox, snapshot: dict[str, Any]
+) -> None:
+    only_b = {"tenants": {TENANT_B: snapshot["tenants"][TENANT_B]}}
+    replaced = httpx.post(f"{sandbox.base_url}/_sandbox/snapshot", json=only_b, timeout=5)
+    assert replaced.json() == {"status": "ok", "tenants": 1}
+    gone = httpx.get(f"{sandbox.base_url}{ISSUES}", headers=token(TENANT_A), timeout=5)
+    assert gone.status_code == 403
+    bad = httpx.post(f"{sandbox.base_url}/_sandbox/snapshot", json={"tenants": []}, timeout=5)
+    assert bad.status_code == 400
+    assert "field 'tenants'" in bad.json()["error"]["message"]
+    assert sandbox.state.tenant_ids == [TENANT_B]
+
+
 def test_fifty_parallel_requests_are_all_served(sandbox: Sandbox) -> None:
     with httpx.Client(base_url=sandbox.base_url, timeout=10) as client:
 
