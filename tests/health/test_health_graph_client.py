@@ -218,3 +218,20 @@ def test_clients_need_tokens_and_show_no_secrets() -> None:
     assert graph.scopes == ("https://graph.microsoft.us/.default",)
     graph.close()
     assert isinstance(datetime.now(UTC), datetime)
+
+
+def test_relative_next_link_is_resolved_against_the_request() -> None:
+    pages = {
+        "0": {"value": [{"id": "A1"}], "@odata.nextLink": "issues?$skip=1"},
+        "1": {"value": [{"id": "A2"}]},
+    }
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json=pages[request.url.params.get("$skip", "0")])
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    graph = GraphHealthClient("https://graph.microsoft.com", TOKENS, client=client)
+    assert [i.id for i in graph.list_issues("t1")] == ["A1", "A2"]
+    assert seen[1] == "https://graph.microsoft.com/v1.0/admin/serviceAnnouncement/issues?$skip=1"

@@ -99,25 +99,28 @@ class _GraphBase:
             raise _shape_error(response, "a JSON object")
         return {k: v for k, v in body.items() if k != "@odata.context"}
 
-    def _check_next(self, link: str, seen: set[str], response: httpx.Response) -> None:
-        """Refuse a nextLink loop, a runaway pager or a link to another host."""
+    def _next_url(self, link: str, seen: set[str], response: httpx.Response) -> str:
+        """The nextLink to follow (made absolute); refuses a loop, a runaway pager or a link
+        to another host (the bearer token must not leave Graph)."""
         where = safe_url(response.request.url)
-        if link in seen:
+        url = response.request.url.join(link)
+        if str(url) in seen:
             raise HealthLookupError(
                 f"paging loop: {where} returned a nextLink that was already followed "
-                f"({safe_url(link)})",
+                f"({safe_url(url)})",
                 code="nextLinkLoop",
-                url=safe_url(link),
+                url=safe_url(url),
             )
         if len(seen) >= MAX_PAGES:
             raise HealthLookupError(f"more than {MAX_PAGES} pages from {where}", url=where)
-        if httpx.URL(link).copy_with(path="/", query=None) != self._origin:
+        if url.copy_with(path="/", query=None) != self._origin:
             raise HealthLookupError(
-                f"{where} returned a nextLink to another host ({safe_url(link)}); not followed",
+                f"{where} returned a nextLink to another host ({safe_url(url)}); not followed",
                 code="foreignNextLink",
                 url=where,
             )
-        seen.add(link)
+        seen.add(str(url))
+        return str(url)
 
 
 def _shape_error(response: httpx.Response, expected: str) -> HealthLookupError:
@@ -215,8 +218,7 @@ class GraphHealthClient(_GraphBase):
             yield from values
             if link is None:
                 return
-            self._check_next(link, seen, response)
-            response = self._get(token, link, None, page_size)
+            response = self._get(token, self._next_url(link, seen, response), None, page_size)
 
     def list_issues(
         self,
@@ -306,8 +308,8 @@ class AsyncGraphHealthClient(_GraphBase):
             items.extend(values)
             if link is None:
                 return items, len(seen) + 1
-            self._check_next(link, seen, response)
-            response = await self._get(token, link, None, page_size)
+            next_url = self._next_url(link, seen, response)
+            response = await self._get(token, next_url, None, page_size)
 
     async def list_issues(
         self,
