@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 from esc_helpers import CONTACT, T1, T2, make_decision, make_ticket
 
 from escalation_kit.errors import InputError, InvalidTransition
 from escalation_kit.escalation.drafting import draft_escalations
 from escalation_kit.escalation.notify import compose_notice, notice_language
-from escalation_kit.escalation.workflow import confirm_sent, draft_known_issue_notices
+from escalation_kit.escalation.workflow import close_loop, confirm_sent, draft_known_issue_notices
+from escalation_kit.intake import validate_tickets
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
 from escalation_kit.ledger.schema import escalations, notices
@@ -147,3 +149,71 @@ def test_notified_only_once_closed(sqlite_ledger: Ledger, cluster_case) -> None:
     with sqlite_ledger.transaction() as conn:
         conn.execute(escalations.update().values(status="closed"))
     assert confirm_sent(sqlite_ledger, ["N-1"]) == [package.package_id]
+
+
+def test_close_loop_finds_resolved_known_issues_in_the_ledger(sqlite_ledger: Ledger) -> None:
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["K-1", "K-2"],
+            "tenant_id": [T1, T2],
+            "title": ["Shared mailboxes fail", "Shared mailboxes fail"],
+            "description": ["", ""],
+            "customer_name": ["Contoso", "Fabrikam"],
+            "reported_at": ["2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z"],
+        }
+    )
+    accepted = validate_tickets(tickets).accepted
+    sqlite_ledger.upsert_tickets(accepted)
+    rows = [
+        {
+            "ticket_id": t,
+            "category": "known_issue",
+            "escalate": False,
+            "matched_issue_id": "EX845127",
+            "cluster_id": "",
+            "region": "Europe",
+            "service": "Exchange Online",
+            "severity": "",
+            "confidence": 0.9,
+            "reasons": "matches EX845127",
+            "recommended_action": "Tell the customer",
+        }
+        for t in ("K-1", "K-2")
+    ]
+    sqlite_ledger.record_decisions(pd.DataFrame(rows), run_id="run-1")
+    fetched = datetime(2026, 11, 20, 16, tzinfo=UTC)
+    sqlite_ledger.cache_health_issues(T1, [RAW_RESOLVED], fetched_at=fetched)
+    sqlite_ledger.cache_health_issues(T2, [RAW_ACTIVE], fetched_at=fetched)
+    report = close_loop(sqlite_ledger, None)
+    with sqlite_ledger.reading() as conn:
+        assert [(n.ticket_id, n.notice_id) for n in sql.list_notices(conn)] == [
+            ("K-1", report.drafted[0])
+        ]
+    assert close_loop(sqlite_ledger, None).drafted == []
+
+
+RAW_RESOLVED = {
+    "id": "EX845127",
+    "title": "Some users can't access shared mailboxes",
+    "service": "Exchange Online",
+    "classification": "Incident",
+    "origin": "Microsoft",
+    "status": "ServiceRestored",
+    "isResolved": True,
+    "startDateTime": "2026-11-20T08:00:00Z",
+    "endDateTime": "2026-11-20T15:00:00Z",
+    "lastModifiedDateTime": "2026-11-20T15:00:00Z",
+    "posts": [
+        {
+            "createdDateTime": "2026-11-20T15:00:00Z",
+            "postType": "Regular",
+            "description": {"contentType": "Html", "content": "<p>Access restored.</p>"},
+        }
+    ],
+}
+RAW_ACTIVE = {
+    **RAW_RESOLVED,
+    "status": "ServiceDegradation",
+    "isResolved": False,
+    "endDateTime": None,
+}

@@ -17,7 +17,7 @@ import pandas as pd
 from escalation_kit.errors import InputError, MissingColumnsError
 from escalation_kit.models import Category, Region, Severity, Ticket, TriageDecision
 
-__all__ = ["TRIAGE_COLUMNS", "read_triage_output", "tickets_from_frame"]
+__all__ = ["TRIAGE_COLUMNS", "decisions_from_frame", "read_triage_output", "tickets_from_frame"]
 
 _NA = pd.NA
 
@@ -55,6 +55,14 @@ def read_triage_output(path: str | Path) -> list[TriageDecision]:
         raise InputError("file not found", file=source) from exc
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read the triage output: {exc}", file=source) from exc
+
+
+def decisions_from_frame(frame: Any, *, source: str = "ledger") -> list[TriageDecision]:
+    """Decisions from a frame with the triage output columns (e.g. ``Ledger.decisions()``)."""
+    return [
+        _decision({k: _clean(v) for k, v in row.items()}, number, source)
+        for number, row in enumerate(frame.to_dict("records"), start=1)
+    ]
 
 
 def _decision(row: dict[str, str | None], number: int, source: str) -> TriageDecision:

@@ -2,7 +2,8 @@
 
 1. :func:`draft_notices` drafts one notice per affected ticket when an escalation's request
    is closed, and :func:`draft_known_issue_notices` when the documented issue behind a
-   ``known_issue`` ticket is resolved. Drafting is idempotent (deterministic notice ids).
+   ``known_issue`` ticket is resolved (in a fresh snapshot, or in the ledger's health cache:
+   :func:`known_issue_notices_from_ledger`). Drafting is idempotent (deterministic notice ids).
 2. :func:`confirm_sent` records a notice as sent — only the analyst knows it was; once every
    notice of an escalation is sent, the customer counts as notified.
 3. :func:`close_loop` queues the closing note to Microsoft for notified escalations and
@@ -37,6 +38,7 @@ __all__ = [
     "confirm_sent",
     "draft_known_issue_notices",
     "draft_notices",
+    "known_issue_notices_from_ledger",
 ]
 
 
@@ -179,6 +181,29 @@ def draft_known_issue_notices(
     return drafted
 
 
+def known_issue_notices_from_ledger(ledger: Ledger) -> list[str]:
+    """:func:`draft_known_issue_notices` from what the ledger holds: the effective triage
+    decisions, the imported tickets and the cached health issues (from ``health sync``)."""
+    from escalation_kit.escalation.inputs import decisions_from_frame, tickets_from_frame
+    from escalation_kit.health.parse import parse_issue
+
+    frame = ledger.decisions()
+    if frame.empty:
+        return []
+    known = frame[(frame["category"] == "known_issue") & (frame["matched_issue_id"] != "")]
+    if known.empty:
+        return []
+    decisions = decisions_from_frame(known)
+    tickets = tickets_from_frame(ledger.tickets([d.ticket_id for d in decisions]))
+    tenants = {t.tenant_id for t in tickets.values()}
+    issues = [
+        parse_issue(raw, tenant)
+        for tenant in sorted(tenants)
+        for raw in ledger.health_issues(tenant)
+    ]
+    return draft_known_issue_notices(ledger, decisions, tickets, issues)
+
+
 def _issue_action(issue: HealthIssue) -> str:
     from escalation_kit.health.parse import post_text
 
@@ -257,7 +282,9 @@ def close_loop(
     confirm: bool = False,
 ) -> CloseLoopReport:
     """Draft notices, record the ones the analyst sent, and (with ``confirm``) note Microsoft."""
-    report = CloseLoopReport(drafted=draft_notices(ledger))
+    report = CloseLoopReport(
+        drafted=draft_notices(ledger) + known_issue_notices_from_ledger(ledger)
+    )
     if confirm_sent_ids:
         report.notified = confirm_sent(ledger, confirm_sent_ids)
         report.confirmed = list(confirm_sent_ids)
