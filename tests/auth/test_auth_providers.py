@@ -305,3 +305,33 @@ def test_device_code_prompts_once_for_a_fan_out(tmp_path: Path) -> None:
     assert len(shown) == 1
     grants = [grant for _, grant in platform.token_calls()]
     assert grants.count("urn:ietf:params:oauth:grant-type:device_code") == 1
+
+
+def test_app_only_with_a_certificate_signs_an_assertion(caplog: pytest.LogCaptureFixture) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    platform = FakeIdentityPlatform()
+    provider = AppOnlyTokenProvider(
+        CLIENT_ID,
+        certificate_pem=pem,
+        certificate_thumbprint="A1B2C3D4E5F60718293A4B5C6D7E8F9012345678",
+        http_client=msal_http(platform),
+    )
+    with caplog.at_level(logging.DEBUG):
+        assert provider.get_token(CUSTOMER_A, GRAPH_SCOPES) == f"app-{CUSTOMER_A}"
+    token_request = next(r for r in platform.requests if r.url.path.endswith("/token"))
+    form = parse_qs(token_request.content.decode())
+    assert form["client_assertion_type"] == [
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    ]
+    assertion = form["client_assertion"][0]
+    assert "client_secret" not in form
+    assert assertion not in caplog.text
+    assert "PRIVATE KEY" not in caplog.text and "PRIVATE KEY" not in repr(provider)

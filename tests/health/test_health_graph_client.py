@@ -235,3 +235,14 @@ def test_relative_next_link_is_resolved_against_the_request() -> None:
     graph = GraphHealthClient("https://graph.microsoft.com", TOKENS, client=client)
     assert [i.id for i in graph.list_issues("t1")] == ["A1", "A2"]
     assert seen[1] == "https://graph.microsoft.com/v1.0/admin/serviceAnnouncement/issues?$skip=1"
+
+
+def test_retry_after_as_http_date_from_the_emulator(
+    graph_sandbox: Sandbox, tenants: list[str], policy: RetryPolicy, settled: Settled
+) -> None:
+    graph_sandbox.set_faults(
+        Faults(rate_limit=1.0, retry_after=1, retry_after_http_date=True, first_n=1)
+    )
+    with GraphHealthClient(graph_sandbox.base_url, TOKENS, policy=policy) as client:
+        assert len(client.list_issues(tenants[0])) == 5
+    assert [r.status for r in settled(graph_sandbox, 2)] == [429, 200]
