@@ -6,11 +6,22 @@ import json
 import subprocess
 import sys
 
-import escalation_kit
 import pytest
 from typer.testing import CliRunner
 
-HEAVY = ("plotly", "ipywidgets", "jupyter_server", "jupyterlab", "duckdb", "playwright", "pandas", "sqlalchemy", "httpx")
+import escalation_kit
+
+HEAVY = (
+    "plotly",
+    "ipywidgets",
+    "jupyter_server",
+    "jupyterlab",
+    "duckdb",
+    "playwright",
+    "pandas",
+    "sqlalchemy",
+    "httpx",
+)
 
 
 def test_all_names_resolve_and_are_sorted() -> None:

@@ -15,7 +15,7 @@ R = TypeVar("R")
 
 
 def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Report an ``EscalationKitError`` as ``error: ...`` on stderr with exit code 1, no traceback."""
+    """Report an ``EscalationKitError`` as ``error: ...`` on stderr, exit 1, no traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
