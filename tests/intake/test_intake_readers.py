@@ -193,6 +193,7 @@ def test_extra_fields_reject_the_row_but_short_rows_are_padded(tmp_path: Path) -
     result = read_tickets(write(tmp_path / "t.csv", text))
     assert reasons(result) == {2: "row has 10 fields but the header has 9"}
     assert result.rejected["field"].tolist() == ["row"]
+    assert "_parse_error" not in result.rejected.columns
     assert result.accepted["ticket_id"].tolist() == ["T2", "T3"]
 
 

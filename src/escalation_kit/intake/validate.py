@@ -112,7 +112,7 @@ class Findings:
     ) -> IntakeResult:
         """Assemble the result: accepted rows, raw rejected rows with reasons, warnings."""
         bad = self.rejected_mask()
-        rejected = raw.loc[bad].copy()
+        rejected = raw.loc[bad].drop(columns=[PARSE_ERROR], errors="ignore")
         fields, reasons = _join(self.problems, bad)
         rejected = rejected.rename(columns={c: f"raw_{c}" for c in ("field", "reason")})
         rejected["field"] = pd.Series(fields, index=rejected.index, dtype="str")
