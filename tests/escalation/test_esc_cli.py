@@ -188,3 +188,17 @@ def test_close_command_and_invalid_transition(env: Path, sandbox: Sandbox, clust
     assert list_all_service_requests(sandbox.base_url)[0]["status"] == "closed"
     code, out, _ = run("escalations", "--status", "closed")
     assert row["package_id"] in out
+
+
+def test_link_checks_the_request_exists_and_prompts_default_to_no(
+    env: Path, sandbox: Sandbox, cluster_case
+) -> None:  # type: ignore[no-untyped-def]
+    triage, tickets = write_inputs(env, *cluster_case)
+    run("escalate", str(triage), "--tickets", str(tickets), "--out-dir", str(env / "out"))
+    eid = read_index(env / "out")[0]["package_id"]
+    code, _, err = run("link", eid, "999999999999999", "--sandbox", sandbox.base_url)
+    assert code == 1 and "HTTP 404" in err and "was not found" in err
+    code, out, _ = run("escalations", "--status", "draft")
+    assert eid in out  # still a draft: nothing was linked
+    code, out, _ = run("note", eid, "hello", "--sandbox", sandbox.base_url)  # no answer at all
+    assert code == 1 and "nothing sent" in out

@@ -105,8 +105,13 @@ def _client(sandbox: str | None) -> PartnerCenterClient:
 
 
 def _confirmed(yes: bool, what: str) -> bool:
-    """``--yes``, else ask (a non-interactive stdin counts as "no")."""
-    return yes or typer.confirm(f"{what}?", default=False)
+    """``--yes``, else ask (no answer, e.g. a closed stdin, counts as "no")."""
+    if yes:
+        return True
+    try:
+        return typer.confirm(f"{what}?", default=False)
+    except typer.Abort:
+        return False
 
 
 def _report_flush(report: FlushReport) -> None:

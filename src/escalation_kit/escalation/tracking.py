@@ -66,12 +66,11 @@ def link(
     client: PartnerCenterClient | None = None,
     how: str = "analyst",
 ) -> list[str]:
-    """Link a filed request to an escalation (then sync it when a client is given)."""
+    """Link a filed request to an escalation; with a client, check it exists first and sync it."""
+    sr = client.get_service_request(service_request_id) if client is not None else None
     with ledger.transaction("link a service request") as conn:
         _link_in(ledger, conn, escalation_id, service_request_id, how=how)
-    if client is None:
-        return []
-    return sync_request(ledger, escalation_id, client.get_service_request(service_request_id))
+    return [] if sr is None else sync_request(ledger, escalation_id, sr)
 
 
 def _link_in(ledger: Ledger, conn: Connection, escalation_id: str, sr_id: str, *, how: str) -> bool:
