@@ -232,3 +232,16 @@ def test_resume_of_a_previously_synced_tenant_is_incremental(
     assert sqlite_ledger.health_sync_states()[tenant].watermark == datetime(
         2026, 11, 23, 10, tzinfo=UTC
     )
+
+
+def test_sync_from_a_notebook_cell_with_a_ledger(
+    graph_sandbox: Sandbox, tenants: list[str], policy: RetryPolicy, sqlite_ledger: Ledger
+) -> None:
+    import asyncio
+
+    async def cell() -> Any:  # Jupyter runs cells inside a running event loop
+        return run(graph_sandbox, tenants[:3], policy, ledger=sqlite_ledger)
+
+    result = asyncio.run(cell())
+    assert [r.ok for r in result.results] == [True, True, True]
+    assert set(sqlite_ledger.health_sync_states()) == set(tenants[:3])
