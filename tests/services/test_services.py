@@ -255,3 +255,16 @@ def test_data_file_refuses_an_alias_for_two_services(monkeypatch: pytest.MonkeyP
             normalize_service("Outlook")
     finally:
         services._table.cache_clear()
+
+
+def test_importing_services_and_regions_stays_light() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json, escalation_kit.services, escalation_kit.regions; "
+        "print(json.dumps([m for m in ('pandas', 'pyarrow', 'yaml') if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout) == []

@@ -30,7 +30,7 @@ class InputWarningRow:
         return f"row {self.source_row} ({self.key}): {self.field}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # frames have no single truth value: compare the parts
 class IntakeResult:
     """Rows read from one source: ``len(accepted) + len(rejected) == read``, always.
 
