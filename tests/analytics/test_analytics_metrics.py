@@ -130,6 +130,13 @@ def test_backlog_counts_open_escalations_at_each_week_end() -> None:
     assert result["open"].tolist() == [0, 1, 1, 1, 2]
 
 
+def test_backlog_of_a_window_counts_older_escalations_still_open() -> None:
+    result = backlog_over_time(history(), freq="W", since="2026-01-19", until="2026-02-02")
+    assert result["period"].tolist() == [utc("2026-01-19"), utc("2026-01-26")]
+    assert result["open"].tolist() == [1, 1]  # E4, opened on 01-12
+    assert backlog_over_time(history(), since="2026-03-01", until="2026-02-01").empty
+
+
 def test_top_services_ranks_with_share_and_name_tiebreak() -> None:
     assert rows(top_services(history(), n=2)) == [
         ("Exchange Online", 3, 0.5),

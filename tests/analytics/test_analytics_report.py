@@ -56,6 +56,21 @@ def test_summary_numbers() -> None:
     assert "Last 28 days: 5 escalations, +400% against the 28 days before (1)." in sentences
 
 
+def test_report_backlog_of_a_window_counts_older_open_escalations() -> None:
+    report = build_report(history(), since="2026-01-19")
+    backlog = report.figures["backlog"].data[0]
+    # only E6 is created in the window, but E4 (opened 01-12) is still open throughout
+    assert list(backlog.y) == [2]
+    assert report.summary.total == 1
+
+
+def test_report_of_an_empty_period() -> None:
+    report = build_report(history(), since="2030-01-01")
+    assert report.summary.sentences() == ["No escalations in this period."]
+    assert len(report.figures) == 6
+    assert "No escalations in this period." in report.html
+
+
 def test_filter_period_is_half_open() -> None:
     kept = filter_period(history(), since="2026-01-06", until="2026-01-12T08:00:00Z")
     assert kept["escalation_id"].tolist() == ["E2", "E3"]

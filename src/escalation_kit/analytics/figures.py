@@ -193,13 +193,21 @@ def resolve_time_box(history: Any, *, theme: str = "light") -> go.Figure:
     return fig
 
 
-def backlog_line(history: Any, *, freq: str = "W", theme: str = "light") -> go.Figure:
-    """Escalations still open at the end of each period."""
+def backlog_line(
+    history: Any,
+    *,
+    freq: str = "W",
+    theme: str = "light",
+    since: Any = None,
+    until: Any = None,
+) -> go.Figure:
+    """Escalations still open at the end of each period (of ``[since, until)`` when given;
+    pass the whole history so that older escalations still open are counted)."""
     import plotly.graph_objects as go
 
     unit = FREQUENCIES.get(freq, freq)
     fig = _figure(f"Open escalations at the end of each {unit}", "Date", "Open escalations", theme)
-    backlog = backlog_over_time(history, freq=freq)
+    backlog = backlog_over_time(history, freq=freq, since=since, until=until)
     fig.add_trace(
         go.Scatter(
             x=backlog["period_end"],
@@ -241,14 +249,28 @@ def top_services_bar(history: Any, *, n: int = 10, theme: str = "light") -> go.F
     return fig
 
 
-def main_figures(history: Any, *, freq: str = "W", theme: str = "light") -> dict[str, go.Figure]:
-    """The report's figures, by name, in reading order."""
+def main_figures(
+    history: Any, *, freq: str = "W", theme: str = "light", backlog_from: Any = None
+) -> dict[str, go.Figure]:
+    """The report's figures, by name, in reading order.
+
+    ``backlog_from`` is the whole history when ``history`` is a window of it: the backlog then
+    also counts escalations opened before the window and still open in it.
+    """
+    import pandas as pd
+
     frame = as_history(history)
+    backlog = {}
+    if backlog_from is not None and not frame.empty:
+        first, last = frame["created_at"].min(), frame["created_at"].max()
+        backlog = {"since": first, "until": last + pd.Timedelta(microseconds=1)}
     return {
         "volume": volume_area(frame, freq=freq, theme=theme),
         "heatmap": category_region_heatmap(frame, theme=theme),
         "map": country_map(frame, theme=theme),
         "time_to_resolve": resolve_time_box(frame, theme=theme),
-        "backlog": backlog_line(frame, freq=freq, theme=theme),
+        "backlog": backlog_line(
+            frame if backlog_from is None else backlog_from, freq=freq, theme=theme, **backlog
+        ),
         "services": top_services_bar(frame, theme=theme),
     }

@@ -180,26 +180,38 @@ def resolve_quantiles(
 ) -> pd.DataFrame:
     """Quantiles of hours-to-resolve per group (resolved escalations only), one row per group:
     what a box plot needs without shipping every point to the browser."""
+    import pandas as pd
+
     frame = as_history(history)
     hours = (frame["resolved_at"] - frame["created_at"]).dt.total_seconds() / 3600.0
     data = frame[[by]].assign(hours=hours).dropna(subset=["hours"])
+    names = [f"q{round(q * 100):02d}" for q in quantiles]
+    if data.empty:
+        return pd.DataFrame({by: [], **{n: [] for n in names}, "resolved": []})
     table = data.groupby(by, observed=True)["hours"].quantile(np.array(quantiles)).unstack()
-    table.columns = [f"q{round(q * 100):02d}" for q in quantiles]
+    table.columns = names
     table["resolved"] = data.groupby(by, observed=True).size()
     return table.reset_index()
 
 
-def backlog_over_time(history: Any, freq: str = "W") -> pd.DataFrame:
-    """Escalations open at the end of each period, from the first period to the last one with
-    a creation: columns ``period``, ``period_end`` (exclusive) and ``open``.
+def backlog_over_time(
+    history: Any, freq: str = "W", *, since: Any = None, until: Any = None
+) -> pd.DataFrame:
+    """Escalations open at the end of each period: columns ``period``, ``period_end``
+    (exclusive) and ``open``.
 
     An escalation is open at instant *t* when ``created_at < t`` and it has no ``resolved_at``
-    or ``resolved_at >= t``.
+    or ``resolved_at >= t``. Periods run from the first to the last creation, or over the
+    periods holding ``[since, until)`` when given; escalations created earlier still count
+    while open, so pass the whole history rather than a window of it.
     """
     import pandas as pd
 
     frame = as_history(history)
-    if frame.empty:
+    first = _utc(since) if since is not None else frame["created_at"].min()
+    last = _utc(until) - pd.Timedelta(microseconds=1) if until is not None else None
+    last = frame["created_at"].max() if last is None else last
+    if frame.empty or pd.isna(first) or last < first:
         return pd.DataFrame(
             {
                 "period": pd.Series(dtype="datetime64[us, UTC]"),
@@ -207,7 +219,7 @@ def backlog_over_time(history: Any, freq: str = "W") -> pd.DataFrame:
                 "open": pd.Series(dtype="int64"),
             }
         )
-    starts = period_range(frame["created_at"].min(), frame["created_at"].max(), freq)
+    starts = period_range(first, last, freq)
     ends = next_period(starts, freq)
     created = np.sort(frame["created_at"].to_numpy(dtype="datetime64[us]"))
     resolved = np.sort(frame["resolved_at"].dropna().to_numpy(dtype="datetime64[us]"))
@@ -217,6 +229,17 @@ def backlog_over_time(history: Any, freq: str = "W") -> pd.DataFrame:
     return pd.DataFrame(
         {"period": starts, "period_end": ends, "open": (opened - closed).astype("int64")}
     )
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    """A bound as a UTC timestamp (dates and naive values are taken as UTC)."""
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError as exc:
+        raise InputError(f"{value!r} is not a date or ISO 8601 datetime") from exc
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def top_services(history: Any, n: int = 10) -> pd.DataFrame:

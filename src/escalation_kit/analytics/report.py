@@ -155,10 +155,11 @@ def build_report(
     """Build the report of ``history`` (a frame or a ledger) for escalations created in
     ``[since, until)``."""
     template_name(theme)  # refuse a bad theme before any work
-    frame = filter_period(history, since, until)
+    full = as_history(history)
+    frame = filter_period(full, since, until)
     anomalies = weekly_anomalies(frame) if not frame.empty else _no_anomalies()
     summary = summarize(frame, anomalies=anomalies)
-    figures = main_figures(frame, freq=freq, theme=theme)
+    figures = main_figures(frame, freq=freq, theme=theme, backlog_from=full)
     tables = report_tables(frame, anomalies)
     meta = {"since": since, "until": until, "rows": len(frame), "theme": theme}
     html = render_html(
