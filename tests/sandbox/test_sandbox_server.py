@@ -215,6 +215,11 @@ def test_a_failing_route_is_a_500_not_a_dead_server(sandbox: Sandbox) -> None:
     assert httpx.get(f"{sandbox.base_url}/_sandbox/health", timeout=5).status_code == 200
 
 
+def test_partner_center_routes_are_installed_when_their_module_exists() -> None:
+    sandbox = Sandbox()
+    assert sandbox.router.resolve("GET", "/v1/servicerequests/616122292874576") not in (404, 405)
+
+
 def test_router_resolves_404_and_405() -> None:
     router = Router()
     router.add("GET", "/things/(?P<id>[^/]+)", lambda req: SandboxResponse(200))

@@ -13,6 +13,7 @@ import importlib.util
 import ipaddress
 import logging
 import socket
+import socketserver
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -198,6 +199,13 @@ class _HTTPServer(ThreadingHTTPServer):
         self.connections: set[Any] = set()
         self.connections_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup that can stall
+        # for seconds on machines without DNS; a loopback emulator has no use for it.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.socket.getsockname()[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
     def close_connections(self) -> None:
         """Shut idle keep-alive connections so their handler threads end now."""
