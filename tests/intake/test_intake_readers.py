@@ -231,6 +231,15 @@ def test_jsonl(tmp_path: Path) -> None:
     assert read_raw_table(path)["extra"].dropna().tolist() == ['{"a": [1]}']
 
 
+def test_jsonl_lines_end_only_at_line_feeds(tmp_path: Path) -> None:
+    title = "first\u2028second\x85third"
+    lines = [json.dumps(row(title=title), ensure_ascii=False), json.dumps(row(ticket_id="T2"))]
+    path = write(tmp_path / "t.jsonl", "\r\n".join(lines) + "\r\n")
+    result = read_tickets(path)
+    assert result.accepted["source_row"].tolist() == [1, 2]
+    assert result.accepted["title"].tolist()[0] == "first\u2028secondthird"  # NEL is a C1 control
+
+
 def test_ndjson_extension(tmp_path: Path) -> None:
     result = read_tickets(write(tmp_path / "t.ndjson", json.dumps(row()) + "\n"))
     assert len(result.accepted) == 1

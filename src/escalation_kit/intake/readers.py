@@ -215,7 +215,8 @@ def _cell_text(value: Any) -> str:
 
 def _jsonl_frame(text: str, source: str) -> pd.DataFrame:
     records: list[dict[str, str]] = []
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+    # Only \n ends a record: JSON strings may hold U+2028 and friends, which splitlines() splits on.
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
         if line.strip():
             records.append(_json_record(line, number))
     if not records:
