@@ -54,7 +54,7 @@ def triage_command(
     result.to_csv(out)
     rejects = out.with_name(out.name.removesuffix(".csv") + ".rejects.csv")
     if len(result.rejected):
-        _write_rejects(result.rejected, rejects)
+        result.write_rejects(rejects)
         typer.echo(f"{len(result.rejected)} row(s) rejected: details in {rejects}", err=True)
     counts = result.counts()
     summary = ", ".join(f"{category} {count}" for category, count in counts.items())
@@ -64,13 +64,6 @@ def triage_command(
     )
     if record and len(result.decisions):
         _record(result.decisions, out)
-
-
-def _write_rejects(rejected: object, path: Path) -> None:
-    try:
-        rejected.to_csv(path, index=False)  # type: ignore[attr-defined]
-    except OSError as exc:
-        raise InputError(f"cannot write the rejects file: {exc.strerror}", file=str(path)) from exc
 
 
 def _record(decisions: object, out: Path) -> None:

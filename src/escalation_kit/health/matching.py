@@ -154,9 +154,11 @@ def match_tickets(
     out_reason = np.full(n, "", dtype=object)
     table = _IssueTable.build(by_tenant, lexicon)
     if n and table.size:
-        masks = (
+        every = (
             ticket_concepts if ticket_concepts is not None else lexicon.masks(ticket_text(tickets))
         )
+        title = tickets["title"].astype("str").fillna("").to_numpy(dtype=object)
+        masks = np.column_stack([every, lexicon.masks(pa.array(title, pa.string()))])
         _match_groups(
             tickets, masks, table, lexicon, tolerance, threshold, (out_id, out_score, out_reason)
         )
@@ -235,10 +237,6 @@ def _ns(when: datetime | None, *, low: bool) -> int:
     return int(pd.Timestamp(when).as_unit("ns").value)
 
 
-def _popcount(values: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(values).astype(float)
-
-
 def _match_groups(
     tickets: pd.DataFrame,
     masks: np.ndarray,
@@ -288,7 +286,7 @@ def _match_groups(
         top = scored[np.arange(len(rows)), best]
         for local in np.flatnonzero(top >= threshold):
             row, issue = rows[local], table.issues[candidates[best[local]]]
-            shared = lexicon.describe(int(masks[row] & table.every[candidates[best[local]]]))
+            shared = lexicon.describe(int(masks[row, 0] & table.every[candidates[best[local]]]))
             out[0][row], out[1][row] = issue.id, top[local]
             out[2][row] = _reason(
                 issue, table.services[candidates[best[local]]], top[local], shared
@@ -309,11 +307,7 @@ def _score_group(
     active = (start[None, :] - tol <= times[:, None]) & (end[None, :] >= times[:, None])
     scope = table.scope[candidates]
     in_scope = (scope[None, :] == 0) | ((scope[None, :] & region_bits[:, None]) != 0)
-    own = _popcount(masks)[:, None]
-    primary = _popcount(masks[:, None] & table.primary[candidates][None, :])
-    every = _popcount(masks[:, None] & table.every[candidates][None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        concept = np.where(own > 0, np.maximum(primary, 0.7 * every) / own, 0.0)
+    concept, related = _concept_scores(masks, table.primary[candidates], table.every[candidates])
     fuzzy = (
         process.cdist(
             texts,
@@ -324,9 +318,27 @@ def _score_group(
         )
         / 100.0
     )
-    score = 0.7 * concept + 0.3 * fuzzy
-    valid = active & in_scope & (every > 0)
-    return np.where(valid, score, 0.0)
+    score = 0.75 * concept + 0.25 * fuzzy
+    return np.where(active & in_scope & related, score, 0.0)
+
+
+def _concept_scores(
+    masks: np.ndarray, primary: np.ndarray, every: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Symptom agreement (tickets × issues) in 0..1, and where the two are related at all.
+
+    ``masks`` holds each ticket's concepts of title+description (column 0) and of the title alone
+    (column 1). The title states the main symptom: when it names one the issue never mentions,
+    the ticket is about another feature and the pair is unrelated. Agreement is 1.0 when the
+    title's symptom is the issue's headline symptom (title, feature, impact), 0.85 when the
+    description's is, 0.6 when only the issue's posts mention it.
+    """
+    whole, title = masks[:, 0][:, None], masks[:, 1][:, None]
+    primary, every = primary[None, :], every[None, :]
+    title_fits = (title == 0) | ((title & every) != 0)
+    related = ((whole & every) != 0) & title_fits
+    concept = np.where((title & primary) != 0, 1.0, np.where((whole & primary) != 0, 0.85, 0.6))
+    return concept, related
 
 
 def _fuzzy_texts(tickets: pd.DataFrame) -> list[str]:

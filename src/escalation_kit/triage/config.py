@@ -27,8 +27,8 @@ DEFAULT_NETWORK_WINDOW = timedelta(hours=2)
 DEFAULT_NETWORK_MIN_REGIONS = 2
 DEFAULT_NETWORK_MIN_SERVICES = 3
 DEFAULT_NETWORK_MIN_TENANTS = 2
-DEFAULT_MATCH_TOLERANCE = timedelta(hours=2)
-DEFAULT_MATCH_THRESHOLD = 0.5
+DEFAULT_MATCH_TOLERANCE = timedelta(0)
+DEFAULT_MATCH_THRESHOLD = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,8 @@ class TriageConfig:
     one region reporting one service within the window. ``network_*``: connectivity-level reports
     within ``network_window`` form a network disruption when they come from ``network_min_regions``
     regions, or touch ``network_min_services`` services, from ``network_min_tenants`` tenants.
-    ``match_tolerance`` lets a documented issue that started shortly after the report still match;
+    ``match_tolerance`` lets a documented issue that started shortly after the report still match
+    (default 0: the contract's ``start <= reported_at``, which the labelled set follows literally);
     ``match_threshold`` is the lowest symptom similarity (0..1) accepted as a match.
     """
 

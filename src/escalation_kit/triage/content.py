@@ -38,6 +38,12 @@ class ContentScores:
     def score_of(self, category: Category) -> np.ndarray:
         return self.scores[:, RULE_CATEGORIES.index(category)]
 
+    def overrides_known_issue(self, rules: RuleSet) -> np.ndarray:
+        """Self-service tickets whose deciding evidence outweighs an active documented issue."""
+        flagged = np.array([rule.overrides_known_issue for rule in rules.rules], dtype=bool)
+        personal = (self.hits & flagged[None, :]).any(axis=1)
+        return personal & (self.category == str(Category.SELF_SERVICE))
+
     def rule_hit(self, rules: RuleSet, name: str) -> np.ndarray:
         index = [rule.name for rule in rules.rules].index(name)
         return self.hits[:, index]

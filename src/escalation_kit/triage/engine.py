@@ -75,6 +75,7 @@ class TriageResult:
 
     decisions: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    intake: IntakeResult | None = field(default=None, repr=False)
 
     @property
     def read(self) -> int:
@@ -91,6 +92,14 @@ class TriageResult:
             raise InputError(
                 f"cannot write the triage output: {exc.strerror}", file=str(target)
             ) from exc
+        return target
+
+    def write_rejects(self, path: str | os.PathLike[str]) -> Path:
+        """Write the rejected rows (source row, field, reason and the raw columns) as CSV."""
+        if self.intake is not None:
+            return self.intake.write_rejects(Path(path))
+        target = Path(path)
+        self.rejected.to_csv(target, index=False)
         return target
 
     def counts(self) -> pd.Series:
@@ -122,7 +131,7 @@ def triage(
     accepted = intake.accepted.reset_index(drop=True)
     issues = _issues_by_tenant(health)
     decisions = decide(accepted, issues, ruleset, config)
-    return TriageResult(decisions=decisions, rejected=intake.rejected)
+    return TriageResult(decisions=decisions, rejected=intake.rejected, intake=intake)
 
 
 def decide(
@@ -146,7 +155,9 @@ def decide(
         threshold=config.match_threshold,
         ticket_concepts=masks,
     )
-    known = matches["matched_issue_id"].to_numpy(dtype=object) != ""
+    known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
+        content.overrides_known_issue(rules)
+    )
     frame = _cluster_frame(accepted)
     clusters = find_clusters(
         frame,
@@ -227,15 +238,11 @@ def _intake(
 ) -> IntakeResult:
     from escalation_kit import intake
 
-    customer_frame = None
-    if customers is not None:
-        customer_frame = (
-            customers if isinstance(customers, pd.DataFrame) else intake.read_customers(customers)
-        )
+    people = Path(customers) if isinstance(customers, str | os.PathLike) else customers
     if isinstance(tickets, pd.DataFrame):
-        return intake.validate_tickets(tickets, source="<tickets frame>", customers=customer_frame)
+        return intake.validate_tickets(tickets, source="<tickets frame>", customers=people)
     if isinstance(tickets, str | os.PathLike):
-        return intake.read_tickets(tickets, customers=customer_frame)
+        return intake.read_tickets(Path(tickets), customers=people)
     raise TriageError(
         f"tickets must be a file path or a pandas DataFrame, got {type(tickets).__name__}"
     )

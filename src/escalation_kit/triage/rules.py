@@ -33,7 +33,7 @@ RULE_CATEGORIES = (
     Category.NETWORK_DISRUPTION,
 )
 _RULE_LANGUAGES = (*LANGUAGES, "any")
-_RULE_KEYS = {"name", "category", "weight", "phrases", "patterns"}
+_RULE_KEYS = {"name", "category", "weight", "phrases", "patterns", "overrides_known_issue"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,7 @@ class Rule:
     category: Category
     weight: float
     patterns: Mapping[str, str]
+    overrides_known_issue: bool = False
 
     @property
     def pattern(self) -> str:
@@ -154,7 +155,13 @@ def _parse_rule(item: Any, where: str) -> Rule:
         error = check_pattern(pattern)
         if error:
             raise ConfigError(f"{where}: invalid pattern for language {language!r}: {error}")
-    return Rule(name.strip(), _category(item.get("category"), where), float(weight), patterns)
+    overrides = item.get("overrides_known_issue", False)
+    if not isinstance(overrides, bool):
+        raise ConfigError(f"{where}: field 'overrides_known_issue' must be true or false")
+    category = _category(item.get("category"), where)
+    if overrides and category != Category.SELF_SERVICE:
+        raise ConfigError(f"{where}: only self_service rules can override a known issue")
+    return Rule(name.strip(), category, float(weight), patterns, overrides)
 
 
 def _language_lists(value: Any, where: str) -> dict[str, list[str]]:
