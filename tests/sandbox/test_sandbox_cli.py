@@ -132,6 +132,7 @@ def test_bad_snapshot_file_is_a_clear_error(tmp_path: Path) -> None:
         ),
         (["--paths", "("], "field '--paths': not a valid regular expression"),
         (["--error-status", "418"], "field '--error-status': must be one of [500, 502, 503, 504]"),
+        (["--quota-per-minute", "0"], "field '--quota-per-minute': must be at least 1"),
     ],
 )
 def test_bad_fault_option_names_the_option(args: list[str], message: str) -> None:

@@ -221,3 +221,25 @@ def test_tenants_accept_any_collection_but_not_a_string() -> None:
     with pytest.raises(InputError) as caught:
         Faults(tenants="abc")  # type: ignore[arg-type]
     assert caught.value.field == "tenants"
+
+
+def test_quota_throttles_a_tenant_beyond_n_calls_per_minute() -> None:
+    now = [1000.0]
+    injector = FaultInjector(Faults(quota_per_minute=2), clock=lambda: now[0])
+    assert [injector.plan("t", "/a").action for _ in range(2)] == [None, None]
+    refused = injector.plan("t", "/b")  # the quota is per tenant, across paths
+    assert (refused.action, refused.retry_after) == ("quota", 60)
+    assert injector.plan("other", "/a").action is None
+    now[0] += 45.5
+    assert injector.plan("t", "/a").retry_after == 15  # refused calls do not count
+    now[0] += 14.6
+    assert injector.plan("t", "/a").action is None  # the first slot has freed
+
+
+def test_quota_over_http_answers_429_with_the_wait(sandbox: Sandbox, graph: httpx.Client) -> None:
+    sandbox.set_faults(Faults(quota_per_minute=2))
+    responses = [graph.get(ISSUES) for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert 1 <= int(responses[2].headers["retry-after"]) <= 60
+    assert responses[2].json()["error"]["code"] == "activityLimitReached"
+    assert [r.fault for r in sandbox.requests] == [None, None, "quota"]

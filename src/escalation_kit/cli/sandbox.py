@@ -43,6 +43,11 @@ def sandbox(
     retry_after_http_date: bool = typer.Option(
         False, "--retry-after-http-date", help="Send Retry-After as an HTTP-date."
     ),
+    quota_per_minute: int | None = typer.Option(
+        None,
+        "--quota-per-minute",
+        help="Graph-style limit: 429 beyond N calls per tenant per minute.",
+    ),
     server_errors: float = typer.Option(0.0, "--server-errors", help="Probability of a 5xx."),
     error_status: int = typer.Option(
         503, "--error-status", help="Status of injected 5xx: 500/502/503/504."
@@ -86,6 +91,7 @@ def sandbox(
         rate_limit=rate_limit,
         retry_after=retry_after,
         retry_after_http_date=retry_after_http_date,
+        quota_per_minute=quota_per_minute,
         server_errors=server_errors,
         error_status=error_status,
         latency_ms=latency_ms,

@@ -8,11 +8,14 @@ to that path, so concurrent clients on other paths never shift the outcome.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
 from escalation_kit.errors import InputError
@@ -33,6 +36,9 @@ class Faults:
     - ``rate_limit``: answer 429 with ``Retry-After: <retry_after>`` seconds (an HTTP-date
       instead when ``retry_after_http_date``) and the API's throttling body (Graph
       ``activityLimitReached``; Partner Center ``{"statusCode": 429, ...}``).
+    - ``quota_per_minute``: Graph-style throttling: a tenant's requests beyond N in any 60 s
+      window get 429, with Retry-After saying when a slot frees (Graph allows 240 per app and
+      tenant). Counted per tenant across paths; refused requests do not count.
     - ``server_errors``: answer ``error_status`` (500, 502, 503 or 504); 503 carries Retry-After.
     - ``latency_ms`` (+ up to ``latency_jitter_ms`` more): added before every response.
     - ``slow_ms`` with probability ``slow_rate``: an occasional very slow response, to trip
@@ -51,6 +57,7 @@ class Faults:
     rate_limit: float = 0.0
     retry_after: int = 1
     retry_after_http_date: bool = False
+    quota_per_minute: int | None = None
     server_errors: float = 0.0
     error_status: int = 503
     latency_ms: int = 0
@@ -85,6 +92,10 @@ class Faults:
             )
         if self.first_n is not None and self.first_n < 0:
             raise InputError(f"must not be negative, got {self.first_n}", field="first_n")
+        if self.quota_per_minute is not None and self.quota_per_minute < 1:
+            raise InputError(
+                f"must be at least 1, got {self.quota_per_minute}", field="quota_per_minute"
+            )
         if self.paths is not None:
             try:
                 re.compile(self.paths)
@@ -117,10 +128,11 @@ class Faults:
         chances = (self.rate_limit, self.server_errors, self.truncate, self.reset)
         slow = self.slow_ms > 0 and self.slow_rate > 0
         latency = self.latency_ms > 0 or self.latency_jitter_ms > 0
-        return any(p > 0 for p in chances) or slow or latency or self.next_link_loop
+        quota = self.quota_per_minute is not None
+        return any(p > 0 for p in chances) or slow or latency or quota or self.next_link_loop
 
 
-_FLOATS = {"rate_limit", "server_errors", "slow_rate", "truncate", "reset"}
+_FLOATS = set(_PROBABILITIES)
 _INTS = {"retry_after", "error_status", "latency_ms", "latency_jitter_ms", "slow_ms"}
 _BOOLS = {"retry_after_http_date", "truncate_full_length", "next_link_loop"}
 
@@ -139,7 +151,7 @@ def _coerce_field(name: str, value: Any) -> Any:
             and all(isinstance(t, str) for t in value)
         )
         value = frozenset(value) if ok and value is not None else value
-    elif name in ("first_n", "seed"):
+    elif name in ("first_n", "seed", "quota_per_minute"):
         ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
     else:  # paths
         ok = value is None or isinstance(value, str)
@@ -148,19 +160,21 @@ def _coerce_field(name: str, value: Any) -> Any:
     return float(value) if name in _FLOATS else value
 
 
-Action = Literal["reset", "rate_limit", "server_error"]
+Action = Literal["reset", "rate_limit", "quota", "server_error"]
 
 
 @dataclass(frozen=True, slots=True)
 class FaultPlan:
     """What happens to one request: wait ``delay_s``, then ``action`` instead of the route
-    (None = run it), cutting the body when ``truncate``; ``next_link_loop`` for paging routes."""
+    (None = run it), cutting the body when ``truncate``; ``next_link_loop`` for paging routes;
+    ``retry_after`` overrides the configured Retry-After (quota throttling knows the wait)."""
 
     delay_s: float = 0.0
     action: Action | None = None
     truncate: bool = False
     next_link_loop: bool = False
     faults: Faults = Faults()
+    retry_after: int | None = None
 
 
 _NO_FAULT = FaultPlan()
@@ -169,8 +183,10 @@ _NO_FAULT = FaultPlan()
 class FaultInjector:
     """Decides, thread-safely, which faults hit each request under one :class:`Faults`."""
 
-    def __init__(self, faults: Faults) -> None:
+    def __init__(self, faults: Faults, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.faults = faults
+        self._clock = clock
+        self._windows: dict[str | None, deque[float]] = {}
         self._paths = re.compile(faults.paths) if faults.paths is not None else None
         self._seed = (
             faults.seed if faults.seed is not None else random.SystemRandom().getrandbits(64)
@@ -186,10 +202,28 @@ class FaultInjector:
         with self._lock:
             n = self._counts.get((tenant, path), 0)
             self._counts[(tenant, path)] = n + 1
-        if f.first_n is not None and n >= f.first_n:
-            return _NO_FAULT
-        rng = random.Random(f"{self._seed}|{tenant}|{path}|{n}")
-        return _draw(f, rng)
+        planned = _NO_FAULT
+        if f.first_n is None or n < f.first_n:
+            planned = _draw(f, random.Random(f"{self._seed}|{tenant}|{path}|{n}"))
+        wait = self._over_quota(tenant) if planned.action != "reset" else None
+        if wait is not None:
+            planned = replace(planned, action="quota", retry_after=wait, faults=f)
+        return planned
+
+    def _over_quota(self, tenant: str | None) -> int | None:
+        """Seconds until the tenant may call again, or None (and the call is counted)."""
+        quota = self.faults.quota_per_minute
+        if quota is None:
+            return None
+        now = self._clock()
+        with self._lock:
+            window = self._windows.setdefault(tenant, deque())
+            while window and window[0] <= now - 60:
+                window.popleft()
+            if len(window) < quota:
+                window.append(now)
+                return None
+            return max(1, math.ceil(window[0] + 60 - now))
 
     def _in_scope(self, tenant: str | None, path: str) -> bool:
         if self.faults.tenants is not None and tenant not in self.faults.tenants:

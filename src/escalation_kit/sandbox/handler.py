@@ -161,8 +161,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def _faulted(self, req: SandboxRequest, plan: FaultPlan) -> SandboxResponse | None:
         faults = plan.faults
-        if plan.action == "rate_limit":
-            return throttled(req, faults.retry_after, http_date=faults.retry_after_http_date)
+        if plan.action in ("rate_limit", "quota"):
+            seconds = plan.retry_after if plan.retry_after is not None else faults.retry_after
+            return throttled(req, seconds, http_date=faults.retry_after_http_date)
         if plan.action == "server_error":
             headers = {}
             if faults.error_status == 503:

@@ -28,7 +28,7 @@ _LISTS = ("healthOverviews", "issues", "messages")
 @dataclass(frozen=True, slots=True)
 class RequestRecord:
     """One API request the sandbox answered. ``status`` is 0 when the connection was reset;
-    ``fault`` names the injected fault (``rate_limit``, ``server_error``, ``reset``,
+    ``fault`` names the injected fault (``rate_limit``, ``quota``, ``server_error``, ``reset``,
     ``truncate``), if any."""
 
     method: str
