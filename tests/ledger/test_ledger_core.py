@@ -191,3 +191,30 @@ def test_repr_masks_the_password(pg_url: str) -> None:
             assert conn.execute(select(1)).scalar() == 1
     finally:
         ledger.close()
+
+
+def test_nested_write_transaction_is_refused_at_once(sqlite_ledger: Ledger) -> None:
+    with sqlite_ledger.transaction() as conn:
+        sqlite_ledger.append_event(conn, entity="x", entity_id="1", action="outer", detail={})
+        with pytest.raises(LedgerError, match="already open in this thread"):  # noqa: SIM117
+            with sqlite_ledger.transaction("record the inner thing"):
+                pass
+    assert [e.action for e in sqlite_ledger.events()] == ["outer"]
+    with sqlite_ledger.transaction() as conn:  # the guard is released afterwards
+        sqlite_ledger.append_event(conn, entity="x", entity_id="1", action="after", detail={})
+    assert len(sqlite_ledger.events()) == 2
+
+
+def test_a_locked_sqlite_file_gives_an_actionable_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from escalation_kit.ledger import _engine
+
+    monkeypatch.setattr(_engine, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    with Ledger(url, actor="a") as holder, Ledger(url, actor="b") as waiter:
+        locked = pytest.raises(LedgerError, match=r"stayed locked by another writer for 0\.2 s")
+        with holder.transaction(), locked as caught, waiter.transaction() as conn:
+            waiter.append_event(conn, entity="x", entity_id="1", action="y", detail={})
+        assert "try again" in str(caught.value)
+        assert waiter.events() == []

@@ -104,6 +104,11 @@ def _describe(err: exc.SQLAlchemyError, action: str, url: URL) -> str:
     where = safe_url(url)
     if isinstance(err, exc.IntegrityError):
         return f"could not {action}: a record conflicts with one already in the ledger ({reason})"
+    if url.get_backend_name() == "sqlite" and "locked" in reason:
+        return (
+            f"could not {action}: the ledger file {url.database} stayed locked by another writer "
+            f"for {SQLITE_BUSY_TIMEOUT_S:g} s; try again when the other command has finished"
+        )
     if isinstance(err, exc.OperationalError | exc.InterfaceError):
         return (
             f"could not {action}: the ledger database at {where} is unreachable or busy "

@@ -7,6 +7,7 @@ and each state change appends its event to the log in that same transaction.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ import pandas as pd
 from sqlalchemy import URL, Connection, Engine, func, select
 
 from escalation_kit.config import Settings, default_data_dir
+from escalation_kit.errors import LedgerError
 from escalation_kit.ledger import decisions as _decisions
 from escalation_kit.ledger import health_cache as _health
 from escalation_kit.ledger import records as _records
@@ -56,6 +58,7 @@ class Ledger:
             self._url = normalize_url(url if url is not None else _default_url(settings))
             self._engine, self._owns_engine = engine_for(self._url), True
         self.actor: str = actor or (settings.analyst_name if settings else "analyst")
+        self._local = threading.local()
         self._create_tables()
 
     # -- plumbing -------------------------------------------------------------------------
@@ -101,10 +104,21 @@ class Ledger:
         An exception inside the block rolls it back and propagates; database errors are raised
         as :class:`~escalation_kit.errors.LedgerError` (``action`` says what was being done).
         """
-        with ledger_errors(action, self._url), self._engine.connect() as conn:
-            conn.execution_options(**{WRITE_OPTION: True})
-            with conn.begin():
-                yield conn
+        if getattr(self._local, "writing", False):
+            # A second write transaction from this thread would wait for the first (SQLite's
+            # lock) or not commit with it (PostgreSQL): refuse at once instead.
+            raise LedgerError(
+                f"cannot {action}: a ledger transaction is already open in this thread; "
+                "do this work on that transaction's connection instead"
+            )
+        self._local.writing = True
+        try:
+            with ledger_errors(action, self._url), self._engine.connect() as conn:
+                conn.execution_options(**{WRITE_OPTION: True})
+                with conn.begin():
+                    yield conn
+        finally:
+            self._local.writing = False
 
     @contextmanager
     def reading(self, action: str = "read the ledger") -> Iterator[Connection]:
