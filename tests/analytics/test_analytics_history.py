@@ -111,6 +111,12 @@ def test_missing_columns_and_unreadable_files(tmp_path: Path) -> None:
         load_history(bad)
     with pytest.raises(InputError, match="not found"):
         load_history(tmp_path / "absent.csv")
+    ragged = write_csv(
+        tmp_path / "ragged.csv",
+        ["E1,t1,DE,Europe,Planner,bug,critical,2026-01-05T10:00:00Z,,open,EXTRA"],
+    )
+    with pytest.raises(InputError, match="cannot read the history"):
+        load_history(ragged)
     binary = tmp_path / "h.parquet"
     binary.write_bytes(b"not parquet at all")
     with pytest.raises(InputError) as info:
