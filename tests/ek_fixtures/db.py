@@ -84,9 +84,15 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
-def _run(argv: list[str]) -> None:
+def _run(argv: list[str], root: Path) -> None:
+    # cwd=root: the server user may not be allowed into the caller's working directory.
     done = subprocess.run(
-        _as_server_user(argv), capture_output=True, text=True, timeout=_START_TIMEOUT_S, check=False
+        _as_server_user(argv),
+        capture_output=True,
+        text=True,
+        timeout=_START_TIMEOUT_S,
+        check=False,
+        cwd=root,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{Path(argv[0]).name} failed: {(done.stderr or done.stdout).strip()}")
@@ -108,7 +114,7 @@ def _start_server(bindir: Path, root: Path) -> str:
     _prepare_dir(root)
     data = root / "data"
     initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "ek", "-A", "trust"]
-    _run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"])
+    _run([*initdb, "-E", "UTF8", "--locale=C", "--no-sync"], root)
     for attempt in range(3):  # the free port may be taken between probing and binding
         port = _free_port()
         options = (
@@ -117,7 +123,7 @@ def _start_server(bindir: Path, root: Path) -> str:
         )
         pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log")]
         try:
-            _run([*pg_ctl, "-o", options, "-w", "-t", str(_START_TIMEOUT_S), "start"])
+            _run([*pg_ctl, "-o", options, "-w", "-t", str(_START_TIMEOUT_S), "start"], root)
         except RuntimeError:
             if attempt == 2:
                 raise
@@ -136,6 +142,7 @@ def _stop_server(bindir: Path, root: Path) -> None:
             capture_output=True,
             timeout=_START_TIMEOUT_S,
             check=False,
+            cwd=root,
         )
     shutil.rmtree(root, ignore_errors=True)
 
