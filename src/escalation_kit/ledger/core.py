@@ -11,12 +11,12 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import URL, Connection, Engine, func, select
+from sqlalchemy import URL, Connection, Engine
 
 from escalation_kit.config import Settings, default_data_dir
 from escalation_kit.errors import LedgerError
@@ -34,7 +34,6 @@ from escalation_kit.ledger.events import Event, insert_event, select_events
 from escalation_kit.ledger.health_cache import SyncState
 from escalation_kit.ledger.records import ImportCounts
 from escalation_kit.ledger.schema import customers as customers_table
-from escalation_kit.ledger.schema import health_issues as health_issues_table
 from escalation_kit.ledger.schema import metadata
 from escalation_kit.ledger.schema import tickets as tickets_table
 
@@ -279,19 +278,20 @@ class Ledger:
         self, tenant_id: str, issues: Sequence[Mapping[str, Any]], *, fetched_at: datetime
     ) -> ImportCounts:
         """Cache a tenant's Graph issues verbatim, replacing earlier copies of the same ids."""
-        rows = _health.issue_rows(tenant_id, issues, fetched_at=fetched_at)
+        tenant = _health.check_tenant_id(tenant_id)
+        rows = _health.issue_rows(tenant, issues, fetched_at=fetched_at)
         with self.transaction("cache health issues") as conn:
             counts = _health.upsert_issues(conn, rows)
             detail = {
                 "issues": counts.rows,
                 "inserted": counts.inserted,
                 "updated": counts.updated,
-                "fetched_at": fetched_at.isoformat(),
+                "fetched_at": fetched_at.astimezone(UTC).isoformat(),
             }
             self.append_event(
                 conn,
                 entity="tenant",
-                entity_id=rows[0]["tenant_id"] if rows else tenant_id,
+                entity_id=tenant,
                 action="health_issues_cached",
                 detail=detail,
             )
@@ -318,11 +318,7 @@ class Ledger:
         tenant = _health.check_tenant_id(tenant_id)
         with self.transaction("record the health sync") as conn:
             if watermark is None and status == "ok":
-                watermark = conn.execute(
-                    select(func.max(health_issues_table.c.last_modified)).where(
-                        health_issues_table.c.tenant_id == tenant
-                    )
-                ).scalar_one_or_none()
+                watermark = _health.newest_cached_change(conn, tenant)
             state = _health.upsert_sync_state(
                 conn, tenant, status=status, reason=reason, watermark=watermark
             )

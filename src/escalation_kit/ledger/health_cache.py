@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from escalation_kit.errors import InputError
@@ -26,7 +26,7 @@ __all__ = [
     "SyncState",
     "check_tenant_id",
     "issue_rows",
-    "newest_modified",
+    "newest_cached_change",
     "select_issue_payloads",
     "select_sync_states",
     "upsert_issues",
@@ -115,10 +115,13 @@ def issue_rows(
     return list(rows.values())
 
 
-def newest_modified(rows: Sequence[Mapping[str, Any]]) -> datetime | None:
-    """The newest ``last_modified`` among issue rows (None when none has one)."""
-    stamps = [row["last_modified"] for row in rows if row["last_modified"] is not None]
-    return max(stamps, default=None)
+def newest_cached_change(conn: Connection, tenant_id: str) -> datetime | None:
+    """The newest ``lastModifiedDateTime`` among the tenant's cached issues."""
+    query = select(func.max(issues_table.c.last_modified)).where(
+        issues_table.c.tenant_id == tenant_id
+    )
+    newest: datetime | None = conn.execute(query).scalar_one_or_none()
+    return newest
 
 
 def upsert_issues(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> ImportCounts:
