@@ -33,6 +33,12 @@ def test_report_is_self_contained() -> None:
     assert 'data-theme="light"' in html
 
 
+def test_report_repr_is_short_and_renders_in_notebooks() -> None:
+    report = build_report(history())
+    assert "<html" not in repr(report) and len(repr(report)) < 2_000
+    assert report._repr_html_().startswith("<ul><li>6 escalations from 2026-01-05")
+
+
 def test_report_escapes_data_from_the_history() -> None:
     frame = history()
     frame["service"] = frame["service"].astype(str)

@@ -63,7 +63,7 @@ _CATEGORICALS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class HistoryLoad:
     """The outcome of reading a history: ``len(accepted) + len(rejected) == read``."""
 

@@ -12,7 +12,7 @@ figure and escaped HTML. Customer-written text is untrusted: it is escaped where
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +41,7 @@ _TICKET_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Investigation:
     """One incident across customer tenants (build it with :func:`investigate`)."""
 
@@ -50,9 +50,9 @@ class Investigation:
     start: pd.Timestamp
     end: pd.Timestamp
     cluster_id: str
-    tickets: pd.DataFrame  # one row per affected ticket, oldest first
+    tickets: pd.DataFrame = field(repr=False)  # one row per affected ticket, oldest first
     documented: tuple[HealthIssue, ...] = ()
-    requests: pd.DataFrame | None = None  # linked escalations, from the ledger
+    requests: pd.DataFrame | None = field(default=None, repr=False)  # linked, from the ledger
 
     @property
     def tenants(self) -> pd.DataFrame:

@@ -48,13 +48,13 @@ _TABLE_TITLES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Report:
     """A built report: its figures, tables and summary, and the HTML that shows them."""
 
-    html: str
-    figures: dict[str, go.Figure]
-    tables: dict[str, pd.DataFrame]
+    html: str = field(repr=False)
+    figures: dict[str, go.Figure] = field(repr=False)
+    tables: dict[str, pd.DataFrame] = field(repr=False)
     summary: Summary
     theme: str = "light"
     meta: dict[str, Any] = field(default_factory=dict)
