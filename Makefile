@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 ## test: lint, type-check and run every test (PostgreSQL and Chromium tests included)
 test: $(STAMP) lint typecheck
-	$(BIN)/pytest
+	XDG_DATA_HOME="$$(mktemp -d)" $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
