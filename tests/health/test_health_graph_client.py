@@ -150,12 +150,14 @@ def test_foreign_next_link_is_not_followed() -> None:
         (b'{"value": [{"id": 5}]}', r"does not parse at value\[0\].id"),
     ],
 )
-def test_bad_bodies_are_lookup_errors(body: bytes, match: str) -> None:
+def test_bad_bodies_are_lookup_errors(body: bytes, match: str, policy: RetryPolicy) -> None:
     client = httpx.Client(
         transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body))
     )
     with (
-        GraphHealthClient("https://graph.microsoft.com", TOKENS, client=client) as graph,
+        GraphHealthClient(
+            "https://graph.microsoft.com", TOKENS, client=client, policy=policy
+        ) as graph,
         pytest.raises(HealthLookupError, match=match),
     ):
         graph.list_issues("t1")
@@ -246,3 +248,13 @@ def test_retry_after_as_http_date_from_the_emulator(
     with GraphHealthClient(graph_sandbox.base_url, TOKENS, policy=policy) as client:
         assert len(client.list_issues(tenants[0])) == 5
     assert [r.status for r in settled(graph_sandbox, 2)] == [429, 200]
+
+
+def test_a_truncated_body_is_fetched_again(
+    graph_sandbox: Sandbox, tenants: list[str], policy: RetryPolicy, settled: Settled
+) -> None:
+    graph_sandbox.set_faults(Faults(truncate=1.0, first_n=1))
+    with GraphHealthClient(graph_sandbox.base_url, TOKENS, policy=policy) as client:
+        assert len(client.list_issues(tenants[0])) == 5
+    served = settled(graph_sandbox, 2)
+    assert [(r.status, r.fault) for r in served] == [(200, "truncate"), (200, None)]

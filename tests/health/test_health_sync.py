@@ -46,7 +46,7 @@ FAULTS = [
     (Faults(rate_limit=1.0, retry_after=1), r"HTTP 429 \(activityLimitReached\)"),
     (Faults(server_errors=1.0, error_status=503), "failed with HTTP 503"),
     (Faults(server_errors=1.0, error_status=504), "failed with HTTP 504"),
-    (Faults(truncate=1.0), "returned a truncated or malformed JSON body"),
+    (Faults(truncate=1.0), r"returned a truncated or malformed JSON body .* \(after 3 attempts\)"),
     (
         Faults(truncate=1.0, truncate_full_length=True),
         r"failed after 3 attempts: (RemoteProtocolError|ReadError): \w",

@@ -10,6 +10,7 @@ twice (a loop) or pointing at another host (the token must not leave Graph) is a
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,15 @@ from escalation_kit.config import DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT
 from escalation_kit.errors import HealthLookupError, InputError
 from escalation_kit.health.parse import ServiceHealth, parse_issue, parse_overview
 from escalation_kit.health.snapshot import format_datetime
-from escalation_kit.http import USER_AGENT, RetryPolicy, asend, json_body, safe_url, send
+from escalation_kit.http import (
+    USER_AGENT,
+    RetryPolicy,
+    asend,
+    json_body,
+    retry_delay,
+    safe_url,
+    send,
+)
 from escalation_kit.models import HealthIssue
 
 __all__ = [
@@ -83,9 +92,20 @@ class _GraphBase:
             return {}
         return {"$filter": f"lastModifiedDateTime ge {format_datetime(modified_since)}"}
 
-    def _page_values(self, response: httpx.Response) -> tuple[list[Any], str | None]:
+    def _body_retry_delay(self, exc: HealthLookupError, attempt: int) -> float:
+        """The wait before fetching a malformed body again, or the error once retries are spent."""
+        if attempt >= self.policy.max_retries:
+            raise HealthLookupError(
+                f"{exc} (after {attempt + 1} attempts)",
+                status_code=exc.status_code,
+                code=exc.code,
+                request_id=exc.request_id,
+                url=exc.url,
+            ) from exc
+        return retry_delay(None, attempt, self.policy)
+
+    def _page_values(self, response: httpx.Response, body: Any) -> tuple[list[Any], str | None]:
         """The ``value`` list and ``@odata.nextLink`` of a collection page."""
-        body = json_body(response, error=HealthLookupError)
         if not isinstance(body, dict) or not isinstance(body.get("value"), list):
             raise _shape_error(response, "a collection with a 'value' list")
         link = body.get("@odata.nextLink")
@@ -93,8 +113,7 @@ class _GraphBase:
             raise _shape_error(response, "'@odata.nextLink' as a string")
         return body["value"], link
 
-    def _entity(self, response: httpx.Response) -> dict[str, Any]:
-        body = json_body(response, error=HealthLookupError)
+    def _entity(self, response: httpx.Response, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise _shape_error(response, "a JSON object")
         return {k: v for k, v in body.items() if k != "@odata.context"}
@@ -201,24 +220,33 @@ class GraphHealthClient(_GraphBase):
         url: str,
         params: Mapping[str, str] | None = None,
         page_size: int | None = None,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, Any]:
+        """The response and its decoded JSON; a truncated body is fetched again (GET is safe)."""
         request = self.client.build_request(
             "GET", url, params=params, headers=self._headers(token, page_size)
         )
-        return send(self.client, request, policy=self.policy, error=HealthLookupError)
+        attempt = 0
+        while True:
+            response = send(self.client, request, policy=self.policy, error=HealthLookupError)
+            try:
+                return response, json_body(response, error=HealthLookupError)
+            except HealthLookupError as exc:
+                time.sleep(self._body_retry_delay(exc, attempt))
+            attempt += 1
 
     def _collect(
         self, tenant_id: str, url: str, params: Mapping[str, str], page_size: int | None
     ) -> Iterator[Any]:
         token = self.tokens.get_token(tenant_id, self.scopes)
         seen: set[str] = set()
-        response = self._get(token, url, params, page_size)
+        response, body = self._get(token, url, params, page_size)
         while True:
-            values, link = self._page_values(response)
+            values, link = self._page_values(response, body)
             yield from values
             if link is None:
                 return
-            response = self._get(token, self._next_url(link, seen, response), None, page_size)
+            next_url = self._next_url(link, seen, response)
+            response, body = self._get(token, next_url, None, page_size)
 
     def list_issues(
         self,
@@ -234,8 +262,8 @@ class GraphHealthClient(_GraphBase):
 
     def get_issue(self, tenant_id: str, issue_id: str) -> HealthIssue:
         token = self.tokens.get_token(tenant_id, self.scopes)
-        response = self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
-        return _issues(tenant_id, [self._entity(response)])[0]
+        response, body = self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
+        return _issues(tenant_id, [self._entity(response, body)])[0]
 
     def list_health_overviews(
         self, tenant_id: str, *, expand_issues: bool = False
@@ -290,11 +318,21 @@ class AsyncGraphHealthClient(_GraphBase):
         url: str,
         params: Mapping[str, str] | None = None,
         page_size: int | None = None,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, Any]:
+        """The response and its decoded JSON; a truncated body is fetched again (GET is safe)."""
         request = self.client.build_request(
             "GET", url, params=params, headers=self._headers(token, page_size)
         )
-        return await asend(self.client, request, policy=self.policy, error=HealthLookupError)
+        attempt = 0
+        while True:
+            response = await asend(
+                self.client, request, policy=self.policy, error=HealthLookupError
+            )
+            try:
+                return response, json_body(response, error=HealthLookupError)
+            except HealthLookupError as exc:
+                await asyncio.sleep(self._body_retry_delay(exc, attempt))
+            attempt += 1
 
     async def _collect(
         self, token: str, url: str, params: Mapping[str, str], page_size: int | None
@@ -302,14 +340,14 @@ class AsyncGraphHealthClient(_GraphBase):
         """Every item of a paged collection and the number of pages fetched."""
         seen: set[str] = set()
         items: list[Any] = []
-        response = await self._get(token, url, params, page_size)
+        response, body = await self._get(token, url, params, page_size)
         while True:
-            values, link = self._page_values(response)
+            values, link = self._page_values(response, body)
             items.extend(values)
             if link is None:
                 return items, len(seen) + 1
             next_url = self._next_url(link, seen, response)
-            response = await self._get(token, next_url, None, page_size)
+            response, body = await self._get(token, next_url, None, page_size)
 
     async def list_issues(
         self,
@@ -325,8 +363,8 @@ class AsyncGraphHealthClient(_GraphBase):
 
     async def get_issue(self, tenant_id: str, issue_id: str) -> HealthIssue:
         token = await self._token(tenant_id)
-        response = await self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
-        return _issues(tenant_id, [self._entity(response)])[0]
+        response, body = await self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
+        return _issues(tenant_id, [self._entity(response, body)])[0]
 
     async def list_health_overviews(
         self, tenant_id: str, *, expand_issues: bool = False
