@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from analytics_data import history
+from analytics_data import HAND_ROWS, history, text_frame
 from sqlalchemy import insert, select
 
 from escalation_kit.analytics.metrics import top_services, volume
 from escalation_kit.analytics.synthetic import synthetic_history
+from escalation_kit.errors import InputError
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger.history import (
     aggregate_services,
@@ -98,6 +99,20 @@ def test_drafts_are_not_history(ledger: Ledger) -> None:
     assert found["escalation_id"].tolist() == ["D1"]
     assert linked_escalations(ledger, cluster_id="c-1")["tracking_tag"].tolist() == ["EK-1"]
     assert linked_escalations(ledger, ticket_ids=["nope"]).empty
+
+
+def test_import_validates_text_frames_and_refuses_bad_rows(sqlite_ledger: Ledger) -> None:
+    rows = text_frame(HAND_ROWS)
+    rows.loc[2, "created_at"] = "2026-01-07T00:00:00.250000Z"
+    assert import_history(sqlite_ledger, rows).inserted == 6
+    exported = export_history(sqlite_ledger)
+    assert exported.loc[2, "created_at"] == pd.Timestamp("2026-01-07T00:00:00.25Z")
+    bad = text_frame([("N1", *HAND_ROWS[0][1:5], "printer", *HAND_ROWS[0][6:])])
+    with pytest.raises(InputError) as info:
+        import_history(sqlite_ledger, bad, source="bad.csv")
+    assert (info.value.file, info.value.row, info.value.field) == ("bad.csv", 1, "category")
+    assert "nothing imported" in str(info.value)
+    assert len(export_history(sqlite_ledger)) == 6
 
 
 def test_long_ids_get_a_short_unique_tag() -> None:

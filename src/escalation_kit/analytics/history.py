@@ -287,12 +287,13 @@ def typed_history(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def history_text(history: pd.DataFrame) -> pd.DataFrame:
-    """A typed history in the contract's text form: ISO 8601 UTC times with ``Z``, empty cells
-    for missing values."""
+    """A typed history in the contract's text form: ISO 8601 UTC times with ``Z`` (microseconds
+    only when some time has them), empty cells for missing values."""
     out = history[list(HISTORY_COLUMNS)].copy()
     for column in HISTORY_COLUMNS:
         if column in ("created_at", "resolved_at"):
-            text = out[column].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            fraction = ".%f" if (out[column].dt.microsecond.fillna(0) != 0).any() else ""
+            text = out[column].dt.strftime(f"%Y-%m-%dT%H:%M:%S{fraction}Z")
         else:
             text = out[column].astype("object").where(out[column].notna(), "").astype("str")
         out[column] = text.fillna("")

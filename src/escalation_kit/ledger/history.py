@@ -76,12 +76,8 @@ def import_history(
     """
     from tqdm.auto import tqdm
 
-    from escalation_kit.analytics.metrics import as_history
-
-    frame = as_history(history)
-    ids = frame["escalation_id"].astype("str").tolist()
-    if len(set(ids)) != len(ids):
-        raise InputError("escalation_id repeats within the history", file=source or None)
+    frame = _valid_history(history, source)
+    ids = frame["escalation_id"].tolist()
     inserted = 0
     with ledger.transaction("import the escalation history") as conn:
         for start in tqdm(range(0, len(frame), CHUNK_ROWS), disable=not progress, unit="chunk"):
@@ -95,6 +91,27 @@ def import_history(
             detail={"source": source, "rows": len(ids), "inserted": inserted},
         )
     return ImportResult((inserted, len(ids) - inserted))
+
+
+def _valid_history(history: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The history typed and checked against the contract; InputError at the first bad row."""
+    from escalation_kit.analytics.history import HISTORY_COLUMNS, history_text, validate_history
+    from escalation_kit.analytics.metrics import as_history
+
+    frame = as_history(history)
+    typed = str(frame["created_at"].dtype).startswith("datetime64")
+    loaded = validate_history(
+        history_text(frame) if typed else frame[list(HISTORY_COLUMNS)], source=source or "<frame>"
+    )
+    if len(loaded.rejected):
+        first = loaded.rejected.iloc[0]
+        raise InputError(
+            f"{first['reason']} ({len(loaded.rejected)} bad row(s); nothing imported)",
+            file=source or None,
+            row=int(first["row"]),
+            field=str(first["field"]),
+        )
+    return loaded.accepted
 
 
 def _batch_id(ids: Sequence[str]) -> str:
