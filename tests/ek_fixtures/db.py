@@ -13,6 +13,7 @@ PostgreSQL tests skip locally and fail under CI=true (see ``require``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -176,7 +177,7 @@ def pg_server() -> Iterator[PgServer]:
         _stop_server(bindir, root)
 
 
-# -- one database per test -----------------------------------------------------------------
+# -- one schema per test -------------------------------------------------------------------
 
 
 def _admin_execute(admin_url: str, sql: str) -> None:
@@ -189,6 +190,7 @@ def _admin_execute(admin_url: str, sql: str) -> None:
         dbname=url.database,
         autocommit=True,
         connect_timeout=10,
+        options="-c lock_timeout=10s",  # never hang a run on a lock a test left behind
     ) as conn:
         conn.execute(sql.encode())  # our own SQL, built from a uuid
 
@@ -218,14 +220,16 @@ def pg_url(pg_database: str) -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        _admin_execute(pg_database, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        # If a connection still holds a lock on it, leave it: the session's database goes last.
+        with contextlib.suppress(psycopg.errors.LockNotAvailable):
+            _admin_execute(pg_database, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(
     params=[pytest.param("sqlite"), pytest.param("postgres", marks=pytest.mark.postgres)],
 )
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A ledger URL, once on SQLite (a file in tmp_path) and once on a fresh PostgreSQL database."""
+    """A ledger URL, once on SQLite (a file in tmp_path) and once on a fresh PostgreSQL schema."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ledger.db'}"
     return str(request.getfixturevalue("pg_url"))
