@@ -103,6 +103,10 @@ def test_sync_bad_input_exits_1(runner: CliRunner, env: str, tmp_path: Path) -> 
                                   "--out", str(tmp_path / "o.json")])  # fmt: skip
     assert bad_url.exit_code == 1
     assert "expected http://HOST:PORT" in bad_url.stderr
+    args = ["health", "sync", "--customers", str(good), "--sandbox", "http://127.0.0.1:9"]
+    too_many = runner.invoke(app, [*args, "--out", out, "--concurrency", "0"])
+    assert too_many.exit_code == 1
+    assert "field '--concurrency': must be 1-256, got 0" in too_many.stderr
     no_creds = runner.invoke(app, ["health", "sync", "--customers", str(good), "--out",
                                    str(tmp_path / "o.json")])  # fmt: skip
     assert no_creds.exit_code == 1

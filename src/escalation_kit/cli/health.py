@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from escalation_kit.models import HealthIssue
 
 EXIT_SOME_FAILED = 2
+MAX_CONCURRENCY = 256
 _SHOWN_REJECTS = 20
 
 health_app = typer.Typer(
@@ -57,7 +58,7 @@ def sync(
         None, "--exclude", help="Skip these tenant ids (wildcards allowed; repeatable)."
     ),
     concurrency: int | None = typer.Option(
-        None, "--concurrency", min=1, max=256, help="Tenants fetched at once (default 16)."
+        None, "--concurrency", help="Tenants fetched at once, 1-256 (default 16)."
     ),
     resume: bool = typer.Option(
         False, "--resume", help="Fetch only tenants whose last sync failed or never ran."
@@ -82,6 +83,8 @@ def sync(
     from escalation_kit.http import RetryPolicy
     from escalation_kit.ledger import Ledger
 
+    if concurrency is not None and not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise InputError(f"must be 1-{MAX_CONCURRENCY}, got {concurrency}", field="--concurrency")
     settings = Settings.from_env(concurrency=concurrency)
     tenants = _customer_tenants(customers)
     base_url = _checked_url(sandbox) if sandbox else settings.graph_url
