@@ -1,0 +1,70 @@
+"""IncidentApp without a kernel: a cluster or a window gives the investigation shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from widget_data import TENANTS, accepted_tickets, cluster_decisions
+
+from escalation_kit.widgets.incident_app import WINDOW, IncidentApp, cluster_options
+
+
+@pytest.fixture(scope="module")
+def tickets() -> pd.DataFrame:
+    return accepted_tickets()
+
+
+def test_the_largest_cluster_is_investigated_first(tickets: pd.DataFrame) -> None:
+    app = IncidentApp(tickets, cluster_decisions())
+    assert app.cluster.options == (
+        ("C-shp · regional_multi_tenant · SharePoint Online · Europe · 3 tickets", "C-shp"),
+    )
+    found = app.value
+    assert found is not None
+    assert found.cluster_id == "C-shp"
+    assert list(found.tickets["ticket_id"]) == ["T1", "T2", "T3"]
+    assert list(found.tenants["tenant_id"]) == TENANTS[:3]
+    assert found.region == "Europe"
+    assert all(tenant in app.markdown.value for tenant in TENANTS[:3])
+
+
+def test_customer_text_is_escaped_in_the_view(tickets: pd.DataFrame) -> None:
+    app = IncidentApp(tickets, cluster_decisions())
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Ltd" in app.view.value
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; SharePoint down" in app.view.value
+    assert "<script" not in app.view.value
+
+
+def test_window_mode_finds_the_tickets_in_the_window(tickets: pd.DataFrame) -> None:
+    app = IncidentApp(tickets, cluster_decisions())
+    app.mode.value = WINDOW
+    app.service.value = "SharePoint Online"
+    app.region.value = "Europe"
+    app.start.value = "2026-11-13 09:30"
+    app.end.value = "2026-11-13 12:00"
+    app.run.click()
+    assert app.value is not None
+    assert list(app.value.tickets["ticket_id"]) == ["T2", "T3"]
+    assert app.value.cluster_id == ""
+
+
+def test_window_without_times_is_a_message_not_a_traceback(tickets: pd.DataFrame) -> None:
+    app = IncidentApp(tickets, cluster_decisions())
+    app.mode.value = WINDOW
+    app.run.click()
+    assert app.value is None
+    assert "start and end (UTC)" in app.view.value
+    app.start.value, app.end.value = "2026-11-20 00:00", "2026-11-21 00:00"
+    app.run.click()
+    assert app.value is None
+    assert "no tickets match this window" in app.view.value
+    assert app.markdown.value == ""
+
+
+def test_no_clusters_means_nothing_investigated(tickets: pd.DataFrame) -> None:
+    decisions = cluster_decisions().assign(cluster_id="")
+    assert cluster_options(decisions) == []
+    app = IncidentApp(tickets, decisions)
+    assert app.value is None
+    app.run.click()
+    assert "triage found none" in app.view.value
