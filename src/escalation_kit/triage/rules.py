@@ -8,6 +8,7 @@ RE2 pattern per language (see :mod:`escalation_kit.triage.text`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,18 @@ class RuleSet:
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
-    """Read and validate a rules file (the bundled ``rules.yaml`` when ``path`` is None)."""
-    source = Path(path) if path is not None else DEFAULT_RULES_PATH
+    """Read and validate a rules file (the bundled ``rules.yaml``, parsed once, when None)."""
+    if path is None:
+        return _bundled_rules()
+    return _read_rules(Path(path))
+
+
+@functools.cache
+def _bundled_rules() -> RuleSet:
+    return _read_rules(DEFAULT_RULES_PATH)
+
+
+def _read_rules(source: Path) -> RuleSet:
     try:
         document = yaml.safe_load(source.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -1,0 +1,164 @@
+"""Known-issue matching: same tenant, same service, active at the report, same symptom, in scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from escalation_kit.health.matching import MATCH_COLUMNS, issue_scope, match_ticket, match_tickets
+from escalation_kit.health.parse import parse_issue
+from escalation_kit.models import HealthIssue, Region
+
+TENANT = "5b1c9a3e-7d2f-4c61-9a8e-2f4d6b0c1e77"
+OTHER = "0f1e2d3c-0000-4000-8000-000000000001"
+REPORTED = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+
+def issue(
+    issue_id: str = "EX100001",
+    *,
+    tenant: str = TENANT,
+    service: str = "Exchange Online",
+    title: str = "Some users may experience delays receiving email from external senders",
+    feature: str = "Mailflow - delayed delivery from Internet",
+    group: str = "E-Mail timely delivery",
+    start: datetime = REPORTED - timedelta(hours=2),
+    end: datetime | None = None,
+    scope: str = "",
+) -> HealthIssue:
+    def iso(when: datetime) -> str:
+        return when.isoformat().replace("+00:00", "Z")
+
+    obj: dict[str, Any] = {
+        "id": issue_id,
+        "title": title,
+        "service": service,
+        "feature": feature,
+        "featureGroup": group,
+        "impactDescription": "Users may see delays.",
+        "classification": "Incident",
+        "origin": "Microsoft",
+        "status": "ServiceDegradation",
+        "isResolved": end is not None,
+        "startDateTime": iso(start),
+        "endDateTime": iso(end) if end else None,
+        "lastModifiedDateTime": iso(start),
+        "posts": [
+            {
+                "createdDateTime": iso(start),
+                "postType": "Regular",
+                "description": {"contentType": "Html", "content": f"<p>Title: {title}</p>{scope}"},
+            }
+        ],
+    }
+    return parse_issue(obj, tenant)
+
+
+def ticket(title: str, *, tenant: str = TENANT, service: str = "Outlook", **extra: Any) -> dict:
+    return {
+        "ticket_id": "T1",
+        "tenant_id": tenant,
+        "title": title,
+        "description": extra.pop("description", ""),
+        "reported_at": extra.pop("reported_at", REPORTED),
+        "service": service,
+        "region": extra.pop("region", "Europe"),
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Users cannot receive email from outside, delayed by hours",
+        "Письма от внешних отправителей не приходят",
+        "Externe E-Mails kommen stark verzögert an",
+        "No llegan los correos externos",
+        "Les mails externes n'arrivent pas",
+    ],
+)
+def test_same_symptom_in_every_language_matches(title: str) -> None:
+    match = match_ticket(ticket(title), [issue()])
+    assert match is not None
+    assert match.issue_id == "EX100001"
+    assert 0.6 <= match.score <= 1.0
+    assert match.reason.startswith("matched documented issue EX100001 on Exchange Online")
+    assert "active since 2026-11-02 08:00 UTC" in match.reason
+    assert "mail delivery" in match.reason
+
+
+def test_different_feature_does_not_match() -> None:
+    assert match_ticket(ticket("Shared calendars do not open in Outlook on the web"), [issue()]) is None
+
+
+def test_issue_ended_before_the_report_does_not_match() -> None:
+    ended = issue(end=REPORTED - timedelta(minutes=1))
+    assert match_ticket(ticket("Users cannot receive email"), [ended]) is None
+
+
+def test_issue_starting_after_the_report_matches_only_within_the_tolerance() -> None:
+    later = issue(start=REPORTED + timedelta(minutes=40))
+    assert match_ticket(ticket("Users cannot receive email"), [later]) is None
+    match = match_ticket(ticket("Users cannot receive email"), [later], tolerance=timedelta(hours=1))
+    assert match is not None and match.issue_id == "EX100001"
+
+
+def test_another_tenants_issue_does_not_match() -> None:
+    assert match_ticket(ticket("Users cannot receive email"), [issue(tenant=OTHER)]) is None
+
+
+def test_another_service_does_not_match() -> None:
+    teams = ticket("Users cannot receive email", service="Teams")
+    assert match_ticket(teams, [issue()]) is None
+
+
+def test_scope_outside_the_tickets_region_does_not_match() -> None:
+    scoped = issue(scope="<p>Scope of impact: users served from the North America region.</p>")
+    assert issue_scope(scoped) == frozenset({Region.AMERICAS})
+    assert match_ticket(ticket("Users cannot receive email", region="Europe"), [scoped]) is None
+    match = match_ticket(ticket("Users cannot receive email", region="Americas"), [scoped])
+    assert match is not None
+
+
+def test_ticket_without_a_recognisable_symptom_does_not_match() -> None:
+    assert match_ticket(ticket("Exchange problem"), [issue()]) is None
+
+
+def test_best_of_several_issues_wins() -> None:
+    calendar = issue(
+        "EX100002",
+        title="Users may be unable to open shared calendars",
+        feature="Calendar",
+        group="Calendaring",
+    )
+    match = match_ticket(ticket("Shared calendar does not open"), [issue(), calendar])
+    assert match is not None and match.issue_id == "EX100002"
+
+
+def test_batch_matches_each_ticket_in_input_order() -> None:
+    frame = pd.DataFrame(
+        [
+            ticket("Users cannot receive email") | {"ticket_id": "A"},
+            ticket("Users cannot receive email", tenant=OTHER) | {"ticket_id": "B"},
+            ticket("Shared calendars broken") | {"ticket_id": "C"},
+        ]
+    )
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
+    frame["normalized_service"] = "Exchange Online"
+    result = match_tickets(frame, {TENANT: [issue()], OTHER: []})
+    assert list(result.columns) == MATCH_COLUMNS
+    assert result["ticket_id"].tolist() == ["A", "B", "C"]
+    assert result["matched_issue_id"].tolist() == ["EX100001", "", ""]
+    assert result["match_score"].iloc[0] >= 0.6
+    assert result["match_score"].iloc[1:].tolist() == [0.0, 0.0]
+
+
+def test_issue_listed_under_the_wrong_tenant_key_is_ignored() -> None:
+    frame = pd.DataFrame([ticket("Users cannot receive email")])
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
+    frame["normalized_service"] = "Exchange Online"
+    result = match_tickets(frame, {TENANT: [issue(tenant=OTHER)]})
+    assert result["matched_issue_id"].tolist() == [""]

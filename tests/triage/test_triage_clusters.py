@@ -1,0 +1,170 @@
+"""Cross-ticket clusters and their distractors (contract: 3 tenants / 4 h, 2 regions / 2 h)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from conftest import row
+
+from escalation_kit.triage.clusters import cluster_id
+from escalation_kit.triage.config import TriageConfig
+from escalation_kit.triage.engine import triage
+
+OUTAGE = "Teams is not working, calls fail"
+
+
+def categories(frame: pd.DataFrame, **config: object) -> list[str]:
+    result = triage(frame, config=TriageConfig().with_overrides(**config) if config else None)
+    return result.decisions["category"].tolist()
+
+
+def test_three_tenants_of_one_region_on_one_service_within_4h_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
+        row("B", "Teams meetings fail", tenant_no=2, country="FR", service="Teams", minutes=90),
+        row("C", "Teams не работает", tenant_no=3, country="NL", service="Teams", minutes=230),
+    )
+    decisions = triage(frame).decisions
+    assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
+    assert decisions["cluster_id"].nunique() == 1
+    cid = decisions["cluster_id"].iloc[0]
+    assert cid == cluster_id("regional_multi_tenant", ["A", "B", "C"])
+    assert decisions["reasons"].iloc[0] == (
+        f"3 tenants in Europe reported Microsoft Teams within 3h 50m (cluster {cid})"
+    )
+    assert decisions["escalate"].tolist() == [True, True, True]
+
+
+def test_cluster_id_is_stable_across_input_order(batch: Callable[..., pd.DataFrame]) -> None:
+    rows = [
+        row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
+        row("B", OUTAGE, tenant_no=2, service="Teams", minutes=60),
+        row("C", OUTAGE, tenant_no=3, service="Teams", minutes=120),
+    ]
+    forward = triage(batch(*rows)).decisions.set_index("ticket_id")["cluster_id"]
+    backward = triage(batch(*reversed(rows))).decisions.set_index("ticket_id")["cluster_id"]
+    assert forward.to_dict() == backward.to_dict()
+
+
+def test_same_service_in_three_regions_does_not_cluster(batch: Callable[..., pd.DataFrame]) -> None:
+    frame = batch(
+        row("A", OUTAGE, tenant_no=1, country="DE", service="Teams", minutes=0),
+        row("B", OUTAGE, tenant_no=2, country="US", service="Teams", minutes=10),
+        row("C", OUTAGE, tenant_no=3, country="JP", service="Teams", minutes=20),
+    )
+    assert "regional_multi_tenant" not in categories(frame)
+
+
+def test_same_region_spread_over_days_does_not_cluster(batch: Callable[..., pd.DataFrame]) -> None:
+    frame = batch(
+        row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
+        row("B", OUTAGE, tenant_no=2, service="Teams", minutes=24 * 60),
+        row("C", OUTAGE, tenant_no=3, service="Teams", minutes=48 * 60),
+    )
+    assert "regional_multi_tenant" not in categories(frame)
+
+
+def test_chained_reports_without_three_tenants_in_one_window_do_not_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
+        row("B", OUTAGE, tenant_no=2, service="Teams", minutes=180),
+        row("C", OUTAGE, tenant_no=3, service="Teams", minutes=330),
+    )
+    assert "regional_multi_tenant" not in categories(frame)
+
+
+def test_two_tickets_of_one_tenant_plus_another_do_not_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
+        row("B", OUTAGE, tenant_no=1, service="Teams", minutes=30),
+        row("C", OUTAGE, tenant_no=2, service="Teams", minutes=60),
+    )
+    assert "regional_multi_tenant" not in categories(frame)
+
+
+def test_thresholds_are_configurable(batch: Callable[..., pd.DataFrame]) -> None:
+    frame = batch(
+        row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
+        row("B", OUTAGE, tenant_no=2, service="Teams", minutes=60),
+        row("C", OUTAGE, tenant_no=3, service="Teams", minutes=120),
+    )
+    assert categories(frame, min_tenants=4).count("regional_multi_tenant") == 0
+    frame = batch(
+        row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
+        row("B", OUTAGE, tenant_no=2, service="Teams", minutes=300),
+        row("C", OUTAGE, tenant_no=3, service="Teams", minutes=400),
+    )
+    assert categories(frame, window=pd.Timedelta(hours=7).to_pytimedelta()).count(
+        "regional_multi_tenant"
+    ) == 3
+
+
+def test_connectivity_reports_from_two_regions_within_2h_are_one_network_disruption(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("A", "Outlook timing out, packet loss", tenant_no=1, country="DE", service="Outlook"),
+        row("B", "Teams timeouts since 9am", tenant_no=2, country="US", service="Teams", minutes=70),
+        row("C", "Password reset for one user", tenant_no=3, country="US", minutes=80),
+    )
+    decisions = triage(frame).decisions
+    assert decisions["category"].tolist() == [
+        "network_disruption",
+        "network_disruption",
+        "self_service",
+    ]
+    assert decisions["cluster_id"].iloc[0] == cluster_id("network_disruption", ["A", "B"])
+    assert decisions["severity"].tolist() == ["critical", "critical", ""]
+    assert decisions["reasons"].iloc[0].startswith(
+        "connectivity failures reported by 2 tenants in 2 region(s) (Americas, Europe)"
+    )
+
+
+def test_connectivity_reports_hours_apart_are_not_a_network_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("A", "Outlook timing out, packet loss", tenant_no=1, country="DE", service="Outlook"),
+        row("B", "Teams timeouts", tenant_no=2, country="US", service="Teams", minutes=180),
+    )
+    decisions = triage(frame).decisions
+    assert decisions["cluster_id"].tolist() == ["", ""]
+
+
+def test_one_ticket_with_many_sites_and_isps_is_a_network_disruption(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row(
+            "A",
+            "Teams, Outlook and SharePoint time out at all our sites",
+            description="Three offices on different ISPs see the same timeouts.",
+            service="Teams",
+        )
+    )
+    decisions = triage(frame).decisions
+    assert decisions["category"].tolist() == ["network_disruption"]
+    assert decisions["cluster_id"].tolist() == [""]
+
+
+def test_customers_own_firewall_is_self_service_even_if_microsoft_is_unreachable(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row(
+            "A",
+            "Microsoft 365 unreachable since our firewall update",
+            description="Teams and Outlook time out at the head office since the new firewall.",
+            country="DE",
+            service="Teams",
+        ),
+        row("B", "Teams timeouts, packet loss", tenant_no=2, country="US", service="Teams", minutes=30),
+    )
+    assert triage(frame).decisions["category"].tolist()[0] == "self_service"
