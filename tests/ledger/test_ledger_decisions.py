@@ -177,6 +177,7 @@ def test_override_needs_a_valid_category_reason_and_analyst(
         ({"escalate": ["true", "maybe", "false"]}, "escalate 'maybe' is not true/false", 2),
         ({"confidence": ["0.5", "1.5", "0.1"]}, "confidence '1.5' is not a number", 2),
         ({"ticket_id": ["T1", "T2", "T2"]}, "duplicate ticket_id 'T2'", 3),
+        ({"severity": ["moderate", "", "urgent"]}, "unknown severity 'urgent'", 3),
     ],
 )
 def test_bad_decision_frames_are_refused_and_nothing_is_written(

@@ -92,6 +92,7 @@ def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[
         default = "Unknown" if name == "region" else ""
         column = frame[name] if name in frame.columns else pd.Series(default, index=frame.index)
         frame[name] = column.astype(object).where(column.notna(), default).astype(str)
+    _check_severities(frame)
     frame["run_id"], frame["decided_at"], frame["decided_by"] = run_id, utc_now(), actor
     frame["is_override"], frame["override_reason"] = False, ""
     columns = [
@@ -121,6 +122,20 @@ def _check_categories(frame: pd.DataFrame) -> None:
             file=_SOURCE,
             row=row,
             field="category",
+        )
+
+
+def _check_severities(frame: pd.DataFrame) -> None:
+    column = frame["severity"]
+    bad = ~column.isin(["", *(s.value for s in Severity)])
+    if bad.any():
+        position, row = _first_bad(frame, bad)
+        raise InputError(
+            f"unknown severity {column.iloc[position]!r}; expected critical, moderate, minimal "
+            "or empty",
+            file=_SOURCE,
+            row=row,
+            field="severity",
         )
 
 
