@@ -197,3 +197,22 @@ def test_bad_requests_are_input_errors() -> None:
         investigate(TICKETS, window=("Exchange Online", None, "2026-11-21", "2026-11-20"))
     with pytest.raises(InputError, match="no tickets match this window"):
         investigate(TICKETS, window=("Planner", None, "2026-11-20", "2026-11-21"))
+
+
+def test_investigate_a_cluster_of_the_sample_data() -> None:
+    from ek_fixtures import SAMPLE_DATA, require
+
+    files = [SAMPLE_DATA / n for n in ("tickets.csv", "customers.csv", "health.json")]
+    require(all(f.exists() for f in files), "the sample data is produced by the data work")
+    from escalation_kit.triage.engine import triage
+
+    result = triage(*files)
+    decisions = result.decisions
+    clustered = decisions[decisions["cluster_id"] != ""]
+    biggest = clustered["cluster_id"].value_counts().index[0]
+    members = clustered[clustered["cluster_id"] == biggest]
+    found = investigate(result.intake.accepted, decisions, cluster_id=biggest, health=files[2])
+    assert sorted(found.tickets["ticket_id"]) == sorted(members["ticket_id"])
+    tenants = result.intake.accepted.set_index("ticket_id").loc[members["ticket_id"], "tenant_id"]
+    assert len(found.tenants) == tenants.nunique()
+    assert found.summary_markdown().count("\n| ") == len(found.tenants) + 1  # header + rows
