@@ -55,6 +55,14 @@ def test_triage_to_closed_case(
 
     report = track(ledger, pc_client)
     assert report.linked == [(eid, sr_id)] and report.errors == []
+    # Someone files the same package a second time: reported, never linked.
+    twice = file_service_request(
+        sandbox.base_url, customer_tenant_id=package.primary_tenant_id, title=package.title
+    )["id"]
+    report = track(ledger, pc_client)
+    assert (
+        report.linked == [] and twice in report.warnings[0] and "filed twice" in report.warnings[0]
+    )
 
     microsoft_update(
         sandbox.base_url, sr_id, status="attention_needed", note="Please send message traces."

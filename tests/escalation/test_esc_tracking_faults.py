@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 from esc_helpers import CONTACT, FAST, T1, T2, T3, T4, make_decision, make_ticket
 
 from escalation_kit.auth import StaticTokenProvider
@@ -92,6 +93,7 @@ def _kill_when(process: subprocess.Popen[bytes], sandbox: Sandbox, method: str, 
     process.wait()
 
 
+@pytest.mark.slow
 def test_sigkill_mid_sync_resumes_without_loss_or_duplication(
     tmp_path: Path, sandbox: Sandbox, pc_client: PartnerCenterClient
 ) -> None:

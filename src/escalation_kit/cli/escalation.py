@@ -374,6 +374,8 @@ def track_command(
             typer.echo(f"{len(waiting.pending)} note(s) waiting; nothing sent (use --yes)")
     for eid in report.attention_needed:
         typer.echo(f"attention needed: {eid} (Microsoft is waiting for the partner)")
+    for line in report.warnings:
+        typer.echo(f"warning: {line}", err=True)
     typer.echo(f"linked {len(report.linked)}, synced {len(report.synced)}")
     for line in report.errors:
         typer.echo(f"error: {line}", err=True)

@@ -1,7 +1,8 @@
 """Tracking: find the requests analysts filed, link them, and keep their state in the ledger.
 
 :func:`track` searches each customer's request list for titles carrying a draft's tracking
-tag (``EK-XXXXX``) and links them; an analyst can also :func:`link` a request by id. Every
+tag (``EK-XXXXX``) and links them (a second request with the same tag is reported as a
+possible double filing, never linked); an analyst can also :func:`link` a request by id. Every
 linked request is then synced: status and notes go into ``service_requests``, each change is
 an event, and the escalation's status follows Microsoft's (open / attention_needed / closed).
 
@@ -45,6 +46,7 @@ class TrackReport:
     synced: list[str] = field(default_factory=list)  # escalation ids
     changes: list[str] = field(default_factory=list)  # human-readable lines
     attention_needed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. one problem filed twice
     errors: list[str] = field(default_factory=list)
 
 
@@ -191,9 +193,8 @@ def track(
     wanted = set(customers) if customers is not None else None
     with ledger.reading("read escalations to track") as conn:
         active = sql.list_escalations(conn, statuses=ACTIVE)
-    drafts = [r for r in active if r.status == "draft"]
     for tenant in tqdm(
-        _draft_tenants(drafts, wanted), desc="search requests", disable=not progress
+        _search_tenants(active, wanted), desc="search requests", disable=not progress
     ):
         _find_filed(ledger, client, tenant, report)
     with ledger.reading("read escalations to track") as conn:
@@ -205,10 +206,13 @@ def track(
     return report
 
 
-def _draft_tenants(drafts: Sequence[sql.EscalationRecord], wanted: set[str] | None) -> list[str]:
-    """Every tenant a draft might be filed under (a cluster can be filed from any of them)."""
+def _search_tenants(active: Sequence[sql.EscalationRecord], wanted: set[str] | None) -> list[str]:
+    """Every tenant a request might be filed under (a cluster can be filed from any of them).
+
+    Filed escalations are searched too, to notice a problem that was filed twice.
+    """
     tenants: dict[str, None] = {}
-    for record in drafts:
+    for record in active:
         for ticket in (record.package or {}).get("tickets", []) or [
             {"tenant_id": record.tenant_id}
         ]:
@@ -232,9 +236,13 @@ def _find_filed(
 def _link_by_tag(ledger: Ledger, tag: str, sr: ServiceRequest, report: TrackReport) -> None:
     with ledger.transaction("link a service request by tag") as conn:
         record = sql.escalation_by_tag(conn, tag)
-        if record is None or record.status != "draft":
+        if record is None or sql.escalation_by_service_request(conn, sr.id) is not None:
             return
-        if sql.escalation_by_service_request(conn, sr.id) is not None:
+        if record.service_request_id:
+            report.warnings.append(
+                f"{record.escalation_id}: request {sr.id} also carries {tag}, but the escalation "
+                f"is linked to request {record.service_request_id}; was it filed twice?"
+            )
             return
         _link_in(ledger, conn, record.escalation_id, sr.id, how=f"tag {tag}")
     report.linked.append((record.escalation_id, sr.id))

@@ -58,10 +58,14 @@ def _notice_id(*parts: str) -> str:
     return "N-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12].upper()
 
 
-def _microsoft_action(row: Any, sr_id: str) -> str:
-    notes = [
-        n for n in (row.notes if row is not None else []) if n.get("createdByName") != "Partner"
-    ]
+def _microsoft_action(conn: Connection, sr_id: str) -> str:
+    """Microsoft's last note on the request (notes the partner sent are skipped)."""
+    row = sql.service_request_row(conn, sr_id)
+    ours = {
+        str((entry.body.get("NewNote") or {}).get("Text") or "")
+        for entry in sql.list_outbox(conn, service_request_id=sr_id)
+    }
+    notes = [n for n in (row.notes if row is not None else []) if n.get("text") not in ours]
     if notes:
         return str(notes[-1].get("text") or "")
     return f"Microsoft investigated and closed support request {sr_id}."
@@ -86,7 +90,7 @@ def _draft_for_escalation(
     ledger: Ledger, conn: Connection, record: sql.EscalationRecord
 ) -> list[str]:
     sr_id = record.service_request_id or ""
-    action = _microsoft_action(sql.service_request_row(conn, sr_id), sr_id)
+    action = _microsoft_action(conn, sr_id)
     drafted = []
     for ticket in (record.package or {}).get("tickets", []):
         title = str(ticket.get("title") or "")
