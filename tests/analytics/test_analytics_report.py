@@ -100,6 +100,17 @@ def test_export_writes_csv_and_excel(tmp_path: Path) -> None:
     assert set(sheets) == set(report.tables)
 
 
+def test_export_defuses_spreadsheet_formulas(tmp_path: Path) -> None:
+    frame = history()
+    frame["service"] = frame["service"].astype(str)
+    frame.loc[:, "service"] = '=HYPERLINK("http://x","y")'
+    build_report(frame).export_tables(tmp_path)
+    services = pd.read_csv(tmp_path / "top_services.csv")
+    assert services["service"].tolist() == ['\'=HYPERLINK("http://x","y")']
+    sheet = pd.read_excel(tmp_path / "report_tables.xlsx", sheet_name="top_services")
+    assert sheet["service"].iloc[0].startswith("'=")
+
+
 def test_report_command_from_file(tmp_path: Path) -> None:
     source = write_history(SYNTHETIC, tmp_path / "history.csv")
     with source.open("a", encoding="utf-8") as f:

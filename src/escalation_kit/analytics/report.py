@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["PLOTLY_CONFIG", "Report", "build_report", "filter_period", "write_report"]
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+_FORMULA_START = r"[=+\-@\t\r]"
 TABLE_ROWS = 25  # rows shown per table in the HTML; the export has them all
 _TABLE_TITLES = {
     "by_category_region": "Escalations by category and region",
@@ -95,13 +96,20 @@ class Report:
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy Excel accepts: time zones dropped from datetimes (the values are UTC)."""
+    """A copy safe to open in Excel: time zones dropped from datetimes (the values are UTC),
+    and text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
+    prefixed with an apostrophe: history text comes from outside and is not trusted."""
     import pandas as pd
 
     out = table.copy()
     for column in out.columns:
-        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
-            out[column] = out[column].dt.tz_localize(None)
+        values = out[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            out[column] = values.dt.tz_localize(None)
+        elif pd.api.types.is_string_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
+            text = values.astype("str")
+            risky = text.str.match(_FORMULA_START, na=False)
+            out[column] = text.where(~risky, "'" + text) if risky.any() else values
     return out
 
 
