@@ -185,6 +185,12 @@ def escalate(
     settings = _settings(
         contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone
     )
+    if not (settings.contact_name or settings.contact_email):
+        typer.echo(
+            "warning: no partner contact set (--contact-name/--contact-email or "
+            "ESCALATION_KIT_CONTACT_*); Partner Center needs the partner's contact",
+            err=True,
+        )
     outcomes = _draft_from_files(
         triage_out, tickets, customers, health, settings, link_window_hours
     )
