@@ -91,7 +91,10 @@ def test_same_symptom_in_every_language_matches(title: str) -> None:
 
 
 def test_different_feature_does_not_match() -> None:
-    assert match_ticket(ticket("Shared calendars do not open in Outlook on the web"), [issue()]) is None
+    assert (
+        match_ticket(ticket("Shared calendars do not open in Outlook on the web"), [issue()])
+        is None
+    )
 
 
 def test_issue_ended_before_the_report_does_not_match() -> None:
@@ -102,7 +105,9 @@ def test_issue_ended_before_the_report_does_not_match() -> None:
 def test_issue_starting_after_the_report_matches_only_within_the_tolerance() -> None:
     later = issue(start=REPORTED + timedelta(minutes=40))
     assert match_ticket(ticket("Users cannot receive email"), [later]) is None
-    match = match_ticket(ticket("Users cannot receive email"), [later], tolerance=timedelta(hours=1))
+    match = match_ticket(
+        ticket("Users cannot receive email"), [later], tolerance=timedelta(hours=1)
+    )
     assert match is not None and match.issue_id == "EX100001"
 
 

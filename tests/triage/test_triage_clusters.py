@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
-from conftest import row
 
+from conftest import row
 from escalation_kit.triage.clusters import cluster_id
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import triage
@@ -101,9 +101,12 @@ def test_thresholds_are_configurable(batch: Callable[..., pd.DataFrame]) -> None
         row("B", OUTAGE, tenant_no=2, service="Teams", minutes=300),
         row("C", OUTAGE, tenant_no=3, service="Teams", minutes=400),
     )
-    assert categories(frame, window=pd.Timedelta(hours=7).to_pytimedelta()).count(
-        "regional_multi_tenant"
-    ) == 3
+    assert (
+        categories(frame, window=pd.Timedelta(hours=7).to_pytimedelta()).count(
+            "regional_multi_tenant"
+        )
+        == 3
+    )
 
 
 def test_connectivity_reports_from_two_regions_within_2h_are_one_network_disruption(
@@ -111,7 +114,9 @@ def test_connectivity_reports_from_two_regions_within_2h_are_one_network_disrupt
 ) -> None:
     frame = batch(
         row("A", "Outlook timing out, packet loss", tenant_no=1, country="DE", service="Outlook"),
-        row("B", "Teams timeouts since 9am", tenant_no=2, country="US", service="Teams", minutes=70),
+        row(
+            "B", "Teams timeouts since 9am", tenant_no=2, country="US", service="Teams", minutes=70
+        ),
         row("C", "Password reset for one user", tenant_no=3, country="US", minutes=80),
     )
     decisions = triage(frame).decisions
@@ -122,8 +127,10 @@ def test_connectivity_reports_from_two_regions_within_2h_are_one_network_disrupt
     ]
     assert decisions["cluster_id"].iloc[0] == cluster_id("network_disruption", ["A", "B"])
     assert decisions["severity"].tolist() == ["critical", "critical", ""]
-    assert decisions["reasons"].iloc[0].startswith(
-        "connectivity failures reported by 2 tenants in 2 region(s) (Americas, Europe)"
+    assert (
+        decisions["reasons"]
+        .iloc[0]
+        .startswith("connectivity failures reported by 2 tenants in 2 region(s) (Americas, Europe)")
     )
 
 
@@ -165,6 +172,13 @@ def test_customers_own_firewall_is_self_service_even_if_microsoft_is_unreachable
             country="DE",
             service="Teams",
         ),
-        row("B", "Teams timeouts, packet loss", tenant_no=2, country="US", service="Teams", minutes=30),
+        row(
+            "B",
+            "Teams timeouts, packet loss",
+            tenant_no=2,
+            country="US",
+            service="Teams",
+            minutes=30,
+        ),
     )
     assert triage(frame).decisions["category"].tolist()[0] == "self_service"

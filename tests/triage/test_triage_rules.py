@@ -49,7 +49,10 @@ def test_bundled_rules_load_and_cover_every_rule_category_and_language() -> None
         ),
         ({"version": 1, "rules": [GOOD_RULE | {"weight": 0}]}, "'weight' must be a number"),
         ({"version": 1, "rules": [GOOD_RULE | {"weight": "3"}]}, "'weight' must be a number"),
-        ({"version": 1, "rules": [GOOD_RULE | {"phrases": {"xx": ["a"]}}]}, "unknown language 'xx'"),
+        (
+            {"version": 1, "rules": [GOOD_RULE | {"phrases": {"xx": ["a"]}}]},
+            "unknown language 'xx'",
+        ),
         ({"version": 1, "rules": [GOOD_RULE | {"phrases": {"en": "crash"}}]}, "list of non-empty"),
         ({"version": 1, "rules": [GOOD_RULE | {"phrases": {}}]}, "at least one phrase"),
         ({"version": 1, "rules": [GOOD_RULE | {"colour": "red"}]}, "unknown field(s) colour"),
@@ -181,7 +184,8 @@ def test_reason_quotes_the_rule_language_and_words() -> None:
     [(category, reason)] = scores("Das Postfach ist voll, laut Dienstbeschreibung sind 100 GB drin")
     assert category == "service_not_as_described"
     assert reason == (
-        "rule 'limit below Microsoft's published number' (de) matched 'Dienstbeschreibung' (score 5)"
+        "rule 'limit below Microsoft's published number' (de) matched 'Dienstbeschreibung' "
+        "(score 5)"
     )
 
 

@@ -1,0 +1,164 @@
+"""triage(): contract columns and order, precedence, health input forms, bad inputs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import row, tenant
+from escalation_kit.errors import EscalationKitError, InputError, TriageError
+from escalation_kit.health.snapshot import HealthSnapshot
+from escalation_kit.triage.engine import DECISION_COLUMNS, RECOMMENDED_ACTIONS, triage
+
+ISSUE = {
+    "id": "EX200001",
+    "title": "Users may be unable to send or receive email",
+    "service": "Exchange Online",
+    "feature": "Mailflow",
+    "featureGroup": "E-Mail timely delivery",
+    "impactDescription": "Users can't send or receive email.",
+    "classification": "Incident",
+    "origin": "Microsoft",
+    "status": "ServiceDegradation",
+    "isResolved": False,
+    "startDateTime": "2026-11-02T06:00:00Z",
+    "endDateTime": None,
+    "lastModifiedDateTime": "2026-11-02T06:30:00Z",
+    "posts": [],
+}
+
+
+def snapshot() -> HealthSnapshot:
+    return HealthSnapshot(
+        {tenant(1): {"healthOverviews": [], "issues": [ISSUE]}},
+        fetched_at="2026-11-02T12:00:00Z",
+    )
+
+
+def mixed(batch: Callable[..., pd.DataFrame]) -> pd.DataFrame:
+    return batch(
+        row("K", "Users cannot send email", tenant_no=1, service="Outlook", users=80),
+        row("R1", "Teams is down", tenant_no=2, service="Teams", minutes=10, users=20),
+        row("R2", "Teams is down", tenant_no=3, service="Teams", minutes=20, users=30),
+        row("R3", "Teams is down", tenant_no=4, service="Teams", minutes=30, users=40),
+        row("S", "Please reset password for one user", tenant_no=5, service="Entra ID", users=1),
+        row("B", "Excel crashes since the update", tenant_no=6, country="US", users=60),
+    )
+
+
+def test_decisions_follow_the_contract(batch: Callable[..., pd.DataFrame]) -> None:
+    result = triage(mixed(batch), health=snapshot())
+    frame = result.decisions
+    assert list(frame.columns) == DECISION_COLUMNS
+    assert frame["ticket_id"].tolist() == ["K", "R1", "R2", "R3", "S", "B"]
+    assert frame["category"].tolist() == [
+        "known_issue",
+        "regional_multi_tenant",
+        "regional_multi_tenant",
+        "regional_multi_tenant",
+        "self_service",
+        "bug",
+    ]
+    assert frame["escalate"].tolist() == [False, True, True, True, False, True]
+    assert frame["matched_issue_id"].tolist() == ["EX200001", "", "", "", "", ""]
+    assert frame["severity"].tolist() == ["", "moderate", "moderate", "moderate", "", "moderate"]
+    assert frame["region"].tolist() == ["Europe"] * 5 + ["Americas"]
+    assert frame["service"].iloc[0] == "Exchange Online"
+    assert frame["service"].iloc[1] == "Microsoft Teams"
+    assert frame["confidence"].between(0, 1).all()
+    assert (
+        frame["reasons"].iloc[0].startswith("matched documented issue EX200001 on Exchange Online")
+    )
+    assert frame["recommended_action"].iloc[4] == RECOMMENDED_ACTIONS["self_service"]
+    assert result.rejected.empty and result.read == 6
+
+
+def test_documented_issue_wins_over_a_cluster(batch: Callable[..., pd.DataFrame]) -> None:
+    frame = batch(
+        row("A", "Users cannot send email", tenant_no=1, service="Outlook"),
+        row("B", "Users cannot send email", tenant_no=2, service="Outlook", minutes=5),
+        row("C", "Users cannot send email", tenant_no=3, service="Outlook", minutes=10),
+    )
+    categories = triage(frame, health=snapshot()).decisions["category"].tolist()
+    assert categories == ["known_issue", "bug", "bug"]  # two tenants left: no cluster
+
+
+def test_health_as_file_mapping_or_none(batch: Callable[..., pd.DataFrame], tmp_path: Path) -> None:
+    frame = batch(row("K", "Users cannot send email", tenant_no=1, service="Outlook"))
+    path = snapshot().save(tmp_path / "snapshot.json")
+    by_file = triage(frame, health=path).decisions["matched_issue_id"].tolist()
+    by_map = triage(frame, health=snapshot().issues_by_tenant()).decisions["matched_issue_id"]
+    assert by_file == by_map.tolist() == ["EX200001"]
+    assert triage(frame).decisions["category"].tolist() != ["known_issue"]
+    with pytest.raises(TriageError, match="health must be"):
+        triage(frame, health=42)
+
+
+def test_rejected_rows_are_kept_and_the_rest_triaged(batch: Callable[..., pd.DataFrame]) -> None:
+    frame = mixed(batch)
+    frame.loc[1, "tenant_id"] = "not-a-guid"
+    frame.loc[2, "reported_at"] = "yesterday"
+    result = triage(frame)
+    assert result.decisions["ticket_id"].tolist() == ["K", "R3", "S", "B"]
+    assert sorted(result.rejected["source_row"].tolist()) == [3, 4]
+    assert set(result.rejected["field"]) == {"tenant_id", "reported_at"}
+    assert result.read == 6
+
+
+def test_empty_input_gives_empty_decisions(batch: Callable[..., pd.DataFrame]) -> None:
+    frame = mixed(batch).iloc[0:0]
+    result = triage(frame)
+    assert list(result.decisions.columns) == DECISION_COLUMNS
+    assert result.decisions.empty
+
+
+def test_huge_description_is_triaged_or_rejected_never_a_crash(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("H", "Excel crashes", description="x" * 1_000_000),
+        row("N", "Excel crashes since the update", tenant_no=2),
+    )
+    result = triage(frame)
+    assert result.read == 2
+    assert result.decisions["ticket_id"].tolist() == ["N"]
+    assert result.rejected["field"].tolist() == ["description"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00\x01\x02\xff\xfe garbage \x89PNG\r\n\x1a\n",
+        b"id,name\n1,2\n",
+    ],
+)
+def test_bad_files_are_clear_errors(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as caught:
+        triage(path)
+    assert str(path) in str(caught.value) or "tickets.csv" in str(caught.value)
+
+
+def test_tickets_of_a_wrong_type_are_a_triage_error() -> None:
+    with pytest.raises(TriageError, match="tickets must be a file path or a pandas DataFrame"):
+        triage(42)  # type: ignore[arg-type]
+
+
+def test_bad_snapshot_is_an_input_error(batch: Callable[..., pd.DataFrame], tmp_path: Path) -> None:
+    path = tmp_path / "health.json"
+    path.write_text(json.dumps({"fetched_at": "2026-11-02T00:00:00Z", "tenants": []}), "utf-8")
+    with pytest.raises(EscalationKitError):
+        triage(batch(row("K", "Users cannot send email")), health=path)
+
+
+def test_write_csv_uses_true_false(batch: Callable[..., pd.DataFrame], tmp_path: Path) -> None:
+    out = triage(mixed(batch)).to_csv(tmp_path / "out.csv")
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(written.columns) == DECISION_COLUMNS
+    assert written["escalate"].tolist() == ["true", "true", "true", "true", "false", "true"]
