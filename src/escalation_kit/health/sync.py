@@ -214,10 +214,9 @@ async def async_sync_health(
     targets = select_tenants(tenant_ids, include=include, exclude=exclude)
     states = ledger.health_sync_states() if ledger is not None and resume else {}
     run = _Run(ledger, states if resume else {}, fetched_at, page_size)
-    # each tenant fetches its overviews and issues at the same time: two connections
-    limits = httpx.Limits(
-        max_connections=2 * concurrency, max_keepalive_connections=2 * concurrency
-    )
+    # One connection per tenant in flight: a tenant's two collections share the pool. More
+    # connections cost CPU (httpcore scans every connection on each pool event) and gain little.
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     http = client or httpx.AsyncClient(timeout=timeout, limits=limits)
     graph = AsyncGraphHealthClient(base_url, tokens, client=http, policy=policy)
     try:
