@@ -89,9 +89,14 @@ def test_tickets_by_id_in_many_batches(ledger: Ledger, monkeypatch: pytest.Monke
     assert list(chosen["reported_at"]) == sorted(chosen["reported_at"])
 
 
-def test_empty_reads_have_the_columns(ledger: Ledger) -> None:
-    assert list(ledger.tickets().columns) == [c.name for c in tickets_table.columns]
-    assert str(ledger.tickets()["reported_at"].dtype).startswith("datetime64")
+def test_empty_reads_have_the_columns_and_dtypes(ledger: Ledger) -> None:
+    empty = ledger.tickets()
+    assert list(empty.columns) == [c.name for c in tickets_table.columns]
+    assert str(empty["reported_at"].dtype) == "datetime64[us, UTC]"
+    assert str(empty["users_affected"].dtype) == "Int64"
+    assert str(empty["title"].dtype) == "str"
+    ledger.upsert_tickets(ticket_frame(2))
+    assert ledger.tickets().dtypes.to_dict() == empty.dtypes.to_dict()
     assert list(ledger.customers().columns) == [
         "tenant_id",
         "name",

@@ -6,20 +6,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Table
+from sqlalchemy import Boolean, Integer, String, Table
 
 from escalation_kit.errors import InputError, MissingColumnsError
 from escalation_kit.ledger.types import UTCDateTime
 
 __all__ = [
     "chunks",
-    "datetime_columns",
     "frame_records",
     "require_columns",
     "require_unique",
     "require_values",
     "row_number",
     "rows_frame",
+    "table_frame",
     "utc_column",
 ]
 
@@ -91,13 +91,25 @@ def rows_frame(
     """Query rows as a frame; ``datetimes`` columns become UTC timestamps, even when empty."""
     frame = pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
     for name in datetimes:
-        frame[name] = pd.to_datetime(frame[name], utc=True)
+        frame[name] = pd.to_datetime(frame[name], utc=True).dt.as_unit("us")
     return frame
 
 
-def datetime_columns(table: Table) -> list[str]:
-    """The names of ``table``'s datetime columns."""
-    return [c.name for c in table.columns if isinstance(c.type, UTCDateTime)]
+def table_frame(rows: Sequence[Any], table: Table) -> pd.DataFrame:
+    """Rows of ``table`` as a frame typed by its columns: text as ``str`` (missing → NaN),
+    integers as ``Int64``, datetimes as UTC timestamps; empty frames keep those dtypes."""
+    frame = rows_frame(rows, [c.name for c in table.columns])
+    for column in table.columns:
+        kind = column.type
+        if isinstance(kind, UTCDateTime):
+            frame[column.name] = pd.to_datetime(frame[column.name], utc=True).dt.as_unit("us")
+        elif isinstance(kind, String):  # Text is a String
+            frame[column.name] = frame[column.name].astype("str")
+        elif isinstance(kind, Integer):
+            frame[column.name] = frame[column.name].astype("Int64")
+        elif isinstance(kind, Boolean):
+            frame[column.name] = frame[column.name].astype("boolean")
+    return frame
 
 
 def utc_column(frame: pd.DataFrame, name: str, *, source: str) -> pd.Series:

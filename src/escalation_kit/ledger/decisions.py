@@ -24,6 +24,7 @@ from escalation_kit.ledger._frames import (
     require_values,
     row_number,
     rows_frame,
+    table_frame,
 )
 from escalation_kit.ledger.records import BATCH_SIZE, execute_many
 from escalation_kit.ledger.schema import triage_decisions as decisions_table
@@ -305,10 +306,8 @@ def select_decision_rows(conn: Connection, ticket_ids: Iterable[str] | None = No
     """Every decision row, automatic and override, in the order they were recorded."""
     query = select(decisions_table).order_by(decisions_table.c.id)
     rows = _rows_for(conn, query, decisions_table.c.ticket_id, ticket_ids)
-    columns = [c.name for c in decisions_table.columns]
-    frame = rows_frame(rows, columns, datetimes=["decided_at"])
+    frame = table_frame(rows, decisions_table)
     frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
-    frame["overrides_id"] = frame["overrides_id"].astype("Int64")
     frame["is_override"] = frame["is_override"].astype(bool)
     return _typed(frame.rename(columns={"id": "decision_id"}))
 

@@ -18,12 +18,11 @@ from tqdm.auto import tqdm
 
 from escalation_kit.ledger._frames import (
     chunks,
-    datetime_columns,
     frame_records,
     require_columns,
     require_unique,
     require_values,
-    rows_frame,
+    table_frame,
     utc_column,
 )
 from escalation_kit.ledger.schema import customers as customers_table
@@ -176,7 +175,7 @@ def select_customers(conn: Connection) -> pd.DataFrame:
     """Every customer, by tenant id."""
     query = select(customers_table).order_by(customers_table.c.tenant_id)
     rows = conn.execute(query).all()
-    return rows_frame(rows, CUSTOMER_COLUMNS, datetimes=datetime_columns(customers_table))
+    return table_frame(rows, customers_table)
 
 
 def select_tickets(conn: Connection, ticket_ids: Iterable[str] | None = None) -> pd.DataFrame:
@@ -191,6 +190,4 @@ def select_tickets(conn: Connection, ticket_ids: Iterable[str] | None = None) ->
             query = select(tickets_table).where(tickets_table.c.ticket_id.in_(batch))
             rows.extend(conn.execute(query).all())
         rows.sort(key=lambda row: (row.reported_at, row.ticket_id))
-    frame = rows_frame(rows, TICKET_COLUMNS, datetimes=datetime_columns(tickets_table))
-    frame["users_affected"] = frame["users_affected"].astype("Int64")
-    return frame
+    return table_frame(rows, tickets_table)
