@@ -1,10 +1,14 @@
 """Microsoft 365 service health: parsing Graph JSON, snapshots, the Graph client and fan-out sync.
 
-Only the light modules are imported here; the HTTP client (``health.graph``) and the fan-out
-(``health.sync``) are imported where used, so reading a snapshot does not load httpx.
+Parsing and snapshots are imported eagerly (they are light); the HTTP clients
+(``health.graph``) and the fan-out (``health.sync``) load on first use, so reading a snapshot
+never imports httpx.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from escalation_kit.health.parse import (
     ServiceHealth,
@@ -17,9 +21,24 @@ from escalation_kit.health.parse import (
 )
 from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot, snapshot_from_responses
 
+_LAZY = {
+    "AsyncGraphHealthClient": "escalation_kit.health.graph",
+    "GraphHealthClient": "escalation_kit.health.graph",
+    "SyncResult": "escalation_kit.health.sync",
+    "TenantResult": "escalation_kit.health.sync",
+    "async_sync_health": "escalation_kit.health.sync",
+    "sync_health": "escalation_kit.health.sync",
+    "synthetic_snapshot": "escalation_kit.health.synthetic",
+}
+
 __all__ = [
+    "AsyncGraphHealthClient",
+    "GraphHealthClient",
     "HealthSnapshot",
     "ServiceHealth",
+    "SyncResult",
+    "TenantResult",
+    "async_sync_health",
     "is_active_status",
     "issue_is_active",
     "load_snapshot",
@@ -28,4 +47,16 @@ __all__ = [
     "parse_overview",
     "post_text",
     "snapshot_from_responses",
+    "sync_health",
+    "synthetic_snapshot",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'escalation_kit.health' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
