@@ -62,7 +62,11 @@ class TenantResult:
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    """Every tenant's outcome (in input order) and the snapshot of the tenants that are ok."""
+    """Every tenant's outcome (in input order) and the snapshot of the tenants that are ok.
+
+    Tenants skipped on resume appear in the snapshot with their cached issues from the ledger
+    and no health overviews (the ledger does not keep those).
+    """
 
     results: tuple[TenantResult, ...]
     snapshot: HealthSnapshot
