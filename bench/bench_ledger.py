@@ -75,7 +75,9 @@ def run(url: str, rows: int) -> None:
         timed("upsert_tickets (update)", lambda: ledger.upsert_tickets(tickets, progress=False))
         timed("tickets()", ledger.tickets)
         timed("record_decisions", lambda: ledger.record_decisions(decisions, run_id="bench"))
-        timed("record_decisions (again)", lambda: ledger.record_decisions(decisions, run_id="bench"))
+        timed(
+            "record_decisions (again)", lambda: ledger.record_decisions(decisions, run_id="bench")
+        )
         timed("decisions()", ledger.decisions)
 
 

@@ -218,3 +218,32 @@ def test_a_locked_sqlite_file_gives_an_actionable_error(
             waiter.append_event(conn, entity="x", entity_id="1", action="y", detail={})
         assert "try again" in str(caught.value)
         assert waiter.events() == []
+
+
+def test_event_detail_is_stored_as_plain_json(sqlite_ledger: Ledger) -> None:
+    from escalation_kit.models import Category
+
+    when = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    with sqlite_ledger.transaction() as conn:
+        sqlite_ledger.append_event(
+            conn,
+            entity="ticket",
+            entity_id="T1",
+            action="noted",
+            detail={"at": when, "category": Category.BUG, "tenants": {"b", "a"}, "n": 1.5},
+        )
+    [event] = sqlite_ledger.events()
+    assert dict(event.detail) == {
+        "at": "2026-11-20T08:00:00+00:00",
+        "category": "bug",
+        "tenants": ["a", "b"],
+        "n": 1.5,
+    }
+
+
+def test_event_detail_that_is_not_json_is_refused(sqlite_ledger: Ledger) -> None:
+    with pytest.raises(LedgerError, match="JSON-serializable"), sqlite_ledger.transaction() as c:
+        sqlite_ledger.append_event(
+            c, entity="ticket", entity_id="T1", action="noted", detail={"x": object()}
+        )
+    assert sqlite_ledger.events() == []

@@ -5,13 +5,16 @@ There is deliberately no update or delete here: a correction is a new event.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
+from escalation_kit.errors import LedgerError
 from escalation_kit.ledger.schema import events as events_table
 from escalation_kit.ledger.types import utc_now
 
@@ -54,7 +57,7 @@ def insert_event(
 ) -> int:
     """Write one event on ``conn`` (the caller's transaction) and return its id."""
     if not entity or not action:
-        raise ValueError("an event needs an entity and an action")
+        raise LedgerError("an event needs an entity and an action")
     result = conn.execute(
         insert(events_table)
         .values(
@@ -63,11 +66,31 @@ def insert_event(
             entity=entity,
             entity_id=str(entity_id),
             action=action,
-            detail=dict(detail),
+            detail=_jsonable(detail),
         )
         .returning(events_table.c.id)
     )
     return int(result.scalar_one())
+
+
+def _jsonable(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """``detail`` as plain JSON values: datetimes as ISO 8601 text, enums as their values."""
+    try:
+        return dict(json.loads(json.dumps(dict(detail), default=_encode)))
+    except (TypeError, ValueError) as err:
+        raise LedgerError(f"an event's detail must be JSON-serializable: {err}") from err
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-serializable")
 
 
 def select_events(
