@@ -14,7 +14,17 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    String,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from escalation_kit.errors import InputError
@@ -205,11 +215,10 @@ def export_history(
     until: datetime | date | str | None = None,
 ) -> pd.DataFrame:
     """The ledger's escalations (not drafts) created in ``[since, until)`` as a typed history."""
-    import pandas as pd
 
     from escalation_kit.analytics.history import HISTORY_COLUMNS, typed_history
 
-    columns = [escalations.c[name] for name in HISTORY_COLUMNS]
+    columns = [_raw(escalations.c[name], ledger.dialect) for name in HISTORY_COLUMNS]
     query = (
         select(*columns)
         .where(*_window(since, until))
@@ -217,8 +226,24 @@ def export_history(
     )
     with ledger.reading("export the escalation history") as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
-    return typed_history(frame)
+    return typed_history(_frame(rows, HISTORY_COLUMNS))
+
+
+def _raw(column: Any, dialect: str) -> Any:
+    """``column``, with times fetched without the per-value Python conversion: pandas converts
+    the whole column at once (SQLite text is UTC wall time; PostgreSQL sends aware values)."""
+    if column.name not in ("created_at", "resolved_at"):
+        return column
+    kind = String() if dialect == "sqlite" else DateTime(timezone=True)
+    return type_coerce(column, kind).label(column.name)
+
+
+def _frame(rows: Sequence[Any], names: Sequence[str]) -> pd.DataFrame:
+    """Rows as a frame, built column by column (pandas probing SQLAlchemy rows is slow)."""
+    import pandas as pd
+
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return pd.DataFrame({name: list(values) for name, values in zip(names, columns, strict=True)})
 
 
 def _bucket(column: Any, freq: str, dialect: str) -> ColumnElement[Any]:
@@ -266,7 +291,7 @@ def aggregate_volume(
     )
     with ledger.reading("count escalations") as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["period", *by, "count"])
+    frame = _frame(rows, ["period", *by, "count"])
     frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[us]").dt.tz_localize("UTC")
     frame["count"] = frame["count"].astype("int64")
     # the same order as the pandas metric: by period, then each key in its categorical order
@@ -276,7 +301,6 @@ def aggregate_volume(
 
 def aggregate_services(ledger: Ledger, *, since: Any = None, until: Any = None) -> pd.DataFrame:
     """Escalations per service, counted by the database: columns ``service`` and ``count``."""
-    import pandas as pd
 
     query = (
         select(escalations.c.service, func.count().label("count"))
@@ -286,7 +310,7 @@ def aggregate_services(ledger: Ledger, *, since: Any = None, until: Any = None) 
     )
     with ledger.reading("count escalations per service") as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["service", "count"])
+    frame = _frame(rows, ["service", "count"])
     return frame.astype({"service": "str", "count": "int64"})
 
 
@@ -296,7 +320,6 @@ def linked_escalations(
     """Escalations linked to any of ``ticket_ids`` or drafted for ``cluster_id``, oldest first:
     ``escalation_id``, ``tracking_tag``, ``service_request_id``, ``status``, ``title``,
     ``category``, ``created_at``."""
-    import pandas as pd
 
     ids = sorted(set(ticket_ids))
     linked = select(escalation_links.c.escalation_id).where(escalation_links.c.ticket_id.in_(ids))
@@ -314,9 +337,9 @@ def linked_escalations(
     )
     query = (
         select(*(escalations.c[name] for name in names))
-        .where(and_(or_(*match)))
+        .where(or_(*match))
         .order_by(escalations.c.created_at, escalations.c.escalation_id)
     )
     with ledger.reading("find the escalations of an incident") as conn:
         rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=list(names))
+    return _frame(rows, names)
