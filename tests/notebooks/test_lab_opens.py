@@ -41,6 +41,7 @@ def lab() -> Iterator[tuple[str, str]]:
             f"--ServerApp.root_dir={REPO}",
             "--LabApp.news_url=",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--ServerApp.allow_root=True",  # containers and CI often run as root
         ],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -50,6 +51,8 @@ def lab() -> Iterator[tuple[str, str]]:
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited with status {proc.returncode} before serving")
             try:
                 if (
                     httpx.get(f"{base}/api/status", params={"token": token}, timeout=2).status_code
