@@ -95,6 +95,13 @@ def test_monthly_and_daily_volume() -> None:
     ]
 
 
+def test_grouping_by_an_unknown_column_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="cannot group by colour"):
+        volume(history(), by=("category", "colour"))
+    with pytest.raises(InputError, match="cannot group by colour"):
+        time_to_resolve(history(), by=("colour",))
+
+
 def test_group_counts_keeps_missing_values_as_their_own_group() -> None:
     counts = group_counts({"k": pd.Series(["b", None, "a", "b", None])})
     assert counts["count"].tolist() == [2, 1, 2]

@@ -42,6 +42,19 @@ def _is_ledger(source: object) -> bool:
     return hasattr(source, "engine") and hasattr(source, "transaction")
 
 
+def _grouping(frame: pd.DataFrame, by: Sequence[str] | str) -> list[str]:
+    """``by`` as a list of the frame's columns; InputError naming any it lacks."""
+    names = [by] if isinstance(by, str) else list(by)
+    unknown = [name for name in names if name not in frame.columns]
+    if unknown or not names:
+        raise InputError(
+            f"cannot group by {', '.join(unknown) or 'nothing'}; the history has columns "
+            f"{', '.join(map(str, frame.columns))}",
+            field="by",
+        )
+    return names
+
+
 def as_history(source: Any) -> pd.DataFrame:
     """The history frame itself, or the whole history exported from a ledger."""
     if _is_ledger(source):
@@ -111,7 +124,7 @@ def volume(
         return aggregate_volume(history, by=tuple(by), freq=freq)
     frame = as_history(history)
     keys = {"period": period_start(frame["created_at"], freq)}
-    keys |= {column: frame[column] for column in by}
+    keys |= {column: frame[column] for column in _grouping(frame, by)}
     return _categorize(group_counts(keys), frame)
 
 
@@ -162,8 +175,9 @@ def time_to_resolve(history: Any, by: Sequence[str] = ("category",)) -> pd.DataF
     import pandas as pd
 
     frame = as_history(history)
+    by = _grouping(frame, by)
     hours = (frame["resolved_at"] - frame["created_at"]).dt.total_seconds() / 3600.0
-    data = frame[list(by)].assign(hours=hours, open=hours.isna())
+    data = frame[by].assign(hours=hours, open=hours.isna())
     grouped = data.groupby(list(by), observed=True, sort=True)
     out = grouped["hours"].agg(
         resolved="count",
@@ -183,6 +197,7 @@ def resolve_quantiles(
     import pandas as pd
 
     frame = as_history(history)
+    _grouping(frame, by)
     hours = (frame["resolved_at"] - frame["created_at"]).dt.total_seconds() / 3600.0
     data = frame[[by]].assign(hours=hours).dropna(subset=["hours"])
     names = [f"q{round(q * 100):02d}" for q in quantiles]
