@@ -150,6 +150,12 @@ def test_report_command_errors_are_clean(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "theme 'x' is not one of: light, dark" in result.output
+    for option in ("--since", "--until"):
+        result = runner.invoke(
+            app, ["report", "--history", str(source), "--out", "r.html", option, "2026-13-45"]
+        )
+        assert result.exit_code == 1
+        assert result.output.startswith("error: ") and "2026-13-45" in result.output
 
 
 def test_history_import_export_and_report_from_the_ledger(

@@ -35,9 +35,12 @@ def until_bound(text: str | None) -> Any:
 
     if text is None:
         return None
-    if _DATE_ONLY.match(text.strip()):
+    if not _DATE_ONLY.match(text.strip()):
+        return text
+    try:
         return pd.Timestamp(text.strip(), tz="UTC") + pd.Timedelta(days=1)
-    return text
+    except ValueError as exc:
+        raise InputError(f"--until {text!r} is not a valid date (YYYY-MM-DD)") from exc
 
 
 def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
