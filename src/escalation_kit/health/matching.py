@@ -135,14 +135,13 @@ def match_tickets(
     tolerance: timedelta = DEFAULT_MATCH_TOLERANCE,
     threshold: float = DEFAULT_MATCH_THRESHOLD,
     lexicon: SymptomLexicon | None = None,
-    ticket_concepts: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Match every ticket against its tenant's documented issues.
 
     ``tickets`` needs ticket_id, tenant_id, title, reported_at (UTC) and normalized_service;
     description and region are used when present. Returns :data:`MATCH_COLUMNS`, one row per
-    ticket in input order (empty id, score 0 and empty reason where nothing matched).
-    ``ticket_concepts`` lets a caller that already computed the concept masks pass them in.
+    ticket in input order (empty id, score 0 and empty reason where nothing matched). Only
+    tickets whose tenant lists an issue on their service are read for symptoms.
     """
     from escalation_kit.triage.text import ticket_text
 
@@ -153,15 +152,20 @@ def match_tickets(
     out_score = np.zeros(n)
     out_reason = np.full(n, "", dtype=object)
     table = _IssueTable.build(by_tenant, lexicon)
-    if n and table.size:
-        every = (
-            ticket_concepts if ticket_concepts is not None else lexicon.masks(ticket_text(tickets))
+    rows = _candidate_rows(tickets, table) if n and table.size else np.array([], dtype=int)
+    if rows.size:
+        subset = tickets.iloc[rows]
+        title = subset["title"].astype("str").fillna("").to_numpy(dtype=object)
+        masks = np.column_stack(
+            [lexicon.masks(ticket_text(subset)), lexicon.masks(pa.array(title, pa.string()))]
         )
-        title = tickets["title"].astype("str").fillna("").to_numpy(dtype=object)
-        masks = np.column_stack([every, lexicon.masks(pa.array(title, pa.string()))])
-        _match_groups(
-            tickets, masks, table, lexicon, tolerance, threshold, (out_id, out_score, out_reason)
+        found = (
+            np.full(rows.size, "", dtype=object),
+            np.zeros(rows.size),
+            np.full(rows.size, "", dtype=object),
         )
+        _match_groups(subset, masks, table, lexicon, tolerance, threshold, found)
+        out_id[rows], out_score[rows], out_reason[rows] = found
     return pd.DataFrame(
         {
             "ticket_id": tickets["ticket_id"].to_numpy(dtype=object),
@@ -170,6 +174,17 @@ def match_tickets(
             "match_reason": out_reason,
         }
     )
+
+
+def _candidate_rows(tickets: pd.DataFrame, table: _IssueTable) -> np.ndarray:
+    """Positions of tickets whose (tenant, normalized service) has documented issues."""
+    keys = pd.MultiIndex.from_arrays(
+        [
+            tickets["tenant_id"].astype("str").to_numpy(dtype=object),
+            tickets["normalized_service"].astype("str").fillna("").to_numpy(dtype=object),
+        ]
+    )
+    return np.flatnonzero(keys.isin(list(table.groups)))
 
 
 @dataclass(frozen=True, slots=True)

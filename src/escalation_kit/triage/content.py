@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from escalation_kit.models import Category
 from escalation_kit.triage.rules import RULE_CATEGORIES, Rule, RuleSet
-from escalation_kit.triage.text import contains, fold
+from escalation_kit.triage.text import contains_all, fold
 
 __all__ = ["ContentScores", "content_frame", "score_content"]
 
@@ -52,11 +52,9 @@ class ContentScores:
 def score_content(text: pa.ChunkedArray, rules: RuleSet) -> ContentScores:
     """Score every ticket text against every rule; pick a category, confidence and reason each."""
     n = len(text)
-    folded = fold(text)
-    hits = np.zeros((n, len(rules.rules)), dtype=bool)
+    hits = contains_all(fold(text), [rule.pattern for rule in rules.rules])
     weights = np.zeros((len(rules.rules), len(RULE_CATEGORIES)))
     for j, rule in enumerate(rules.rules):
-        hits[:, j] = contains(folded, rule.pattern)
         weights[j, RULE_CATEGORIES.index(rule.category)] = rule.weight
     scores = hits.astype(float) @ weights
     best = scores.argmax(axis=1)

@@ -29,7 +29,6 @@ from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.content import ContentScores, score_content
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.severity import assign_severity
-from escalation_kit.triage.symptoms import load_symptoms
 from escalation_kit.triage.text import ticket_text
 
 if TYPE_CHECKING:
@@ -147,13 +146,11 @@ def decide(
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
     text = ticket_text(accepted)
     content = score_content(text, rules)
-    masks = load_symptoms().masks(text)
     matches = match_tickets(
         accepted,
         issues_by_tenant,
         tolerance=config.match_tolerance,
         threshold=config.match_threshold,
-        ticket_concepts=masks,
     )
     known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
         content.overrides_known_issue(rules)

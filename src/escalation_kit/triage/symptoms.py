@@ -21,7 +21,7 @@ import yaml
 
 from escalation_kit.errors import ConfigError
 from escalation_kit.triage.language import LANGUAGES
-from escalation_kit.triage.text import check_pattern, contains, fold, phrase_pattern
+from escalation_kit.triage.text import check_pattern, contains_all, fold, phrase_pattern
 
 __all__ = ["DEFAULT_SYMPTOMS_PATH", "SymptomLexicon", "load_symptoms"]
 
@@ -38,11 +38,9 @@ class SymptomLexicon:
 
     def masks(self, text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The concept bitmask of each text (``uint64``; bit i is ``names[i]``)."""
-        result = np.zeros(len(text), dtype=np.uint64)
-        folded = fold(text)
-        for bit, pattern in enumerate(self.patterns):
-            result |= contains(folded, pattern).astype(np.uint64) << np.uint64(bit)
-        return result
+        hits = contains_all(fold(text), self.patterns).astype(np.uint64)
+        weights = np.uint64(1) << np.arange(len(self.patterns), dtype=np.uint64)
+        return (hits * weights).sum(axis=1, dtype=np.uint64)
 
     def describe(self, mask: int) -> list[str]:
         """Concept names set in ``mask``."""

@@ -9,7 +9,9 @@ explode (100x slower), so texts are lower-cased once with :func:`fold` and match
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ __all__ = [
     "MAX_TEXT_CHARS",
     "check_pattern",
     "contains",
+    "contains_all",
     "fold",
     "phrase_pattern",
     "ticket_text",
@@ -29,6 +32,7 @@ __all__ = [
 #: 1,000,000-character paste must not dominate the run time.
 MAX_TEXT_CHARS = 4000
 
+_THREADED_FROM = 5000
 _META = set(".^$*+?()[]{}|\\")
 # Word characters: ASCII letters/digits/_, Latin-1 and Latin Extended-A/B, Cyrillic.
 _WORD = r"\w\x{00C0}-\x{024F}\x{0400}-\x{04FF}"
@@ -74,6 +78,19 @@ def contains(folded: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:
     """Boolean array: where ``pattern`` (RE2) occurs in the already :func:`fold`-ed text."""
     hits = pc.match_substring_regex(folded, pattern)
     return np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def contains_all(folded: pa.Array | pa.ChunkedArray, patterns: Sequence[str]) -> np.ndarray:
+    """Boolean matrix (texts × patterns); patterns run on a few threads (RE2 releases the GIL)."""
+    result = np.zeros((len(folded), len(patterns)), dtype=bool)
+    if len(folded) < _THREADED_FROM or len(patterns) < 2:
+        for j, pattern in enumerate(patterns):
+            result[:, j] = contains(folded, pattern)
+        return result
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for j, hits in enumerate(pool.map(lambda p: contains(folded, p), patterns)):
+            result[:, j] = hits
+    return result
 
 
 def ticket_text(frame: pd.DataFrame) -> pa.ChunkedArray:
