@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from rapidfuzz import fuzz, process, utils
+from tqdm.auto import tqdm
 
 from escalation_kit.health.parse import normalized_status, post_text
 from escalation_kit.models import HealthIssue, Region, Ticket
@@ -135,6 +136,7 @@ def match_tickets(
     tolerance: timedelta = DEFAULT_MATCH_TOLERANCE,
     threshold: float = DEFAULT_MATCH_THRESHOLD,
     lexicon: SymptomLexicon | None = None,
+    show_progress: bool = False,
 ) -> pd.DataFrame:
     """Match every ticket against its tenant's documented issues.
 
@@ -164,7 +166,7 @@ def match_tickets(
             np.zeros(rows.size),
             np.full(rows.size, "", dtype=object),
         )
-        _match_groups(subset, masks, table, lexicon, tolerance, threshold, found)
+        _match_groups(subset, masks, table, lexicon, (tolerance, threshold, show_progress), found)
         out_id[rows], out_score[rows], out_reason[rows] = found
     return pd.DataFrame(
         {
@@ -257,8 +259,7 @@ def _match_groups(
     masks: np.ndarray,
     table: _IssueTable,
     lexicon: SymptomLexicon,
-    tolerance: timedelta,
-    threshold: float,
+    settings: tuple[timedelta, float, bool],
     out: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     """Fill ``out`` (ids, scores, reasons) group by group of (tenant, service)."""
@@ -282,8 +283,12 @@ def _match_groups(
     groups: dict[tuple[str, str], list[int]] = {}
     for row, key in enumerate(zip(tenants, services, strict=True)):
         groups.setdefault(key, []).append(row)
+    tolerance, threshold, show_progress = settings
     tol = int(tolerance.total_seconds() * 1e9)
-    for key, row_list in groups.items():
+    progress = tqdm(
+        groups.items(), desc="matching documented issues", unit="group", disable=not show_progress
+    )
+    for key, row_list in progress:
         rows = np.array(row_list)
         candidates = table.groups.get(key)
         if candidates is None or not key[1]:

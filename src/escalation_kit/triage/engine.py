@@ -151,6 +151,7 @@ def decide(
         issues_by_tenant,
         tolerance=config.match_tolerance,
         threshold=config.match_threshold,
+        show_progress=config.show_progress,
     )
     known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
         content.overrides_known_issue(rules)
