@@ -223,3 +223,10 @@ def test_updated_at_is_now_in_utc(sqlite_ledger: Ledger) -> None:
     sqlite_ledger.upsert_customers(pd.DataFrame({"tenant_id": [TENANT_A]}))
     stamp = sqlite_ledger.customers()["updated_at"].iloc[0]
     assert before <= stamp.to_pydatetime() <= datetime.now(UTC)
+
+
+def test_numeric_ticket_ids_are_stored_as_text(ledger: Ledger) -> None:
+    frame = ticket_frame(2).assign(ticket_id=[1001, 1002])
+    ledger.upsert_tickets(frame)
+    assert sorted(ledger.tickets()["ticket_id"]) == ["1001", "1002"]
+    assert list(ledger.tickets(["1002"])["ticket_id"]) == ["1002"]

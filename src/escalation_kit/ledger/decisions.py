@@ -86,6 +86,7 @@ def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[
     require_values(frame, ["ticket_id", "category", "escalate", "confidence"], source=_SOURCE)
     require_unique(frame, "ticket_id", source=_SOURCE)
     frame = frame.copy()
+    frame["ticket_id"] = frame["ticket_id"].astype(str)
     _check_categories(frame)
     frame["escalate"] = _booleans(frame)
     frame["confidence"] = _confidences(frame)

@@ -82,6 +82,7 @@ def ticket_rows(frame: pd.DataFrame, *, source: str = "<tickets frame>") -> list
     require_values(frame, required, source=source)
     require_unique(frame, "ticket_id", source=source)
     frame = _with_defaults(frame, _TICKET_DEFAULTS)
+    frame[["ticket_id", "tenant_id"]] = frame[["ticket_id", "tenant_id"]].astype(str)
     frame["reported_at"] = utc_column(frame, "reported_at", source=source)
     frame["imported_at"] = utc_now()
     return frame_records(frame, TICKET_COLUMNS)
@@ -95,6 +96,7 @@ def customer_rows(
     require_values(frame, ["tenant_id"], source=source)
     require_unique(frame, "tenant_id", source=source)
     frame = _with_defaults(frame, _CUSTOMER_DEFAULTS)
+    frame["tenant_id"] = frame["tenant_id"].astype(str)
     frame["updated_at"] = utc_now()
     return frame_records(frame, CUSTOMER_COLUMNS)
 
