@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from escalation_kit.cli._common import cli_errors
 from escalation_kit.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EVAL_DIR = Path("data") / "eval"
 
@@ -63,17 +65,18 @@ def triage_command(
         + (f": {summary}" if summary else "")
     )
     if record and len(result.decisions):
-        _record(result.decisions, out)
+        _record(result.decisions)
 
 
-def _record(decisions: object, out: Path) -> None:
-    """Record in the ledger; the run id hashes the output, so a re-run records nothing new."""
+def _record(decisions: pd.DataFrame) -> None:
+    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new."""
     from escalation_kit.ledger import Ledger
+    from escalation_kit.triage.runs import run_id_for
 
-    run_id = "triage-" + hashlib.sha256(out.read_bytes()).hexdigest()[:16]
+    run_id = run_id_for(decisions)
     ledger = Ledger()
     try:
-        recorded = ledger.record_decisions(decisions, run_id=run_id)  # type: ignore[arg-type]
+        recorded = ledger.record_decisions(decisions, run_id=run_id)
     finally:
         ledger.close()
     typer.echo(f"recorded {recorded} new decision(s) in the ledger (run {run_id})")
