@@ -145,36 +145,36 @@ def match_tickets(
     ticket in input order (empty id, score 0 and empty reason where nothing matched). Only
     tickets whose tenant lists an issue on their service are read for symptoms.
     """
-    from escalation_kit.triage.text import ticket_text
-
     lexicon = lexicon or load_symptoms()
     by_tenant = health.issues_by_tenant() if hasattr(health, "issues_by_tenant") else health
     n = len(tickets)
-    out_id = np.full(n, "", dtype=object)
-    out_score = np.zeros(n)
-    out_reason = np.full(n, "", dtype=object)
+    out = (np.full(n, "", dtype=object), np.zeros(n), np.full(n, "", dtype=object))
     table = _IssueTable.build(by_tenant, lexicon)
     rows = _candidate_rows(tickets, table) if n and table.size else np.array([], dtype=int)
     if rows.size:
         subset = tickets.iloc[rows]
-        title = subset["title"].astype("str").fillna("").to_numpy(dtype=object)
-        masks = np.column_stack(
-            [lexicon.masks(ticket_text(subset)), lexicon.masks(pa.array(title, pa.string()))]
-        )
-        found = (
-            np.full(rows.size, "", dtype=object),
-            np.zeros(rows.size),
-            np.full(rows.size, "", dtype=object),
-        )
-        _match_groups(subset, masks, table, lexicon, (tolerance, threshold, show_progress), found)
-        out_id[rows], out_score[rows], out_reason[rows] = found
+        found = (np.full(rows.size, "", dtype=object), np.zeros(rows.size), out[2][rows].copy())
+        settings = (tolerance, threshold, show_progress)
+        _match_groups(subset, _ticket_masks(subset, lexicon), table, lexicon, settings, found)
+        for column, values in zip(out, found, strict=True):
+            column[rows] = values
     return pd.DataFrame(
         {
             "ticket_id": tickets["ticket_id"].to_numpy(dtype=object),
-            "matched_issue_id": out_id,
-            "match_score": np.round(out_score, 3),
-            "match_reason": out_reason,
+            "matched_issue_id": out[0],
+            "match_score": np.round(out[1], 3),
+            "match_reason": out[2],
         }
+    )
+
+
+def _ticket_masks(tickets: pd.DataFrame, lexicon: SymptomLexicon) -> np.ndarray:
+    """Concepts of title+description (column 0) and of the title alone (column 1)."""
+    from escalation_kit.triage.text import ticket_text
+
+    title = tickets["title"].astype("str").fillna("").to_numpy(dtype=object)
+    return np.column_stack(
+        [lexicon.masks(ticket_text(tickets)), lexicon.masks(pa.array(title, pa.string()))]
     )
 
 
@@ -263,26 +263,8 @@ def _match_groups(
     out: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     """Fill ``out`` (ids, scores, reasons) group by group of (tenant, service)."""
-    reported = pd.to_datetime(tickets["reported_at"], utc=True).dt.as_unit("ns")
-    times = reported.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
-    services = tickets["normalized_service"].astype("str").fillna("").to_numpy(dtype=object)
-    tenants = tickets["tenant_id"].astype("str").to_numpy(dtype=object)
-    regions = (
-        tickets["region"].astype("str").fillna(str(Region.UNKNOWN)).to_numpy(dtype=object)
-        if "region" in tickets
-        else np.full(len(tickets), str(Region.UNKNOWN), dtype=object)
-    )
-    region_bits = np.array(
-        [
-            1 << _REGION_ORDER.index(Region(r)) if r in Region._value2member_map_ else 0
-            for r in regions
-        ],
-        dtype=np.uint8,
-    )
+    times, region_bits, groups = _ticket_columns(tickets)
     fuzzy_text = _fuzzy_texts(tickets)
-    groups: dict[tuple[str, str], list[int]] = {}
-    for row, key in enumerate(zip(tenants, services, strict=True)):
-        groups.setdefault(key, []).append(row)
     tolerance, threshold, show_progress = settings
     tol = int(tolerance.total_seconds() * 1e9)
     progress = tqdm(
@@ -293,24 +275,37 @@ def _match_groups(
         candidates = table.groups.get(key)
         if candidates is None or not key[1]:
             continue
-        scored = _score_group(
-            masks[rows],
-            times[rows],
-            region_bits[rows],
-            [fuzzy_text[r] for r in rows],
-            table,
-            candidates,
-            tol,
-        )
-        best = scored.argmax(axis=1)
-        top = scored[np.arange(len(rows)), best]
+        ticket_data = (masks[rows], times[rows], region_bits[rows], [fuzzy_text[r] for r in rows])
+        scored = _score_group(*ticket_data, table, candidates, tol)
+        best = candidates[scored.argmax(axis=1)]
+        top = scored.max(axis=1)
         for local in np.flatnonzero(top >= threshold):
-            row, issue = rows[local], table.issues[candidates[best[local]]]
-            shared = lexicon.describe(int(masks[row, 0] & table.every[candidates[best[local]]]))
+            row, position = rows[local], best[local]
+            shared = lexicon.describe(int(masks[row, 0] & table.every[position]))
+            issue = table.issues[position]
             out[0][row], out[1][row] = issue.id, top[local]
-            out[2][row] = _reason(
-                issue, table.services[candidates[best[local]]], top[local], shared
-            )
+            out[2][row] = _reason(issue, table.services[position], top[local], shared)
+
+
+def _ticket_columns(
+    tickets: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[str, str], list[int]]]:
+    """Report times (ns), region bits, and row positions by (tenant, normalized service)."""
+    reported = pd.to_datetime(tickets["reported_at"], utc=True).dt.as_unit("ns")
+    times = reported.to_numpy(dtype="int64", na_value=np.iinfo(np.int64).min)
+    regions = (
+        tickets["region"].astype("str").fillna(str(Region.UNKNOWN)).to_numpy(dtype=object)
+        if "region" in tickets
+        else np.full(len(tickets), str(Region.UNKNOWN), dtype=object)
+    )
+    known = {str(r): 1 << i for i, r in enumerate(_REGION_ORDER)}
+    region_bits = np.array([known.get(r, 0) for r in regions], dtype=np.uint8)
+    services = tickets["normalized_service"].astype("str").fillna("").to_numpy(dtype=object)
+    tenants = tickets["tenant_id"].astype("str").to_numpy(dtype=object)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for row, key in enumerate(zip(tenants, services, strict=True)):
+        groups.setdefault(key, []).append(row)
+    return times, region_bits, groups
 
 
 def _score_group(
