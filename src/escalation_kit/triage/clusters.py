@@ -72,27 +72,21 @@ def find_clusters(
         return result
     data = _Columns.of(tickets)
     network = np.flatnonzero(eligible & connectivity)
-    _sweep(
-        data,
-        network,
-        config.network_window,
-        (_network_rule(config), (data.tenant, data.region, data.service)),
-        result,
-        Category.NETWORK_DISRUPTION,
-    )
-    remaining = eligible & (result.category == "") & data.known_place
+    rule = (_network_rule(config), (data.tenant, data.region, data.service))
+    _sweep(data, network, config.network_window, rule, result, Category.NETWORK_DISRUPTION)
+    _regional_clusters(data, eligible & (result.category == "") & data.known_place, config, result)
+    return result
+
+
+def _regional_clusters(
+    data: _Columns, remaining: np.ndarray, config: TriageConfig, result: ClusterResult
+) -> None:
+    """Sweep each (region, service) group of the remaining tickets for 3-tenant windows."""
     frame = pd.DataFrame({"region": data.region, "service": data.service})[remaining]
     for rows in frame.groupby(["region", "service"], sort=False).indices.values():
         positions = np.flatnonzero(remaining)[rows]
-        _sweep(
-            data,
-            positions,
-            config.window,
-            (_regional_rule(config), (data.tenant,)),
-            result,
-            Category.REGIONAL_MULTI_TENANT,
-        )
-    return result
+        rule = (_regional_rule(config), (data.tenant,))
+        _sweep(data, positions, config.window, rule, result, Category.REGIONAL_MULTI_TENANT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,21 +193,20 @@ def _compose(
         known, str(Category.KNOWN_ISSUE), np.where(clustered, clusters.category, content.category)
     ).astype(object)
     score = matches["match_score"].to_numpy(dtype=float)
+    cluster_confidence = np.minimum(0.95, 0.6 + 0.05 * clusters.tenants)
     confidence = np.where(
         known,
         np.round(0.5 + 0.5 * score, 2),
-        np.where(clustered, np.minimum(0.95, 0.6 + 0.05 * clusters.tenants), content.confidence),
+        np.where(clustered, cluster_confidence, content.confidence),
     )
     reasons = np.where(
         known,
         matches["match_reason"].to_numpy(dtype=object),
         np.where(clustered, clusters.reason, content.reasons),
     )
-    users = accepted["users_affected"] if "users_affected" in accepted else pd.Series(pd.NA)
-    users_np = pd.to_numeric(users, errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
-    if users_np.shape[0] != len(frame):
-        users_np = np.full(len(frame), -1, dtype=np.int64)
-    severity = assign_severity(category, users_np, clusters.tenants, clusters.regions)
+    severity = assign_severity(
+        category, _users_affected(accepted), clusters.tenants, clusters.regions
+    )
     escalate = np.isin(category, [str(c) for c in Category.escalation_categories()])
     return pd.DataFrame(
         {
@@ -224,6 +223,14 @@ def _compose(
             "recommended_action": pd.Series(category).map(RECOMMENDED_ACTIONS).to_numpy(),
         }
     )
+
+
+def _users_affected(accepted: pd.DataFrame) -> np.ndarray:
+    """users_affected as int64, -1 where unknown (the severity rule treats it as small)."""
+    if "users_affected" not in accepted:
+        return np.full(len(accepted), -1, dtype=np.int64)
+    users = pd.to_numeric(accepted["users_affected"], errors="coerce")
+    return users.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _dtype(column: str) -> str:

@@ -133,23 +133,7 @@ def evaluate_decisions(decisions: pd.DataFrame, labels: pd.DataFrame) -> Evaluat
     expected = joined["category_label"].astype(str)
     predicted = joined["category"].astype(str)
     present = [c for c in _CATEGORY_ORDER if c in set(expected) | set(predicted)]
-    rows = {}
-    for category in present:
-        tp = int(((predicted == category) & (expected == category)).sum())
-        fp = int(((predicted == category) & (expected != category)).sum())
-        fn = int(((predicted != category) & (expected == category)).sum())
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        rows[category] = {
-            "precision": precision,
-            "recall": recall,
-            "f1": f1,
-            "support": int((expected == category).sum()),
-        }
-    per_category = pd.DataFrame.from_dict(
-        rows, orient="index", columns=["precision", "recall", "f1", "support"]
-    )
+    per_category = _per_category(expected, predicted, present)
     confusion = pd.crosstab(
         pd.Categorical(expected, categories=present),
         pd.Categorical(predicted, categories=present),
@@ -177,6 +161,22 @@ def evaluate_decisions(decisions: pd.DataFrame, labels: pd.DataFrame) -> Evaluat
         unlabeled=int((~decisions["ticket_id"].isin(labels["ticket_id"])).sum()),
         missing=int((~labels["ticket_id"].isin(decisions["ticket_id"])).sum()),
     )
+
+
+def _per_category(expected: pd.Series, predicted: pd.Series, present: list[str]) -> pd.DataFrame:
+    """Precision, recall, F1 and support of each category (0 where undefined)."""
+    rows = {}
+    for category in present:
+        tp = int(((predicted == category) & (expected == category)).sum())
+        fp = int(((predicted == category) & (expected != category)).sum())
+        fn = int(((predicted != category) & (expected == category)).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        support = int((expected == category).sum())
+        rows[category] = {"precision": precision, "recall": recall, "f1": f1, "support": support}
+    columns = ["precision", "recall", "f1", "support"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns)
 
 
 def _issue_id_accuracy(joined: pd.DataFrame) -> float | None:
