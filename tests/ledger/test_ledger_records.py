@@ -128,7 +128,7 @@ def test_failing_import_keeps_earlier_data_unchanged(
     ledger.upsert_tickets(ticket_frame(2))
     monkeypatch.setattr(records_module, "BATCH_SIZE", 1)
     calls = 0
-    original = records_module.execute_many
+    original = records_module.write_batch
 
     def fail_on_second_batch(*args: object, **kwargs: object) -> None:
         nonlocal calls
@@ -137,7 +137,7 @@ def test_failing_import_keeps_earlier_data_unchanged(
             raise RuntimeError("disk on fire")
         original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(records_module, "execute_many", fail_on_second_batch)
+    monkeypatch.setattr(records_module, "write_batch", fail_on_second_batch)
     changed = ticket_frame(3)
     changed["title"] = "changed"
     with pytest.raises(RuntimeError, match="disk on fire"):

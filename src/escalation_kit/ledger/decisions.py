@@ -26,7 +26,7 @@ from escalation_kit.ledger._frames import (
     rows_frame,
     table_frame,
 )
-from escalation_kit.ledger.records import BATCH_SIZE, execute_many
+from escalation_kit.ledger.records import BATCH_SIZE, write_batch
 from escalation_kit.ledger.schema import triage_decisions as decisions_table
 from escalation_kit.ledger.types import utc_now
 from escalation_kit.models import Category, Severity
@@ -184,8 +184,9 @@ def insert_decisions(conn: Connection, rows: Sequence[dict[str, Any]], *, run_id
     stmt = dialect_insert(decisions_table).on_conflict_do_nothing(
         index_elements=["ticket_id", "run_id"], index_where=automatic
     )
+    pg_conflict = "(ticket_id, run_id) WHERE is_override = false DO NOTHING"
     for batch in chunks(new, BATCH_SIZE):
-        execute_many(conn, stmt, decisions_table, batch)
+        write_batch(conn, stmt, decisions_table, batch, pg_conflict=pg_conflict)
     return len(new)
 
 

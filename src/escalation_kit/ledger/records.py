@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Dialect, Insert, Table, func, select
+from sqlalchemy import JSON, Connection, Dialect, Insert, Table, exc, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from tqdm.auto import tqdm
 
@@ -32,12 +32,14 @@ from escalation_kit.ledger.types import utc_now
 __all__ = [
     "BATCH_SIZE",
     "ImportCounts",
+    "copy_insert",
     "customer_rows",
     "execute_many",
     "select_customers",
     "select_tickets",
     "ticket_rows",
     "upsert_rows",
+    "write_batch",
 ]
 
 BATCH_SIZE = 5_000
@@ -126,7 +128,7 @@ def upsert_rows(
     )
     with bar:
         for batch in chunks(rows, BATCH_SIZE):
-            execute_many(conn, stmt, table, batch)
+            write_batch(conn, stmt, table, batch)
             bar.update(len(batch))
     inserted = _row_count(conn, table) - before
     return ImportCounts(rows=len(rows), inserted=inserted, updated=len(rows) - inserted)
@@ -154,6 +156,65 @@ def execute_many(
         values = zip(*(columns[name] for name in names), strict=True)
         params = [dict(zip(names, row, strict=True)) for row in values]
     conn.exec_driver_sql(compiled.string, params)
+
+
+def write_batch(
+    conn: Connection,
+    stmt: Insert,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    pg_conflict: str | None = None,
+) -> None:
+    """Write one batch with ``stmt``: by COPY on PostgreSQL (tables without JSON columns, with
+    ``pg_conflict`` as the SQL after ``ON CONFLICT``: default, update by primary key), else by
+    executemany."""
+    json_columns = any(isinstance(c.type, JSON) for c in table.columns)
+    if conn.dialect.name == "postgresql" and not json_columns and rows:
+        copy_insert(conn, table, rows, conflict=pg_conflict or _update_by_key(conn, table, rows))
+    else:
+        execute_many(conn, stmt, table, rows)
+
+
+def _update_by_key(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    key = [c.name for c in table.primary_key.columns]
+    updates = ", ".join(f"{quote(n)} = EXCLUDED.{quote(n)}" for n in rows[0] if n not in key)
+    return f"({', '.join(quote(k) for k in key)}) DO UPDATE SET {updates}"
+
+
+def copy_insert(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, conflict: str
+) -> None:
+    """PostgreSQL: COPY ``rows`` into a temporary table, then insert them all at once.
+
+    Several times faster than one INSERT per row, and in the caller's transaction all the
+    same. ``conflict`` follows ``ON CONFLICT`` (e.g. ``(id) DO NOTHING``).
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    names = list(rows[0])
+    columns = ", ".join(quote(name) for name in names)
+    target, staging = quote(table.name), quote(f"ek_staging_{table.name}")
+    values = {name: _bound_values(table, name, rows, conn.dialect) for name in names}
+    driver_error = conn.dialect.loaded_dbapi.Error
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {target} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for row in zip(*values.values(), strict=True):
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staging} "
+            f"ON CONFLICT {conflict}"
+        )
+    except driver_error as err:  # as SQLAlchemy would raise it, for ledger_errors to translate
+        raise exc.DBAPIError.instance(f"COPY {staging}", None, err, driver_error) from err
+    finally:
+        cursor.close()
 
 
 def _bound_values(
