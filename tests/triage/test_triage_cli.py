@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from triage_rows import row
 from typer.testing import CliRunner
 
-from conftest import row
 from escalation_kit.cli import app
 from escalation_kit.ledger import Ledger
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pandas as pd
+from triage_rows import row
 
-from conftest import row
 from escalation_kit.triage.clusters import cluster_id
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import triage

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from triage_rows import row, tenant
 
-from conftest import row, tenant
 from escalation_kit.errors import EscalationKitError, InputError, TriageError
 from escalation_kit.health.snapshot import HealthSnapshot
 from escalation_kit.triage.engine import DECISION_COLUMNS, RECOMMENDED_ACTIONS, triage
