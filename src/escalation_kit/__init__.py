@@ -22,13 +22,22 @@ if TYPE_CHECKING:
         Investigation as Investigation,
     )
     from escalation_kit.analytics import (
+        build_report as build_report,
+    )
+    from escalation_kit.analytics import (
         investigate as investigate,
     )
     from escalation_kit.analytics import (
         load_history as load_history,
     )
     from escalation_kit.analytics import (
+        time_to_resolve as time_to_resolve,
+    )
+    from escalation_kit.analytics import (
         volume as volume,
+    )
+    from escalation_kit.analytics import (
+        weekly_anomalies as weekly_anomalies,
     )
     from escalation_kit.analytics import (
         write_report as write_report,
@@ -44,6 +53,9 @@ if TYPE_CHECKING:
     )
     from escalation_kit.auth import (
         TokenProvider as TokenProvider,
+    )
+    from escalation_kit.auth import (
+        provider_from_settings as provider_from_settings,
     )
     from escalation_kit.config import (
         Settings as Settings,
@@ -87,6 +99,36 @@ if TYPE_CHECKING:
     from escalation_kit.errors import (
         TriageError as TriageError,
     )
+    from escalation_kit.escalation.drafting import (
+        draft_escalations as draft_escalations,
+    )
+    from escalation_kit.escalation.packages import (
+        FilingPackage as FilingPackage,
+    )
+    from escalation_kit.escalation.packages import (
+        PartnerContact as PartnerContact,
+    )
+    from escalation_kit.escalation.packages import (
+        edit_package as edit_package,
+    )
+    from escalation_kit.escalation.partner_center import (
+        PartnerCenterClient as PartnerCenterClient,
+    )
+    from escalation_kit.escalation.service_request import (
+        ServiceRequest as ServiceRequest,
+    )
+    from escalation_kit.escalation.tracking import (
+        link as link,
+    )
+    from escalation_kit.escalation.tracking import (
+        track as track,
+    )
+    from escalation_kit.escalation.workflow import (
+        close_loop as close_loop,
+    )
+    from escalation_kit.escalation.workflow import (
+        confirm_sent as confirm_sent,
+    )
     from escalation_kit.health import (
         HealthSnapshot as HealthSnapshot,
     )
@@ -99,11 +141,26 @@ if TYPE_CHECKING:
     from escalation_kit.health.graph import (
         GraphHealthClient as GraphHealthClient,
     )
+    from escalation_kit.health.matching import (
+        Match as Match,
+    )
+    from escalation_kit.health.matching import (
+        match_ticket as match_ticket,
+    )
+    from escalation_kit.health.matching import (
+        match_tickets as match_tickets,
+    )
     from escalation_kit.health.sync import (
         SyncResult as SyncResult,
     )
     from escalation_kit.health.sync import (
         sync_health as sync_health,
+    )
+    from escalation_kit.http import (
+        RetryPolicy as RetryPolicy,
+    )
+    from escalation_kit.http import (
+        redact as redact,
     )
     from escalation_kit.intake import (
         IntakeResult as IntakeResult,
@@ -174,6 +231,18 @@ if TYPE_CHECKING:
     from escalation_kit.services import (
         normalize_service as normalize_service,
     )
+    from escalation_kit.triage import (
+        TriageConfig as TriageConfig,
+    )
+    from escalation_kit.triage import (
+        TriageResult as TriageResult,
+    )
+    from escalation_kit.triage import (
+        evaluate as evaluate,
+    )
+    from escalation_kit.triage import (
+        triage as triage,
+    )
     from escalation_kit.triage.runs import (
         run_id_for as run_id_for,
     )
@@ -201,6 +270,7 @@ _EXPORTS: dict[str, str] = {
     "EscalationKitError": "escalation_kit.errors",
     "EscalationStatus": "escalation_kit.models",
     "Faults": "escalation_kit.sandbox",
+    "FilingPackage": "escalation_kit.escalation.packages",
     "GraphHealthClient": "escalation_kit.health.graph",
     "HealthIssue": "escalation_kit.models",
     "HealthLookupError": "escalation_kit.errors",
@@ -213,11 +283,16 @@ _EXPORTS: dict[str, str] = {
     "Investigation": "escalation_kit.analytics",
     "Ledger": "escalation_kit.ledger",
     "LedgerError": "escalation_kit.errors",
+    "Match": "escalation_kit.health.matching",
     "MissingColumnsError": "escalation_kit.errors",
+    "PartnerCenterClient": "escalation_kit.escalation.partner_center",
     "PartnerCenterError": "escalation_kit.errors",
+    "PartnerContact": "escalation_kit.escalation.packages",
     "Region": "escalation_kit.models",
+    "RetryPolicy": "escalation_kit.http",
     "SERVICE_NAMES": "escalation_kit.services",
     "Sandbox": "escalation_kit.sandbox",
+    "ServiceRequest": "escalation_kit.escalation.service_request",
     "Settings": "escalation_kit.config",
     "Severity": "escalation_kit.models",
     "StaticTokenProvider": "escalation_kit.auth",
@@ -227,22 +302,39 @@ _EXPORTS: dict[str, str] = {
     "TokenProvider": "escalation_kit.auth",
     "TrendsApp": "escalation_kit.widgets",
     "TriageApp": "escalation_kit.widgets",
+    "TriageConfig": "escalation_kit.triage",
     "TriageDecision": "escalation_kit.models",
     "TriageError": "escalation_kit.errors",
+    "TriageResult": "escalation_kit.triage",
+    "build_report": "escalation_kit.analytics",
+    "close_loop": "escalation_kit.escalation.workflow",
+    "confirm_sent": "escalation_kit.escalation.workflow",
+    "draft_escalations": "escalation_kit.escalation.drafting",
+    "edit_package": "escalation_kit.escalation.packages",
+    "evaluate": "escalation_kit.triage",
     "generate_sample": "escalation_kit.sample",
     "infer_service": "escalation_kit.services",
     "investigate": "escalation_kit.analytics",
+    "link": "escalation_kit.escalation.tracking",
     "load_history": "escalation_kit.analytics",
     "load_snapshot": "escalation_kit.health",
+    "match_ticket": "escalation_kit.health.matching",
+    "match_tickets": "escalation_kit.health.matching",
     "normalize_service": "escalation_kit.services",
+    "provider_from_settings": "escalation_kit.auth",
     "read_customers": "escalation_kit.intake",
     "read_tickets": "escalation_kit.intake",
+    "redact": "escalation_kit.http",
     "region_for_country": "escalation_kit.regions",
     "resolve_region": "escalation_kit.regions",
     "run_id_for": "escalation_kit.triage.runs",
     "sync_health": "escalation_kit.health.sync",
+    "time_to_resolve": "escalation_kit.analytics",
+    "track": "escalation_kit.escalation.tracking",
+    "triage": "escalation_kit.triage",
     "validate_tickets": "escalation_kit.intake",
     "volume": "escalation_kit.analytics",
+    "weekly_anomalies": "escalation_kit.analytics",
     "write_report": "escalation_kit.analytics",
 }
 
@@ -261,6 +353,7 @@ __all__ = [
     "EscalationKitError",
     "EscalationStatus",
     "Faults",
+    "FilingPackage",
     "GraphHealthClient",
     "HealthIssue",
     "HealthLookupError",
@@ -273,10 +366,15 @@ __all__ = [
     "Investigation",
     "Ledger",
     "LedgerError",
+    "Match",
     "MissingColumnsError",
+    "PartnerCenterClient",
     "PartnerCenterError",
+    "PartnerContact",
     "Region",
+    "RetryPolicy",
     "Sandbox",
+    "ServiceRequest",
     "Settings",
     "Severity",
     "StaticTokenProvider",
@@ -286,22 +384,39 @@ __all__ = [
     "TokenProvider",
     "TrendsApp",
     "TriageApp",
+    "TriageConfig",
     "TriageDecision",
     "TriageError",
+    "TriageResult",
+    "build_report",
+    "close_loop",
+    "confirm_sent",
+    "draft_escalations",
+    "edit_package",
+    "evaluate",
     "generate_sample",
     "infer_service",
     "investigate",
+    "link",
     "load_history",
     "load_snapshot",
+    "match_ticket",
+    "match_tickets",
     "normalize_service",
+    "provider_from_settings",
     "read_customers",
     "read_tickets",
+    "redact",
     "region_for_country",
     "resolve_region",
     "run_id_for",
     "sync_health",
+    "time_to_resolve",
+    "track",
+    "triage",
     "validate_tickets",
     "volume",
+    "weekly_anomalies",
     "write_report",
 ]
 
