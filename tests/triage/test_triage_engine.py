@@ -162,3 +162,26 @@ def test_write_csv_uses_true_false(batch: Callable[..., pd.DataFrame], tmp_path:
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns) == DECISION_COLUMNS
     assert written["escalate"].tolist() == ["true", "true", "true", "true", "false", "true"]
+
+
+def test_one_users_new_phone_is_self_service_despite_an_active_mfa_issue(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    mfa = ISSUE | {
+        "id": "MO200002",
+        "service": "Microsoft Entra",
+        "title": "Users may be repeatedly prompted for multifactor authentication",
+        "feature": "Sign-in",
+        "featureGroup": "Authentication",
+        "impactDescription": "Users are prompted for MFA again and again when they sign in.",
+    }
+    health = HealthSnapshot(
+        {tenant(1): {"healthOverviews": [], "issues": [mfa]}}, fetched_at="2026-11-02T12:00:00Z"
+    )
+    frame = batch(
+        row("P", "Users repeatedly prompted for MFA", service="Entra ID", users=40),
+        row("N", "New phone: one user can no longer approve MFA sign in", service="Entra ID"),
+    )
+    decisions = triage(frame, health=health).decisions
+    assert decisions["category"].tolist() == ["known_issue", "self_service"]
+    assert decisions["matched_issue_id"].tolist() == ["MO200002", ""]
