@@ -13,7 +13,7 @@ from typing import Any
 
 from escalation_kit.errors import ConfigError
 
-__all__ = ["DEFAULT_DB_URL", "Settings", "default_data_dir"]
+__all__ = ["Settings", "default_data_dir", "default_db_url"]
 
 ENV_PREFIX = "ESCALATION_KIT_"
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
@@ -31,7 +31,9 @@ def default_data_dir() -> Path:
     return Path(base) / "escalation-kit"
 
 
-DEFAULT_DB_URL = "sqlite:///" + str(default_data_dir() / "ledger.db")
+def default_db_url() -> str:
+    """The SQLite ledger in :func:`default_data_dir`, resolved when asked (not at import)."""
+    return "sqlite:///" + str(default_data_dir() / "ledger.db")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ class Settings:
 
     @property
     def db_url(self) -> str:
-        return self.db or DEFAULT_DB_URL
+        return self.db or default_db_url()
 
     @property
     def analyst_name(self) -> str:
