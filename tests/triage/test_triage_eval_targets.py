@@ -14,7 +14,7 @@ def test_eval_set_meets_the_targets() -> None:
         EVAL_DATA / "customers.csv",
         EVAL_DATA / "health.json",
     )
-    assert result.evaluated == 202
+    assert result.missing == 0 and result.evaluated >= 200
     assert result.macro_f1 >= 0.90, result.format_text()
     assert result.precision("known_issue") >= 0.95, result.format_text()
     assert result.issue_id_accuracy == 1.0
