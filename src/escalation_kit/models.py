@@ -13,6 +13,10 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "CUSTOMER_COLUMNS",
+    "HISTORY_COLUMNS",
+    "TICKET_COLUMNS",
+    "TRIAGE_OUTPUT_COLUMNS",
     "Category",
     "Customer",
     "Escalation",
@@ -24,6 +28,46 @@ __all__ = [
     "Ticket",
     "TriageDecision",
 ]
+
+
+# The columns of the contract's files, in the contract's order (see the design contracts).
+TICKET_COLUMNS = (
+    "ticket_id",
+    "tenant_id",
+    "customer_name",
+    "country",
+    "service",
+    "title",
+    "description",
+    "reported_at",
+    "users_affected",
+)
+CUSTOMER_COLUMNS = ("tenant_id", "name", "country", "region")
+TRIAGE_OUTPUT_COLUMNS = (
+    "ticket_id",
+    "category",
+    "escalate",
+    "matched_issue_id",
+    "cluster_id",
+    "region",
+    "service",
+    "severity",
+    "confidence",
+    "reasons",
+    "recommended_action",
+)
+HISTORY_COLUMNS = (
+    "escalation_id",
+    "tenant_id",
+    "country",
+    "region",
+    "service",
+    "category",
+    "severity",
+    "created_at",
+    "resolved_at",
+    "status",
+)
 
 
 class Category(StrEnum):

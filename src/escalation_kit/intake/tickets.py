@@ -33,6 +33,7 @@ from escalation_kit.intake.validate import (
     quote,
     require_columns,
 )
+from escalation_kit.models import TICKET_COLUMNS as CONTRACT_TICKET_COLUMNS
 from escalation_kit.regions import normalize_countries, regions_for_countries
 from escalation_kit.services import infer_services, normalize_services
 
@@ -45,17 +46,7 @@ __all__ = [
     "validate_tickets",
 ]
 
-TICKET_COLUMNS = (
-    "ticket_id",
-    "tenant_id",
-    "customer_name",
-    "country",
-    "service",
-    "title",
-    "description",
-    "reported_at",
-    "users_affected",
-)
+TICKET_COLUMNS = CONTRACT_TICKET_COLUMNS
 REQUIRED_TICKET_COLUMNS = ("ticket_id", "tenant_id", "title", "reported_at")
 ACCEPTED_TICKET_COLUMNS = (*TICKET_COLUMNS, "region", "normalized_service", SOURCE_ROW)
 TICKET_FIELD_LIMITS = {

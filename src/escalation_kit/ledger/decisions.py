@@ -29,7 +29,7 @@ from escalation_kit.ledger._frames import (
 from escalation_kit.ledger.records import BATCH_SIZE, write_batch
 from escalation_kit.ledger.schema import triage_decisions as decisions_table
 from escalation_kit.ledger.types import utc_now
-from escalation_kit.models import Category, Severity
+from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Severity
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -42,19 +42,7 @@ __all__ = [
 ]
 
 # The triage output contract's columns, in its order.
-DECISION_COLUMNS = [
-    "ticket_id",
-    "category",
-    "escalate",
-    "matched_issue_id",
-    "cluster_id",
-    "region",
-    "service",
-    "severity",
-    "confidence",
-    "reasons",
-    "recommended_action",
-]
+DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
 EFFECTIVE_COLUMNS = [
     *DECISION_COLUMNS,
     "run_id",

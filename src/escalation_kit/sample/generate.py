@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from escalation_kit.errors import InputError
+from escalation_kit.models import TICKET_COLUMNS
 from escalation_kit.sample.customers import SampleCustomer, sample_customers
 from escalation_kit.sample.history import HISTORY_COLUMNS, HistoryRow, escalation_history
 from escalation_kit.sample.incidents import health_snapshot
@@ -38,17 +39,6 @@ SAMPLE_FILES = (
     "escalation_history.csv",
 )
 LABEL_COLUMNS = ("ticket_id", "category", "matched_issue_id", "cluster_key", "service", "language")
-TICKET_COLUMNS = (
-    "ticket_id",
-    "tenant_id",
-    "customer_name",
-    "country",
-    "service",
-    "title",
-    "description",
-    "reported_at",
-    "users_affected",
-)
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from escalation_kit.models import HISTORY_COLUMNS as CONTRACT_HISTORY_COLUMNS
 from escalation_kit.regions import region_for_country
 from escalation_kit.sample.customers import SampleCustomer
 
 __all__ = ["HISTORY_COLUMNS", "HistoryRow", "escalation_history"]
 
-HISTORY_COLUMNS = (
-    "escalation_id",
-    "tenant_id",
-    "country",
-    "region",
-    "service",
-    "category",
-    "severity",
-    "created_at",
-    "resolved_at",
-    "status",
-)
+HISTORY_COLUMNS = CONTRACT_HISTORY_COLUMNS
 YEARS = 3
 DAILY_BASE = 18.6  # escalations on an average weekday of the first year
 _WEEKDAY = (1.15, 1.1, 1.05, 1.0, 0.9, 0.22, 0.16)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from escalation_kit.errors import InputError, TriageError
-from escalation_kit.models import Category, Region
+from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.content import ContentScores, score_content
@@ -36,19 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DECISION_COLUMNS", "RECOMMENDED_ACTIONS", "TriageResult", "triage"]
 
-DECISION_COLUMNS = [
-    "ticket_id",
-    "category",
-    "escalate",
-    "matched_issue_id",
-    "cluster_id",
-    "region",
-    "service",
-    "severity",
-    "confidence",
-    "reasons",
-    "recommended_action",
-]
+DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
 
 RECOMMENDED_ACTIONS: dict[str, str] = {
     Category.SELF_SERVICE: "Resolve it in the partner's admin tools (settings, licences, "
