@@ -15,10 +15,9 @@ import logging
 import socket
 import socketserver
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -27,7 +26,12 @@ from escalation_kit.sandbox import admin, graph
 from escalation_kit.sandbox.faults import FaultInjector, Faults
 from escalation_kit.sandbox.handler import SandboxHandler
 from escalation_kit.sandbox.router import Router
-from escalation_kit.sandbox.state import RequestRecord, SandboxState, load_snapshot
+from escalation_kit.sandbox.state import (
+    RequestRecord,
+    SandboxState,
+    SnapshotSource,
+    load_snapshot,
+)
 
 __all__ = ["RequestRecord", "Sandbox"]
 
@@ -48,7 +52,8 @@ class Sandbox:
     """A loopback emulator of Microsoft Graph service health (and Partner Center, when its
     routes are installed), with fault injection.
 
-    ``snapshot`` is a health snapshot dict, a path to one, or None for the built-in demo.
+    ``snapshot`` is a :class:`~escalation_kit.health.snapshot.HealthSnapshot`, a snapshot
+    dict, a path to one, or None for the built-in demo.
     Use as a context manager, or call :meth:`start` / :meth:`stop`::
 
         with Sandbox("health.json", Faults(rate_limit=0.2, seed=1)) as sandbox:
@@ -57,7 +62,7 @@ class Sandbox:
 
     def __init__(
         self,
-        snapshot: Mapping[str, Any] | str | Path | None = None,
+        snapshot: SnapshotSource = None,
         faults: Faults | None = None,
         *,
         host: str = "127.0.0.1",
@@ -157,8 +162,9 @@ class Sandbox:
             self.state.faults = faults
             self._injector = FaultInjector(faults)
 
-    def set_snapshot(self, snapshot: Mapping[str, Any] | str | Path | None) -> None:
-        """Serve another health snapshot (dict, file path or None for the demo)."""
+    def set_snapshot(self, snapshot: SnapshotSource) -> None:
+        """Serve another health snapshot (HealthSnapshot, dict, file path or None for the
+        demo)."""
         self.state.set_snapshot(load_snapshot(snapshot))
 
     @property

@@ -14,13 +14,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from escalation_kit.errors import InputError
 from escalation_kit.sandbox.demo import demo_snapshot
 from escalation_kit.sandbox.faults import Faults
 
-__all__ = ["RequestRecord", "SandboxState", "load_snapshot", "validate_snapshot"]
+if TYPE_CHECKING:
+    from escalation_kit.health.snapshot import HealthSnapshot
+
+__all__ = ["RequestRecord", "SandboxState", "SnapshotSource", "load_snapshot", "validate_snapshot"]
+
+SnapshotSource: TypeAlias = "Mapping[str, Any] | HealthSnapshot | str | Path | None"
 
 _LISTS = ("healthOverviews", "issues", "messages")
 
@@ -91,12 +96,15 @@ class SandboxState:
             hook()
 
 
-def load_snapshot(source: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:
-    """A checked snapshot from a dict, a JSON file path, or None (the built-in demo)."""
+def load_snapshot(source: SnapshotSource) -> dict[str, Any]:
+    """A checked snapshot from a dict, a :class:`HealthSnapshot`, a JSON file path, or None
+    (the built-in demo)."""
     if source is None:
         return demo_snapshot()
     if isinstance(source, Mapping):
         return validate_snapshot(source)
+    if not isinstance(source, str | Path):
+        return validate_snapshot(_snapshot_document(source))
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8")
@@ -111,6 +119,18 @@ def load_snapshot(source: Mapping[str, Any] | str | Path | None) -> dict[str, An
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", file=str(path)
         ) from exc
     return validate_snapshot(data, file=str(path))
+
+
+def _snapshot_document(source: object) -> dict[str, Any]:
+    """A :class:`HealthSnapshot`'s contract document; anything else is refused."""
+    from escalation_kit.health.snapshot import HealthSnapshot
+
+    if not isinstance(source, HealthSnapshot):
+        raise InputError(
+            "a health snapshot must be a HealthSnapshot, a dict, a JSON file path or None, "
+            f"not {type(source).__name__}"
+        )
+    return source.to_json()
 
 
 def validate_snapshot(data: Any, *, file: str | None = None) -> dict[str, Any]:
