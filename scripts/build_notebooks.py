@@ -148,8 +148,8 @@ from escalation_kit.triage.runs import run_id_for
 from escalation_kit.widgets.triage_app import TriageApp
 
 ledger = Ledger()
-ledger.upsert_customers(customers.accepted)
-ledger.upsert_tickets(tickets.accepted)
+ledger.upsert_customers(customers.accepted, progress=False)
+ledger.upsert_tickets(tickets.accepted, progress=False)
 recorded = ledger.record_decisions(result.decisions, run_id=run_id_for(result.decisions))
 print(f"{recorded} new decision(s) recorded in {ledger.url}")
 app = TriageApp(result, tickets.accepted, ledger=ledger)
@@ -378,8 +378,8 @@ from escalation_kit.ledger import Ledger
 from escalation_kit.triage.runs import run_id_for
 
 ledger = Ledger()
-ledger.upsert_customers(customers.accepted)
-ledger.upsert_tickets(tickets.accepted)
+ledger.upsert_customers(customers.accepted, progress=False)
+ledger.upsert_tickets(tickets.accepted, progress=False)
 ledger.record_decisions(decisions, run_id=run_id_for(decisions))
 
 largest = clusters.index[0]
@@ -423,6 +423,54 @@ folder = write_package(package, OUT / "packages")
 print(f"{package.package_id}: {len(package.tenant_ids)} tenants, {len(package.tickets)} tickets")
 print(f"written to {folder}")
 package""",
+        ),
+        (
+            "md",
+            "## Close the loop (against the emulator)\n"
+            "How the package's life goes on: a person files it in Partner Center keeping the "
+            "tracking tag in the title; `track` finds the request by its tag, links it, and "
+            "follows its status and Microsoft's notes. Here the emulator plays Partner Center and "
+            "Microsoft, with a throwaway in-memory ledger so that your real ledger never links to "
+            "an emulated request. With Partner Center, the same is `escalation-kit track`.",
+        ),
+        (
+            "code",
+            """\
+from dataclasses import asdict
+
+import pandas as pd
+
+from escalation_kit.auth import StaticTokenProvider
+from escalation_kit.escalation.partner_center import PartnerCenterClient
+from escalation_kit.escalation.tracking import summaries, track
+from escalation_kit.sandbox import Sandbox
+from escalation_kit.sandbox.partner_center import file_service_request, microsoft_update
+
+with Ledger("sqlite://") as demo, Sandbox(SAMPLE / "health.json") as sandbox:
+    (drafted,) = draft_escalations(
+        demo, decisions_from_frame(members), ticket_records, contact=contact
+    )
+    filed = file_service_request(  # what the analyst does in the web UI
+        sandbox.base_url,
+        customer_tenant_id=drafted.package.primary_tenant_id,
+        title=drafted.package.title,
+        description=drafted.package.description,
+        severity=drafted.package.severity.value,
+    )
+    with PartnerCenterClient(sandbox.base_url, StaticTokenProvider()) as partner_center:
+        linked = track(demo, partner_center)
+        microsoft_update(  # Microsoft asks for more information
+            sandbox.base_url,
+            filed["id"],
+            status="attention_needed",
+            note="Please send a browser trace from one affected user.",
+            by="Microsoft support",
+        )
+        synced = track(demo, partner_center)
+    lifecycle = pd.DataFrame(asdict(s) for s in summaries(demo))
+for line in linked.changes + synced.changes:
+    print(line)
+lifecycle[["escalation_id", "tracking_tag", "status", "service_request_id", "title"]]""",
         ),
         (
             "md",

@@ -26,6 +26,10 @@ def test_the_largest_cluster_is_investigated_first(tickets: pd.DataFrame) -> Non
     assert list(found.tenants["tenant_id"]) == TENANTS[:3]
     assert found.region == "Europe"
     assert all(tenant in app.markdown.value for tenant in TENANTS[:3])
+    (shown,) = app.output.outputs
+    timeline = shown["data"]["application/vnd.plotly.v1+json"]["data"]
+    shown_times = pd.to_datetime([x for trace in timeline for x in trace["x"]], utc=True)
+    assert sorted(shown_times) == sorted(found.tickets["reported_at"])
 
 
 def test_customer_text_is_escaped_in_the_view(tickets: pd.DataFrame) -> None:
@@ -59,6 +63,7 @@ def test_window_without_times_is_a_message_not_a_traceback(tickets: pd.DataFrame
     assert app.value is None
     assert "no tickets match this window" in app.view.value
     assert app.markdown.value == ""
+    assert app.output.outputs == ()
 
 
 def test_no_clusters_means_nothing_investigated(tickets: pd.DataFrame) -> None:

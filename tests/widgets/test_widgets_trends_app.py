@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.io as pio
 import pytest
 from widget_data import SCRIPT
 
 from escalation_kit.analytics import synthetic_history
+from escalation_kit.widgets._figures import PLOTLY_MIME
 from escalation_kit.widgets.trends_app import TrendsApp
 
 FIGURES = ["volume", "heatmap", "map", "time_to_resolve", "backlog", "services"]
@@ -25,11 +29,26 @@ def volume_total(app: TrendsApp) -> int:
     return int(sum(sum(trace.y) for trace in app.figures["volume"].data))
 
 
+def shown_volume_total(app: TrendsApp) -> int:
+    """The same total, read from what the Output widget shows (plotly's mime bundle)."""
+    shown = app.output.outputs[0]["data"][PLOTLY_MIME]["data"]
+    return int(sum(_decoded(trace["y"]).sum() for trace in shown))
+
+
+def _decoded(values: Any) -> np.ndarray:
+    """Plotly's JSON arrays: a list, or a typed array ``{"dtype", "bdata": base64}``."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
 def test_starts_with_every_escalation_drawn(history: pd.DataFrame) -> None:
     app = TrendsApp(history)
     assert len(app.value) == len(history)
     assert list(app.figures) == FIGURES
     assert volume_total(app) == len(history)
+    assert len(app.output.outputs) == len(FIGURES)
+    assert shown_volume_total(app) == len(history)
     assert f"{len(history):,} escalations" in app.summary.value
 
 
@@ -42,6 +61,7 @@ def test_category_and_region_filters_redraw_the_figures(history: pd.DataFrame) -
     expected = history[(history["category"] == category) & (history["region"] == region)]
     assert set(app.value["escalation_id"]) == set(expected["escalation_id"])
     assert volume_total(app) == len(expected)
+    assert shown_volume_total(app) == len(expected)
     assert len(app.figures["volume"].data) == 1
 
 
@@ -73,6 +93,7 @@ def test_nothing_selected_draws_nothing(history: pd.DataFrame) -> None:
     app.categories.value = ()
     assert app.value.empty
     assert app.figures == {}
+    assert app.output.outputs == ()
     assert "No escalations in this period." in app.summary.value
 
 
