@@ -8,16 +8,18 @@ for Parquet the 1-based record number.
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from escalation_kit.errors import InputError, MissingColumnsError
 from escalation_kit.models import Category, Region
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = [
     "ESCALATION_CATEGORIES",
@@ -54,7 +56,6 @@ REGIONS = tuple(r.value for r in Region)
 REJECT_COLUMNS = ("file", "row", "field", "reason")
 # Widths of the ledger's columns: a longer value could not be imported, so it is refused here.
 MAX_LENGTHS = {"escalation_id": 64, "tenant_id": 36, "service": 100}
-_OFFSET_PATTERN = r"(?:[Zz]|[+-]\d{2}:?\d{2})$"
 _CATEGORICALS = {
     "region": REGIONS,
     "category": ESCALATION_CATEGORIES,
@@ -81,187 +82,98 @@ class HistoryLoad:
 
 def load_history(path: str | os.PathLike[str]) -> HistoryLoad:
     """Read and validate a history file (``.csv`` or ``.parquet``)."""
+    from escalation_kit.analytics.history_checks import check_history
+
     file = Path(path)
-    raw = _read_raw(file)
+    columns = _read_columns(file)
     first_row = 1 if file.suffix.lower() == ".parquet" else 2
-    return validate_history(raw, source=str(file), first_row=first_row)
+    checked = check_history(columns, source=str(file), first_row=first_row)
+    read = len(checked.accepted) + len(checked.rejected)
+    return HistoryLoad(checked.accepted, checked.rejected, read, str(file))
 
 
-def _read_raw(file: Path) -> pd.DataFrame:
-    """The file's cells as text (empty string for empty cells); InputError when unreadable."""
-    import pandas as pd
+def _read_columns(file: Path) -> dict[str, pa.Array]:
+    """The contract's columns of a file as Arrow text (empty string for empty cells);
+    InputError when unreadable, MissingColumnsError when a column is absent."""
+    import pyarrow as pa
 
     if not file.is_file():
         raise InputError("history file not found", file=str(file))
     try:
         if file.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(file)
-            return frame.astype(object).where(frame.notna(), "").astype(str)
-        return pd.read_csv(
-            file, dtype=str, keep_default_na=False, encoding="utf-8-sig", engine=_csv_engine()
-        )
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            return _parquet_columns(file)
+        return _csv_columns(file)
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise InputError(
             f"cannot read the history ({type(exc).__name__}: {exc}); expected a UTF-8 CSV or a "
             "Parquet file with the contract's columns",
             file=str(file),
         ) from exc
-    except ImportError as exc:
-        raise InputError(
-            "reading Parquet needs pyarrow: pip install pyarrow", file=str(file)
-        ) from exc
 
 
-def _csv_engine() -> Literal["c", "pyarrow"]:
-    """pyarrow's CSV reader when installed (six times faster on a million rows, and strict about
-    rows with too many fields), else pandas' own."""
-    try:
-        import pyarrow.csv  # noqa: F401
-    except ImportError:
-        return "c"
-    return "pyarrow"
+def _require_columns(present: list[str], source: str) -> None:
+    missing = [c for c in HISTORY_COLUMNS if c not in present]
+    if missing:
+        raise MissingColumnsError(
+            f"missing column(s) {', '.join(missing)}; a history needs {', '.join(HISTORY_COLUMNS)}",
+            file=source,
+        )
+
+
+def _csv_columns(file: Path) -> dict[str, pa.Array]:
+    """Arrow's multi-threaded CSV reader, every contract column read as text (others skipped)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    _require_columns(header, str(file))
+    table = pa_csv.read_csv(
+        file,
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(HISTORY_COLUMNS, pa.string()),
+            include_columns=list(HISTORY_COLUMNS),
+        ),
+    )
+    return {c: table.column(c).combine_chunks() for c in HISTORY_COLUMNS}
+
+
+def _parquet_columns(file: Path) -> dict[str, pa.Array]:
+    """A Parquet file's contract columns as text; text columns stay in Arrow, any other type
+    (timestamps, numbers) is written the way pandas prints it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _require_columns(pq.read_schema(file).names, str(file))
+    table = pq.read_table(file, columns=list(HISTORY_COLUMNS))
+    out: dict[str, pa.Array] = {}
+    for name in HISTORY_COLUMNS:
+        column = table.column(name).combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            out[name] = column.fill_null("")
+        else:
+            values = column.to_pandas()
+            out[name] = pa.array(values.astype(object).where(values.notna(), "").astype(str))
+    return out
 
 
 def validate_history(
     raw: pd.DataFrame, *, source: str = "<frame>", first_row: int = 1
 ) -> HistoryLoad:
     """Validate a frame of history cells (as text) and split it into accepted and rejected rows."""
-    import pandas as pd
+    import pyarrow as pa
 
-    missing = [c for c in HISTORY_COLUMNS if c not in raw.columns]
-    if missing:
-        raise MissingColumnsError(
-            f"missing column(s) {', '.join(missing)}; a history needs {', '.join(HISTORY_COLUMNS)}",
-            file=source,
-        )
-    cells = pd.DataFrame(
-        {c: raw[c].astype("str").fillna("").str.strip() for c in HISTORY_COLUMNS}
-    ).reset_index(drop=True)
-    cells = _normalize(cells)
-    created = _parse_times(cells["created_at"])
-    resolved = _parse_times(cells["resolved_at"])
-    problems = _problems(cells, created, resolved)
-    bad = problems.notna().any(axis=1)
-    rejected = _rejections(cells, problems, bad, source, first_row)
-    accepted = _typed(cells[~bad], created[~bad], resolved[~bad])
-    return HistoryLoad(accepted=accepted, rejected=rejected, read=len(cells), source=source)
+    from escalation_kit.analytics.history_checks import check_history
 
-
-def _normalize(cells: pd.DataFrame) -> pd.DataFrame:
-    """Case-fold the enumerations, upper-case countries, derive an empty region from the country."""
-    from escalation_kit.regions import regions_for_countries
-
-    out = cells.copy()
-    for column in ("category", "severity", "status"):
-        out[column] = out[column].str.lower()
-    out["country"] = out["country"].str.upper()
-    empty_region = out["region"] == ""
-    if empty_region.any():
-        out.loc[empty_region, "region"] = regions_for_countries(out.loc[empty_region, "country"])
-    return out
-
-
-def _parse_times(text: pd.Series) -> pd.Series:
-    """ISO 8601 text → UTC timestamps; NaT where empty, unparseable or without an offset."""
-    import pandas as pd
-
-    has_offset = text.str.contains(_OFFSET_PATTERN, regex=True)
-    parsed = pd.to_datetime(text.where(has_offset), format="ISO8601", utc=True, errors="coerce")
-    return parsed.astype("datetime64[us, UTC]")
-
-
-def _problems(cells: pd.DataFrame, created: pd.Series, resolved: pd.Series) -> pd.DataFrame:
-    """One column per field: the reason that field is wrong, or NA."""
-    import pandas as pd
-
-    checks: dict[str, list[tuple[pd.Series, str]]] = {c: [] for c in HISTORY_COLUMNS}
-    ids = cells["escalation_id"]
-    checks["escalation_id"] += [
-        (ids == "", "escalation_id is empty"),
-        (ids.duplicated(keep="first") & (ids != ""), "escalation_id repeats an earlier row"),
-    ]
-    checks["tenant_id"].append((cells["tenant_id"] == "", "tenant_id is empty"))
-    for column, limit in MAX_LENGTHS.items():
-        checks[column].append((cells[column].str.len() > limit, f"longer than {limit} characters"))
-    country = cells["country"]
-    checks["country"].append(
-        ((country != "") & ~country.str.fullmatch(r"[A-Z]{2}"), "not an ISO 3166-1 alpha-2 code")
-    )
-    for column, allowed in _CATEGORICALS.items():
-        checks[column].append(
-            (~cells[column].isin(allowed), f"{column} must be one of: {', '.join(allowed)}")
-        )
-    checks["created_at"].append((created.isna(), "not an ISO 8601 datetime with offset or Z"))
-    checks["resolved_at"] += _resolution_checks(cells, created, resolved)
-    out = pd.DataFrame(index=cells.index)
-    for column, rules in checks.items():
-        reason = pd.Series(pd.NA, index=cells.index, dtype="object")
-        for mask, text in reversed(rules):  # the first rule that fails names the reason
-            reason = reason.mask(mask.fillna(False).astype(bool), text)
-        out[column] = reason
-    return out
-
-
-def _resolution_checks(
-    cells: pd.DataFrame, created: pd.Series, resolved: pd.Series
-) -> list[tuple[pd.Series, str]]:
-    """resolved_at: a valid time, empty while open, present once closed, not before created_at."""
-    given = cells["resolved_at"] != ""
-    is_open = cells["status"].isin(OPEN_STATUSES)
-    return [
-        (given & resolved.isna(), "not an ISO 8601 datetime with offset or Z"),
-        (given & is_open, "must be empty while the status is open or attention_needed"),
-        (~given & (cells["status"] == "closed"), "a closed escalation needs resolved_at"),
-        (given & (resolved < created), "resolved_at is before created_at"),
-    ]
-
-
-def _rejections(
-    cells: pd.DataFrame, problems: pd.DataFrame, bad: pd.Series, source: str, first_row: int
-) -> pd.DataFrame:
-    """One row per rejected record: where it is, its first faulty field, all reasons, its cells."""
-    import pandas as pd
-
-    if not bad.any():
-        return pd.DataFrame(
-            {c: pd.Series(dtype="int64" if c == "row" else "str") for c in REJECT_COLUMNS}
-            | {c: pd.Series(dtype="str") for c in HISTORY_COLUMNS}
-        )
-    flagged = problems[bad]
-    first_field = flagged.notna().idxmax(axis=1)
-    reasons = flagged.apply(
-        lambda row: "; ".join(f"{field}: {text}" for field, text in row.dropna().items()), axis=1
-    )
-    head = pd.DataFrame(
-        {
-            "file": source,
-            "row": (flagged.index.to_numpy() + first_row).astype("int64"),
-            "field": first_field.astype("str").to_numpy(),
-            "reason": reasons.astype("str").to_numpy(),
-        }
-    )
-    return pd.concat([head, cells[bad].reset_index(drop=True)], axis=1)
-
-
-def _typed(cells: pd.DataFrame, created: pd.Series, resolved: pd.Series) -> pd.DataFrame:
-    """The accepted rows with analysis-ready dtypes."""
-    import pandas as pd
-
-    out = pd.DataFrame(
-        {
-            "escalation_id": cells["escalation_id"],
-            "tenant_id": cells["tenant_id"],
-            "country": cells["country"],
-            "region": pd.Categorical(cells["region"], categories=REGIONS),
-            "service": cells["service"],
-            "category": pd.Categorical(cells["category"], categories=ESCALATION_CATEGORIES),
-            "severity": pd.Categorical(cells["severity"], categories=HISTORY_SEVERITIES),
-            "created_at": created,
-            "resolved_at": resolved,
-            "status": pd.Categorical(cells["status"], categories=HISTORY_STATUSES),
-        }
-    )
-    return out.reset_index(drop=True)
+    _require_columns([str(c) for c in raw.columns], source)
+    columns = {
+        c: pa.array(raw[c].astype("str").fillna("").to_numpy(dtype=object), pa.string())
+        for c in HISTORY_COLUMNS
+    }
+    checked = check_history(columns, source=source, first_row=first_row)
+    return HistoryLoad(checked.accepted, checked.rejected, len(raw), source)
 
 
 def typed_history(frame: pd.DataFrame) -> pd.DataFrame:

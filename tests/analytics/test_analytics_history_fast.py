@@ -1,0 +1,140 @@
+"""Edges of the vectorized history loader: the Arrow fast path for times and its pandas fallback,
+trimming and case-folding on distinct values, Parquet columns that are not text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from analytics_data import text_frame
+
+from escalation_kit.analytics.history import HISTORY_COLUMNS, load_history, validate_history
+from escalation_kit.analytics.history_checks import parse_times
+
+UTC = "UTC"
+
+
+def times(values: list[str]) -> list[pd.Timestamp | None]:
+    parsed = parse_times(pa.array(values, pa.string())).to_pandas()
+    return [None if pd.isna(v) else v for v in parsed]
+
+
+def row(ident: str, created: str, resolved: str = "", status: str = "open") -> tuple[str, ...]:
+    return (ident, "t1", "DE", "Europe", "Planner", "bug", "minimal", created, resolved, status)
+
+
+def test_fast_path_reads_z_offsets_fractions_and_empty_cells() -> None:
+    assert times(
+        ["2026-01-05T10:00:00Z", "2026-01-05T10:00:00+02:00", "2026-01-05T10:00:00.250Z", ""]
+    ) == [
+        pd.Timestamp("2026-01-05T10:00:00", tz=UTC),
+        pd.Timestamp("2026-01-05T08:00:00", tz=UTC),
+        pd.Timestamp("2026-01-05T10:00:00.250", tz=UTC),
+        None,
+    ]
+
+
+def test_rows_arrow_cannot_read_fall_back_one_by_one() -> None:
+    # a bad row makes the whole-column cast fail: the good rows of the fixed form still parse,
+    # other ISO 8601 forms parse (offset without colon, nanoseconds, a space for T), rows without
+    # an offset, impossible dates and lower-case designators are null (rejected)
+    assert times(
+        [
+            "2026-01-05T10:00:00Z",
+            "2026-01-05T10:00:00-0530",
+            "2026-01-05T10:00:00.123456789+01:00",
+            "2026-01-05 10:00:00Z",
+            "2026-01-05t10:00:00z",
+            "2026-01-05 10:00:00",
+            "2026-02-30T10:00:00Z",
+            "yesterday",
+            "",
+        ]
+    ) == [
+        pd.Timestamp("2026-01-05T10:00:00", tz=UTC),
+        pd.Timestamp("2026-01-05T15:30:00", tz=UTC),
+        pd.Timestamp("2026-01-05T09:00:00.123456", tz=UTC),
+        pd.Timestamp("2026-01-05T10:00:00", tz=UTC),
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+def test_an_impossible_date_among_valid_ones_rejects_only_its_row() -> None:
+    rows = [
+        row("E1", "2024-02-29T10:00:00Z"),
+        row("E2", "2026-02-30T10:00:00Z"),
+        row("E3", "2026-03-01T10:00:00+01:00", "2026-03-01T09:30:00Z", "closed"),
+        row("E4", "2026-03-01T10:00:00Z", "2026-03-01T09:59:59.5+00:00", "closed"),
+    ]
+    loaded = validate_history(text_frame(rows))
+    assert loaded.accepted["escalation_id"].tolist() == ["E1", "E3"]
+    assert loaded.accepted["resolved_at"].tolist()[1] == pd.Timestamp("2026-03-01T09:30Z")
+    assert loaded.rejected[["row", "field"]].values.tolist() == [
+        [2, "created_at"],
+        [4, "resolved_at"],
+    ]
+    assert loaded.rejected["reason"].tolist()[1] == "resolved_at: resolved_at is before created_at"
+
+
+def test_cells_are_trimmed_and_folded_and_rejected_rows_show_them(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text(
+        "\ufeff"
+        + ",".join(HISTORY_COLUMNS)
+        + "\n"
+        + " E2 , t1 , fr ,, Planner , BUG , Minimal , 2026-01-05T10:00:00Z ,, OPEN \n"
+        + "E1,t2,zz1,,Planner,bug,minimal,2026-01-05T10:00:00Z,,open\n"
+        + "E2,t3,FR,Europe,Planner,bug,minimal,2026-01-05T10:00:00Z,,open\n",
+        encoding="utf-8",
+    )
+    loaded = load_history(path)
+    assert loaded.read == 3
+    assert loaded.accepted.iloc[0][["escalation_id", "country", "region", "status"]].tolist() == [
+        "E2",
+        "FR",
+        "Europe",
+        "open",
+    ]
+    rejected = loaded.rejected
+    assert rejected[["row", "field"]].values.tolist() == [[3, "country"], [4, "escalation_id"]]
+    assert rejected.loc[0, ["country", "region"]].tolist() == ["ZZ1", "Unknown"]
+    assert rejected.loc[1, "reason"] == "escalation_id: escalation_id repeats an earlier row"
+    assert str(rejected["row"].dtype) == "int64"
+
+
+def test_parquet_with_typed_and_dictionary_columns(tmp_path: Path) -> None:
+    created = pd.Series(pd.to_datetime(["2026-01-05T10:00:00Z", "2026-01-06T11:00:00Z"]))
+    table = pa.table(
+        {
+            "escalation_id": ["E1", "E2"],
+            "tenant_id": ["t1", None],
+            "country": pa.array(["DE", "US"]).dictionary_encode(),
+            "region": ["Europe", "Americas"],
+            "service": ["Planner", "Planner"],
+            "category": ["bug", "bug"],
+            "severity": ["critical", "minimal"],
+            "created_at": pa.array(created, pa.timestamp("us", tz="UTC")),
+            "resolved_at": pa.array([None, None], pa.timestamp("us", tz="UTC")),
+            "status": ["open", "open"],
+        }
+    )
+    pq.write_table(table, tmp_path / "h.parquet")
+    loaded = load_history(tmp_path / "h.parquet")
+    assert loaded.accepted[["country", "created_at"]].values.tolist() == [
+        ["DE", pd.Timestamp("2026-01-05T10:00:00Z")]
+    ]
+    assert loaded.rejected[["row", "field", "tenant_id"]].values.tolist() == [[2, "tenant_id", ""]]
+
+
+def test_frames_with_missing_values_validate() -> None:
+    frame = text_frame([row("E1", "2026-01-05T10:00:00Z")])
+    frame["resolved_at"] = None
+    loaded = validate_history(frame)
+    assert (len(loaded.accepted), len(loaded.rejected)) == (1, 0)
+    assert loaded.accepted["resolved_at"].isna().all()
