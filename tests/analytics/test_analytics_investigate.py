@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 
 from ek_fixtures import SAMPLES
-from escalation_kit.analytics.investigate import investigate
+from escalation_kit.analytics.investigation import investigate
 from escalation_kit.errors import InputError
 from escalation_kit.health.snapshot import HealthSnapshot
 from escalation_kit.ledger import Ledger
@@ -216,3 +216,12 @@ def test_investigate_a_cluster_of_the_sample_data() -> None:
     tenants = result.intake.accepted.set_index("ticket_id").loc[members["ticket_id"], "tenant_id"]
     assert len(found.tenants) == tenants.nunique()
     assert found.summary_markdown().count("\n| ") == len(found.tenants) + 1  # header + rows
+
+
+def test_public_investigate_is_the_function_and_its_module_is_investigation() -> None:
+    import escalation_kit
+    import escalation_kit.analytics as analytics
+    from escalation_kit.analytics import investigation
+
+    assert analytics.investigate is investigation.investigate is escalation_kit.investigate
+    assert analytics.Investigation is investigation.Investigation

@@ -5,7 +5,7 @@ Importing this package loads pandas and numpy but never plotly: figures import i
 
 from escalation_kit.analytics.anomalies import weekly_anomalies
 from escalation_kit.analytics.history import HistoryLoad, load_history, write_history
-from escalation_kit.analytics.investigate import Investigation, investigate
+from escalation_kit.analytics.investigation import Investigation, investigate
 from escalation_kit.analytics.metrics import (
     backlog_over_time,
     escalation_rate_per_customer,
