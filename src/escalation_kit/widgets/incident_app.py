@@ -12,7 +12,7 @@ from escalation_kit.widgets._figures import show_figures
 from escalation_kit.widgets._imports import ipywidgets
 
 if TYPE_CHECKING:
-    from escalation_kit.analytics.investigate import Investigation
+    from escalation_kit.analytics.investigation import Investigation
     from escalation_kit.health.snapshot import HealthSnapshot
     from escalation_kit.ledger import Ledger
 
@@ -88,7 +88,7 @@ class IncidentApp:
         return {"window": (self.service.value, region, start, end)}
 
     def _investigate(self, _button: Any = None) -> None:
-        from escalation_kit.analytics.investigate import investigate
+        from escalation_kit.analytics.investigation import investigate
 
         try:
             found = investigate(
