@@ -138,3 +138,50 @@ def test_frames_with_missing_values_validate() -> None:
     loaded = validate_history(frame)
     assert (len(loaded.accepted), len(loaded.rejected)) == (1, 0)
     assert loaded.accepted["resolved_at"].isna().all()
+
+
+def test_values_longer_than_the_ledger_columns_are_rejected() -> None:
+    rows = [
+        (
+            "E" * 65,
+            "t1",
+            "DE",
+            "Europe",
+            "Planner",
+            "bug",
+            "minimal",
+            "2026-01-05T10:00:00Z",
+            "",
+            "open",
+        ),
+        (
+            "E2",
+            "t" * 37,
+            "DE",
+            "Europe",
+            "S" * 101,
+            "bug",
+            "minimal",
+            "2026-01-05T10:00:00Z",
+            "",
+            "open",
+        ),
+        (
+            "E3",
+            "t" * 36,
+            "DE",
+            "Europe",
+            "S" * 100,
+            "bug",
+            "minimal",
+            "2026-01-05T10:00:00Z",
+            "",
+            "open",
+        ),
+    ]
+    loaded = validate_history(text_frame(rows))
+    assert loaded.accepted["escalation_id"].tolist() == ["E3"]
+    assert loaded.rejected["reason"].tolist() == [
+        "escalation_id: longer than 64 characters",
+        "tenant_id: longer than 36 characters; service: longer than 100 characters",
+    ]
