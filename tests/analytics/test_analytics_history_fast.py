@@ -185,3 +185,12 @@ def test_values_longer_than_the_ledger_columns_are_rejected() -> None:
         "escalation_id: longer than 64 characters",
         "tenant_id: longer than 36 characters; service: longer than 100 characters",
     ]
+
+
+def test_a_csv_with_only_its_header_is_an_empty_typed_history(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text(",".join(HISTORY_COLUMNS) + "\n", encoding="utf-8")
+    loaded = load_history(path)
+    assert (loaded.read, len(loaded.accepted), len(loaded.rejected)) == (0, 0, 0)
+    assert str(loaded.accepted["created_at"].dtype) == "datetime64[us, UTC]"
+    assert loaded.accepted["status"].dtype == "category"

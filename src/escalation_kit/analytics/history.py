@@ -19,7 +19,8 @@ from escalation_kit.models import Category, Region
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
+
+    from escalation_kit.analytics.history_checks import Columns
 
 __all__ = [
     "ESCALATION_CATEGORIES",
@@ -92,7 +93,7 @@ def load_history(path: str | os.PathLike[str]) -> HistoryLoad:
     return HistoryLoad(checked.accepted, checked.rejected, read, str(file))
 
 
-def _read_columns(file: Path) -> dict[str, pa.Array]:
+def _read_columns(file: Path) -> Columns:
     """The contract's columns of a file as Arrow text (empty string for empty cells);
     InputError when unreadable, MissingColumnsError when a column is absent."""
     import pyarrow as pa
@@ -120,7 +121,7 @@ def _require_columns(present: list[str], source: str) -> None:
         )
 
 
-def _csv_columns(file: Path) -> dict[str, pa.Array]:
+def _csv_columns(file: Path) -> Columns:
     """Arrow's multi-threaded CSV reader, every contract column read as text (others skipped)."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -135,10 +136,10 @@ def _csv_columns(file: Path) -> dict[str, pa.Array]:
             include_columns=list(HISTORY_COLUMNS),
         ),
     )
-    return {c: table.column(c).combine_chunks() for c in HISTORY_COLUMNS}
+    return {c: table.column(c) for c in HISTORY_COLUMNS}
 
 
-def _parquet_columns(file: Path) -> dict[str, pa.Array]:
+def _parquet_columns(file: Path) -> Columns:
     """A Parquet file's contract columns as text; text columns stay in Arrow, any other type
     (timestamps, numbers) is written the way pandas prints it."""
     import pyarrow as pa
@@ -146,7 +147,7 @@ def _parquet_columns(file: Path) -> dict[str, pa.Array]:
 
     _require_columns(pq.read_schema(file).names, str(file))
     table = pq.read_table(file, columns=list(HISTORY_COLUMNS))
-    out: dict[str, pa.Array] = {}
+    out: Columns = {}
     for name in HISTORY_COLUMNS:
         column = table.column(name).combine_chunks()
         if pa.types.is_dictionary(column.type):

@@ -26,7 +26,9 @@ from escalation_kit.analytics.history import (
     REJECT_COLUMNS,
 )
 
-__all__ = ["Checked", "check_history", "parse_times"]
+__all__ = ["Checked", "Columns", "check_history", "parse_times"]
+
+Columns = dict[str, pa.Array | pa.ChunkedArray]  # text, one per contract column
 
 # What Arrow's strict ISO 8601 cast reads at full speed; other forms take the pandas path.
 _FAST_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
@@ -76,7 +78,10 @@ class _Coded:
 
     @classmethod
     def of(cls, column: pa.Array | pa.ChunkedArray, fold: str = "") -> _Coded:
-        encoded = pc.dictionary_encode(_one_array(column))
+        # Encoded chunk by chunk on a shared dictionary: only the indices are concatenated.
+        chunked = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
+        filled = pc.fill_null(chunked, "") if chunked.null_count else chunked
+        encoded = pc.dictionary_encode(filled).unify_dictionaries().combine_chunks()
         values = pc.utf8_trim_whitespace(encoded.dictionary)
         if fold == "lower":
             values = pc.utf8_lower(values)
@@ -140,7 +145,7 @@ def _pandas_times(text: pa.Array) -> np.ndarray:
     return np.floor(micros.to_numpy(dtype="float64", na_value=np.nan))
 
 
-def check_history(columns: dict[str, pa.Array], *, source: str, first_row: int) -> Checked:
+def check_history(columns: Columns, *, source: str, first_row: int) -> Checked:
     """Run every rule on text columns (one per contract column, same length) and split rows."""
     cells = _Cells.normalize(columns)
     failures = cells.failures()
@@ -165,7 +170,7 @@ class _Cells:
     resolved: pa.Array
 
     @classmethod
-    def normalize(cls, columns: dict[str, pa.Array]) -> _Cells:
+    def normalize(cls, columns: Columns) -> _Cells:
         folds = {"country": "upper", "category": "lower", "severity": "lower", "status": "lower"}
         coded = {
             c: _Coded.of(columns[c], folds.get(c, ""))
