@@ -7,8 +7,6 @@ A thin layer over :mod:`escalation_kit.escalation`. Nothing is written to Micros
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,26 +17,12 @@ from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
     from escalation_kit.config import Settings
-    from escalation_kit.escalation.drafting import DraftOutcome
+    from escalation_kit.escalation.batch import PackageBatch
     from escalation_kit.escalation.outbox import FlushReport
     from escalation_kit.escalation.partner_center import PartnerCenterClient
+    from escalation_kit.intake import IntakeResult
     from escalation_kit.ledger import Ledger
-    from escalation_kit.models import Ticket
 
-INDEX_COLUMNS = (
-    "package_id",
-    "tracking_tag",
-    "status",
-    "created",
-    "ticket_ids",
-    "tenant_ids",
-    "category",
-    "severity",
-    "service",
-    "region",
-    "title",
-    "folder",
-)
 SANDBOX_HELP = "Base URL of the emulator (escalation-kit sandbox) instead of Partner Center."
 YES_HELP = "Send to Microsoft without asking (nothing is sent without it or a 'yes')."
 
@@ -72,36 +56,9 @@ def _ledger() -> Ledger:
 
 def _client(sandbox: str | None) -> PartnerCenterClient:
     """A Partner Center client: the emulator with sandbox tokens, or Microsoft as App+User."""
-    from escalation_kit.auth import DeviceCodeTokenProvider, StaticTokenProvider, TokenProvider
-    from escalation_kit.errors import ConfigError
     from escalation_kit.escalation.partner_center import PartnerCenterClient
-    from escalation_kit.http import RetryPolicy
 
-    settings = _settings()
-    tokens: TokenProvider
-    if sandbox:
-        tokens, partner = StaticTokenProvider(), "partner"
-    else:
-        if not settings.partner_tenant_id:
-            raise ConfigError(
-                "set ESCALATION_KIT_PARTNER_TENANT_ID (Partner Center's request APIs need an "
-                "App+User sign-in in the partner tenant), or use --sandbox URL"
-            )
-        partner = settings.partner_tenant_id
-        tokens = DeviceCodeTokenProvider(
-            settings.client_id,
-            cache_path=settings.token_cache or None,
-            authority_host=settings.authority_host,
-            home_tenant=partner,
-        )
-    return PartnerCenterClient(
-        sandbox or settings.partner_center_url,
-        tokens,
-        policy=RetryPolicy(max_retries=settings.max_retries),
-        locale=settings.locale,
-        partner_tenant_id=partner,
-        timeout=settings.timeout,
-    )
+    return PartnerCenterClient.from_settings(_settings(), sandbox_url=sandbox)
 
 
 def _confirmed(yes: bool, what: str) -> bool:
@@ -126,15 +83,14 @@ def _report_flush(report: FlushReport) -> None:
 # -- escalate ------------------------------------------------------------------------------------
 
 
-def _load_tickets(tickets: Path, customers: Path | None) -> dict[str, Ticket]:
-    """The accepted tickets (rejected rows are reported, the rest go on)."""
-    from escalation_kit.escalation.inputs import tickets_from_frame
+def _read_tickets(tickets: Path, customers: Path | None) -> IntakeResult:
+    """The tickets file through intake; rejected rows are reported, the rest go on."""
     from escalation_kit.intake import read_tickets
 
     result = read_tickets(tickets, customers=customers)
     if len(result.rejected):
         typer.echo(f"warning: {result.summary()}; rejected rows are not escalated", err=True)
-    return tickets_from_frame(result.accepted)
+    return result
 
 
 @cli_errors
@@ -191,80 +147,45 @@ def escalate(
             "ESCALATION_KIT_CONTACT_*); Partner Center needs the partner's contact",
             err=True,
         )
-    outcomes = _draft_from_files(
-        triage_out, tickets, customers, health, settings, link_window_hours
-    )
-    _write_index(out_dir, outcomes)
-    created = sum(o.created for o in outcomes)
-    linked = sum(len(o.newly_linked) for o in outcomes if not o.created)
+    batch = _prepare(triage_out, tickets, customers, health, settings, link_window_hours, out_dir)
     typer.echo(
-        f"{len(outcomes)} package(s) in {out_dir} ({created} new draft(s), {linked} ticket(s) "
-        "linked to existing escalations); file each one in Partner Center, then run "
+        f"{len(batch)} package(s) in {out_dir} ({batch.created} new draft(s), {batch.linked} "
+        "ticket(s) linked to existing escalations); file each one in Partner Center, then run "
         "`escalation-kit track`"
     )
 
 
-def _draft_from_files(
+def _prepare(
     triage_out: Path,
     tickets: Path,
     customers: Path | None,
     health: Path | None,
     settings: Settings,
     link_window_hours: float,
-) -> list[DraftOutcome]:
+    out_dir: Path,
+) -> PackageBatch:
     from datetime import timedelta
 
-    from escalation_kit.escalation.drafting import draft_escalations
-    from escalation_kit.escalation.inputs import read_triage_output
+    from escalation_kit.escalation.batch import prepare_packages, read_decisions
     from escalation_kit.escalation.packages import PartnerContact
 
-    decisions = read_triage_output(triage_out)
-    ticket_map = _load_tickets(tickets, customers)
+    decisions = read_decisions(triage_out)
+    intake = _read_tickets(tickets, customers)
     checked_at = None
     if health is not None:
         from escalation_kit.health.snapshot import load_snapshot
 
         checked_at = load_snapshot(health).fetched_at
-    contact = PartnerContact(settings.contact_name, settings.contact_email, settings.contact_phone)
     with _ledger() as ledger:
-        return draft_escalations(
-            ledger,
+        return prepare_packages(
             decisions,
-            ticket_map,
-            contact=contact,
+            intake,
+            ledger=ledger,
+            out_dir=out_dir,
+            contact=PartnerContact.from_settings(settings),
             health_checked_at=checked_at,
             link_window=timedelta(hours=link_window_hours),
         )
-
-
-def _write_index(out_dir: Path, outcomes: list[DraftOutcome]) -> None:
-    from escalation_kit.escalation.render import write_package
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for outcome in sorted(outcomes, key=lambda o: o.package.package_id):
-        package = outcome.package
-        folder = write_package(package, out_dir)
-        rows.append(
-            {
-                "package_id": package.package_id,
-                "tracking_tag": package.tracking_tag,
-                "status": outcome.status.value,
-                "created": str(outcome.created).lower(),
-                "ticket_ids": ";".join(package.ticket_ids),
-                "tenant_ids": ";".join(package.tenant_ids),
-                "category": package.category.value,
-                "severity": package.severity.value,
-                "service": package.service,
-                "region": package.region,
-                "title": package.title,
-                "folder": folder.name,
-            }
-        )
-    with (out_dir / "index.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=INDEX_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @cli_errors
@@ -279,18 +200,9 @@ def edit_package_command(
     Example: escalation-kit edit-package packages/ESC-8B695AC5E539/package.json
     """
     from escalation_kit.escalation.drafting import save_package_edit
-    from escalation_kit.escalation.packages import FilingPackage
-    from escalation_kit.escalation.render import write_package
+    from escalation_kit.escalation.render import read_package_json, write_package
 
-    try:
-        data = json.loads(package_json.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError("file not found", file=str(package_json)) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable JSON package: {exc}", file=str(package_json)) from exc
-    if not isinstance(data, dict):
-        raise InputError("a package must be a JSON object", file=str(package_json))
-    edited = FilingPackage.from_dict(data, source=str(package_json))
+    edited = read_package_json(package_json)
     with _ledger() as ledger:
         recorded = save_package_edit(ledger, edited)
     write_package(recorded, package_json.parent.parent)
@@ -485,8 +397,7 @@ def close_loop_command(
 def _known_issue_notices(
     ledger: Ledger, triage_out: Path, tickets: Path | None, health: Path | None
 ) -> None:
-    from escalation_kit.escalation.inputs import read_triage_output
-    from escalation_kit.escalation.workflow import draft_known_issue_notices
+    from escalation_kit.escalation.batch import prepare_known_issue_notices, read_decisions
     from escalation_kit.health.snapshot import load_snapshot
 
     if tickets is None or health is None:
@@ -494,27 +405,19 @@ def _known_issue_notices(
             "--triage needs --tickets and --health (a fresh snapshot)", field="--triage"
         )
     snapshot = load_snapshot(health)
-    draft_known_issue_notices(
-        ledger, read_triage_output(triage_out), _load_tickets(tickets, None), snapshot.all_issues()
-    )
+    decisions = read_decisions(triage_out)
+    prepare_known_issue_notices(decisions, _read_tickets(tickets, None), snapshot, ledger=ledger)
 
 
 def _write_notices(ledger: Ledger, out_dir: Path | None) -> None:
-    from escalation_kit.ledger import escalations as sql
+    from escalation_kit.escalation.batch import unsent_notices, write_unsent_notices
 
-    with ledger.reading("read notices") as conn:
-        unsent = sql.list_notices(conn, unsent_only=True)
-    if out_dir is None:
-        for notice in unsent:
-            typer.echo(
-                f"unsent notice {notice.notice_id} ({notice.language}) "
-                f"for ticket {notice.ticket_id}: {notice.subject}"
-            )
+    if out_dir is not None:
+        written = write_unsent_notices(ledger, out_dir)
+        typer.echo(f"{len(written)} unsent notice(s) in {out_dir}")
         return
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for notice in unsent:
-        (out_dir / f"{notice.notice_id}.txt").write_text(
-            f"Subject: {notice.subject}\n\n{notice.text}", encoding="utf-8"
+    for notice in unsent_notices(ledger):
+        typer.echo(
+            f"unsent notice {notice.notice_id} ({notice.language}) "
+            f"for ticket {notice.ticket_id}: {notice.subject}"
         )
-        (out_dir / f"{notice.notice_id}.html").write_text(notice.html, encoding="utf-8")
-    typer.echo(f"{len(unsent)} unsent notice(s) in {out_dir}")

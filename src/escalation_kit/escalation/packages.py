@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from escalation_kit.config import Settings
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.catalogue import lookup
 from escalation_kit.models import Category, Severity, Ticket, TriageDecision
@@ -65,6 +66,12 @@ class PartnerContact:
     name: str = ""
     email: str = ""
     phone: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> PartnerContact:
+        """The contact from settings (``ESCALATION_KIT_CONTACT_NAME/EMAIL/PHONE``)."""
+        settings = settings if settings is not None else Settings.from_env()
+        return cls(settings.contact_name, settings.contact_email, settings.contact_phone)
 
     def describe(self) -> str:
         return (

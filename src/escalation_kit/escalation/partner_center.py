@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from escalation_kit.config import DEFAULT_LOCALE, DEFAULT_TIMEOUT
-from escalation_kit.errors import PartnerCenterError
+from escalation_kit.config import DEFAULT_LOCALE, DEFAULT_TIMEOUT, Settings
+from escalation_kit.errors import ConfigError, PartnerCenterError
 from escalation_kit.escalation.service_request import ServiceRequest, parse_service_request
 from escalation_kit.http import USER_AGENT, RetryPolicy, json_body, send
 
@@ -56,6 +56,40 @@ class PartnerCenterClient:
         self.policy = policy or RetryPolicy()
         self.locale = locale
         self.partner_tenant_id = partner_tenant_id
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings | None = None, *, sandbox_url: str | None = None
+    ) -> PartnerCenterClient:
+        """The emulator at ``sandbox_url`` with sandbox tokens, else Partner Center signed in
+        as App+User (device code) in ``ESCALATION_KIT_PARTNER_TENANT_ID``."""
+        from escalation_kit.auth import DeviceCodeTokenProvider, StaticTokenProvider
+
+        settings = settings if settings is not None else Settings.from_env()
+        tokens: TokenSource
+        if sandbox_url:
+            tokens, partner = StaticTokenProvider(), "partner"
+        else:
+            if not settings.partner_tenant_id:
+                raise ConfigError(
+                    "set ESCALATION_KIT_PARTNER_TENANT_ID (Partner Center's request APIs need an "
+                    "App+User sign-in in the partner tenant), or use --sandbox URL"
+                )
+            partner = settings.partner_tenant_id
+            tokens = DeviceCodeTokenProvider(
+                settings.client_id,
+                cache_path=settings.token_cache or None,
+                authority_host=settings.authority_host,
+                home_tenant=partner,
+            )
+        return cls(
+            sandbox_url or settings.partner_center_url,
+            tokens,
+            policy=RetryPolicy(max_retries=settings.max_retries),
+            locale=settings.locale,
+            partner_tenant_id=partner,
+            timeout=settings.timeout,
+        )
 
     def __repr__(self) -> str:
         return f"PartnerCenterClient(base_url={self.base_url!r}, locale={self.locale!r})"

@@ -13,11 +13,13 @@ import json
 import re
 from pathlib import Path
 
+from escalation_kit.errors import InputError
 from escalation_kit.escalation.packages import FilingPackage
 
 __all__ = [
     "ATTACHMENT_COLUMNS",
     "escape_markdown",
+    "read_package_json",
     "render_csv",
     "render_html",
     "render_json",
@@ -173,3 +175,18 @@ def write_package(package: FilingPackage, directory: Path) -> Path:
     for name, text in outputs.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def read_package_json(path: str | Path) -> FilingPackage:
+    """A package back from its (possibly hand-edited) ``package.json``; InputError names the
+    file and what is wrong with it."""
+    source = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=source) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable JSON package: {exc}", file=source) from exc
+    if not isinstance(data, dict):
+        raise InputError("a package must be a JSON object", file=source)
+    return FilingPackage.from_dict(data, source=source)

@@ -1,0 +1,285 @@
+"""Batch operations the CLI and the notebooks share: a whole triage run → packages on disk.
+
+:func:`prepare_packages` takes the triage decisions (the engine's ``TriageResult.decisions``
+frame, a triage output CSV, or :class:`TriageDecision` records) and the tickets (a file, an
+intake frame or result, or a ticket map), drafts one package per problem in the ledger and,
+given ``out_dir``, writes one folder per package plus ``index.csv`` (the contract's columns).
+Like drafting itself it is idempotent: a second call creates nothing and writes the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from escalation_kit.errors import InputError
+from escalation_kit.escalation.drafting import DEFAULT_LINK_WINDOW, DraftOutcome, draft_escalations
+from escalation_kit.escalation.inputs import (
+    decisions_from_frame,
+    read_triage_output,
+    tickets_from_frame,
+)
+from escalation_kit.escalation.packages import FilingPackage, PartnerContact
+from escalation_kit.escalation.render import write_package
+from escalation_kit.ledger import Ledger
+from escalation_kit.ledger import escalations as sql
+from escalation_kit.models import Ticket, TriageDecision
+
+if TYPE_CHECKING:
+    from escalation_kit.health.snapshot import HealthSnapshot
+    from escalation_kit.intake import IntakeResult
+
+__all__ = [
+    "INDEX_COLUMNS",
+    "PackageBatch",
+    "index_frame",
+    "prepare_known_issue_notices",
+    "prepare_packages",
+    "read_decisions",
+    "tickets_by_id",
+    "unsent_notices",
+    "write_batch",
+    "write_unsent_notices",
+]
+
+log = logging.getLogger(__name__)
+
+INDEX_COLUMNS = (
+    "package_id",
+    "tracking_tag",
+    "status",
+    "created",
+    "ticket_ids",
+    "tenant_ids",
+    "category",
+    "severity",
+    "service",
+    "region",
+    "title",
+    "folder",
+)
+"""``index.csv``: the contract's columns (package_id, tracking_tag, ticket_ids and tenant_ids
+``;``-separated, category, severity, title) plus status, created, service, region, folder."""
+
+PathLike = str | os.PathLike[str]
+Decisions = pd.DataFrame | PathLike | Iterable[TriageDecision]
+Customers = str | Path | pd.DataFrame | None
+_ACCEPTED_MARKERS = ("region", "normalized_service")
+
+
+@dataclass(frozen=True, eq=False)  # holds a frame: compare the parts
+class PackageBatch:
+    """What :func:`prepare_packages` did: one outcome per package (ordered by package id, like
+    the rows of ``index``), the index frame, and the folder written (if any)."""
+
+    outcomes: tuple[DraftOutcome, ...]
+    index: pd.DataFrame
+    out_dir: Path | None = None
+    rejected_tickets: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def packages(self) -> list[FilingPackage]:
+        return [outcome.package for outcome in self.outcomes]
+
+    @property
+    def created(self) -> int:
+        """How many drafts are new in the ledger (0 on a rerun)."""
+        return sum(outcome.created for outcome in self.outcomes)
+
+    @property
+    def linked(self) -> int:
+        """How many tickets were linked to escalations that already existed."""
+        return sum(len(o.newly_linked) for o in self.outcomes if not o.created)
+
+    def __len__(self) -> int:
+        return len(self.outcomes)
+
+    def __repr__(self) -> str:
+        where = f" in {self.out_dir}" if self.out_dir else ""
+        return (
+            f"<PackageBatch {len(self)} package(s){where}: {self.created} new, "
+            f"{self.linked} ticket(s) linked>"
+        )
+
+
+def read_decisions(decisions: Decisions) -> list[TriageDecision]:
+    """Decisions from a triage frame (``TriageResult.decisions`` or ``Ledger.decisions()``),
+    a triage output CSV path, or records, each checked (InputError names row and field)."""
+    if isinstance(decisions, pd.DataFrame):
+        return decisions_from_frame(decisions, source="decisions frame")
+    if isinstance(decisions, str | os.PathLike):
+        return read_triage_output(Path(decisions))
+    records = list(decisions)
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, TriageDecision):
+            raise InputError(
+                f"expected a TriageDecision, got {type(record).__name__}",
+                file="decisions",
+                row=number,
+            )
+    return records
+
+
+def tickets_by_id(
+    tickets: pd.DataFrame | IntakeResult, *, customers: Customers = None
+) -> dict[str, Ticket]:
+    """Tickets keyed by id, from intake's result or accepted frame (or ``Ledger.tickets()``).
+
+    A frame intake has not seen (no ``region``/``normalized_service`` columns) is validated
+    with :func:`~escalation_kit.intake.validate_tickets` first; its rejected rows are left out
+    and logged.
+    """
+    from escalation_kit.intake import IntakeResult
+
+    if not isinstance(tickets, pd.DataFrame | IntakeResult):
+        raise InputError(
+            f"tickets must be a frame or an intake result, not {type(tickets).__name__}",
+            field="tickets",
+        )
+    return _ticket_map(tickets, customers)[0]
+
+
+def _ticket_map(
+    tickets: pd.DataFrame | IntakeResult | PathLike | Mapping[str, Ticket],
+    customers: Customers,
+) -> tuple[dict[str, Ticket], pd.DataFrame]:
+    """The ticket map and the rows intake rejected (empty when intake had already run)."""
+    from escalation_kit.intake import IntakeResult, read_tickets, validate_tickets
+
+    if isinstance(tickets, IntakeResult):
+        return tickets_from_frame(tickets.accepted), tickets.rejected
+    if isinstance(tickets, Mapping):
+        return dict(tickets), pd.DataFrame()
+    if isinstance(tickets, pd.DataFrame):
+        if all(column in tickets.columns for column in _ACCEPTED_MARKERS):
+            return tickets_from_frame(tickets), pd.DataFrame()
+        result = validate_tickets(tickets, source="tickets frame", customers=customers)
+    else:
+        result = read_tickets(Path(tickets), customers=customers)
+    if len(result.rejected):
+        log.warning("%s; rejected rows are not escalated", result.summary())
+    return tickets_from_frame(result.accepted), result.rejected
+
+
+def prepare_packages(
+    decisions: Decisions,
+    tickets: pd.DataFrame | IntakeResult | PathLike | Mapping[str, Ticket],
+    *,
+    ledger: Ledger,
+    out_dir: PathLike | None = None,
+    customers: Customers = None,
+    contact: PartnerContact | None = None,
+    health_checked_at: datetime | None = None,
+    link_window: timedelta = DEFAULT_LINK_WINDOW,
+) -> PackageBatch:
+    """Draft one filing package per escalated problem and (with ``out_dir``) write them.
+
+    ``contact`` defaults to the ``ESCALATION_KIT_CONTACT_*`` settings; ``health_checked_at``
+    is the time of the health snapshot triage used (it goes into each package). Idempotent:
+    a second call on the same input creates nothing new and writes identical files.
+    """
+    records = read_decisions(decisions)
+    ticket_map, rejected = _ticket_map(tickets, customers)
+    outcomes = draft_escalations(
+        ledger,
+        records,
+        ticket_map,
+        contact=contact if contact is not None else PartnerContact.from_settings(),
+        health_checked_at=health_checked_at,
+        link_window=link_window,
+    )
+    ordered = tuple(sorted(outcomes, key=lambda o: o.package.package_id))
+    index = index_frame(ordered)
+    folder = None if out_dir is None else write_batch(ordered, index, Path(out_dir))
+    return PackageBatch(ordered, index, folder, rejected)
+
+
+def index_frame(outcomes: Sequence[DraftOutcome]) -> pd.DataFrame:
+    """One row per package with :data:`INDEX_COLUMNS` (``created`` as a bool)."""
+    rows = [
+        {
+            "package_id": o.package.package_id,
+            "tracking_tag": o.package.tracking_tag,
+            "status": o.status.value,
+            "created": o.created,
+            "ticket_ids": ";".join(o.package.ticket_ids),
+            "tenant_ids": ";".join(o.package.tenant_ids),
+            "category": o.package.category.value,
+            "severity": o.package.severity.value,
+            "service": o.package.service,
+            "region": o.package.region,
+            "title": o.package.title,
+            "folder": o.package.package_id,  # write_package's folder name
+        }
+        for o in outcomes
+    ]
+    frame = pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
+    return frame.astype({"created": bool})
+
+
+def write_batch(outcomes: Sequence[DraftOutcome], index: pd.DataFrame, out_dir: Path) -> Path:
+    """Write each package's folder and ``index.csv`` (``created`` as ``true``/``false``)."""
+    text = index.assign(created=index["created"].map({True: "true", False: "false"}))
+    temporary = out_dir / ".index.csv.tmp"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for outcome in outcomes:
+            write_package(outcome.package, out_dir)
+        with temporary.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(INDEX_COLUMNS)
+            writer.writerows(text.itertuples(index=False))
+        temporary.replace(out_dir / "index.csv")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the packages: {exc.strerror or exc}", file=str(out_dir)
+        ) from exc
+    return out_dir
+
+
+# -- closing the loop ------------------------------------------------------------------------
+
+
+def prepare_known_issue_notices(
+    decisions: Decisions,
+    tickets: pd.DataFrame | IntakeResult | PathLike | Mapping[str, Ticket],
+    health: HealthSnapshot | PathLike,
+    *,
+    ledger: Ledger,
+) -> list[str]:
+    """Draft customer notices for known-issue tickets whose documented issue is now resolved
+    in ``health`` (a fresh snapshot or its file); returns the new notice ids."""
+    from escalation_kit.escalation.workflow import draft_known_issue_notices
+    from escalation_kit.health.snapshot import load_snapshot
+
+    snapshot = load_snapshot(health) if isinstance(health, str | os.PathLike) else health
+    records = read_decisions(decisions)
+    ticket_map, _ = _ticket_map(tickets, None)
+    return draft_known_issue_notices(ledger, records, ticket_map, snapshot.all_issues())
+
+
+def write_unsent_notices(ledger: Ledger, out_dir: PathLike) -> list[sql.NoticeRecord]:
+    """Write every unsent notice as ``<notice_id>.txt`` (with its subject) and ``.html``."""
+    notices = unsent_notices(ledger)
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    for notice in notices:
+        (folder / f"{notice.notice_id}.txt").write_text(
+            f"Subject: {notice.subject}\n\n{notice.text}", encoding="utf-8"
+        )
+        (folder / f"{notice.notice_id}.html").write_text(notice.html, encoding="utf-8")
+    return notices
+
+
+def unsent_notices(ledger: Ledger) -> list[sql.NoticeRecord]:
+    """Drafted customer notices not yet recorded as sent, oldest first."""
+    with ledger.reading("read notices") as conn:
+        return sql.list_notices(conn, unsent_only=True)
