@@ -99,6 +99,15 @@ if TYPE_CHECKING:
     from escalation_kit.errors import (
         TriageError as TriageError,
     )
+    from escalation_kit.escalation.batch import (
+        PackageBatch as PackageBatch,
+    )
+    from escalation_kit.escalation.batch import (
+        prepare_packages as prepare_packages,
+    )
+    from escalation_kit.escalation.batch import (
+        tickets_by_id as tickets_by_id,
+    )
     from escalation_kit.escalation.drafting import (
         draft_escalations as draft_escalations,
     )
@@ -285,6 +294,7 @@ _EXPORTS: dict[str, str] = {
     "LedgerError": "escalation_kit.errors",
     "Match": "escalation_kit.health.matching",
     "MissingColumnsError": "escalation_kit.errors",
+    "PackageBatch": "escalation_kit.escalation.batch",
     "PartnerCenterClient": "escalation_kit.escalation.partner_center",
     "PartnerCenterError": "escalation_kit.errors",
     "PartnerContact": "escalation_kit.escalation.packages",
@@ -321,6 +331,7 @@ _EXPORTS: dict[str, str] = {
     "match_ticket": "escalation_kit.health.matching",
     "match_tickets": "escalation_kit.health.matching",
     "normalize_service": "escalation_kit.services",
+    "prepare_packages": "escalation_kit.escalation.batch",
     "provider_from_settings": "escalation_kit.auth",
     "read_customers": "escalation_kit.intake",
     "read_tickets": "escalation_kit.intake",
@@ -329,6 +340,7 @@ _EXPORTS: dict[str, str] = {
     "resolve_region": "escalation_kit.regions",
     "run_id_for": "escalation_kit.triage.runs",
     "sync_health": "escalation_kit.health.sync",
+    "tickets_by_id": "escalation_kit.escalation.batch",
     "time_to_resolve": "escalation_kit.analytics",
     "track": "escalation_kit.escalation.tracking",
     "triage": "escalation_kit.triage",
@@ -368,6 +380,7 @@ __all__ = [
     "LedgerError",
     "Match",
     "MissingColumnsError",
+    "PackageBatch",
     "PartnerCenterClient",
     "PartnerCenterError",
     "PartnerContact",
@@ -403,6 +416,7 @@ __all__ = [
     "match_ticket",
     "match_tickets",
     "normalize_service",
+    "prepare_packages",
     "provider_from_settings",
     "read_customers",
     "read_tickets",
@@ -411,6 +425,7 @@ __all__ = [
     "resolve_region",
     "run_id_for",
     "sync_health",
+    "tickets_by_id",
     "time_to_resolve",
     "track",
     "triage",
