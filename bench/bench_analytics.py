@@ -5,7 +5,10 @@
    ratio (target: ours within 2× of DuckDB), and checks the two results are equal.
 2. Builds the main figures and reports each one's payload (bytes of ``fig.to_json()``).
 3. Builds the full HTML report (and its size) from the frame.
-4. Optionally (``--ledger-rows N``, default 100,000) imports N rows into an SQLite ledger and
+4. End to end from files: writes the frame as CSV and as Parquet, then times ``load_history``
+   (read + validate) followed by ``build_report`` (best of ``min(--repeat, 3)``), and the wall
+   time of the CLI ``escalation-kit report --history FILE --out ...`` in a fresh process.
+5. Optionally (``--ledger-rows N``, default 100,000) imports N rows into an SQLite ledger and
    times the SQL-pushed weekly aggregation against exporting and aggregating in pandas.
 
 Writes the numbers as JSON to ``bench/results/bench_analytics.json``.
@@ -17,6 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -28,6 +33,7 @@ from typing import Any
 import pandas as pd
 
 from escalation_kit.analytics.figures import main_figures
+from escalation_kit.analytics.history import load_history, write_history
 from escalation_kit.analytics.metrics import volume
 from escalation_kit.analytics.report import build_report
 from escalation_kit.analytics.synthetic import synthetic_history
@@ -102,6 +108,37 @@ def bench_report(frame: pd.DataFrame) -> dict[str, Any]:
     return {"build_s": round(seconds, 3), "html_bytes": len(report.html.encode("utf-8"))}
 
 
+def bench_end_to_end(frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
+    """Per file format: load + validate, then the report; and the CLI in a fresh process."""
+    with tempfile.TemporaryDirectory() as folder:
+        return {
+            suffix: bench_file(write_history(frame, Path(folder) / f"history.{suffix}"), repeat)
+            for suffix in ("csv", "parquet")
+        }
+
+
+def bench_file(path: Path, repeat: int) -> dict[str, Any]:
+    """``load_history`` then ``build_report`` in this process, then the CLI's wall time."""
+    load_s, loaded = best_of(min(repeat, 3), lambda: load_history(path))
+    report_s, _ = best_of(min(repeat, 3), lambda: build_report(loaded.accepted))
+    cli = Path(sys.executable).with_name("escalation-kit")
+    out = path.with_name("report.html")
+    start = time.perf_counter()
+    subprocess.run(
+        [str(cli), "report", "--history", str(path), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return {
+        "file_bytes": path.stat().st_size,
+        "accepted": len(loaded.accepted),
+        "load_s": round(load_s, 3),
+        "build_report_s": round(report_s, 3),
+        "load_plus_report_s": round(load_s + report_s, 3),
+        "cli_wall_s": round(time.perf_counter() - start, 2),
+    }
+
+
 def bench_ledger(frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
     from escalation_kit.ledger import Ledger
     from escalation_kit.ledger.history import aggregate_volume, export_history, import_history
@@ -133,6 +170,7 @@ def main() -> None:
         "aggregation": bench_aggregation(frame, args.repeat),
         "figures": bench_figures(frame),
         "report": bench_report(frame),
+        "end_to_end": bench_end_to_end(frame, args.repeat),
     }
     if args.ledger_rows:
         results["ledger"] = bench_ledger(frame.head(args.ledger_rows), args.repeat)
