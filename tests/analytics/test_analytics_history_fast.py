@@ -194,3 +194,27 @@ def test_a_csv_with_only_its_header_is_an_empty_typed_history(tmp_path: Path) ->
     assert (loaded.read, len(loaded.accepted), len(loaded.rejected)) == (0, 0, 0)
     assert str(loaded.accepted["created_at"].dtype) == "datetime64[us, UTC]"
     assert loaded.accepted["status"].dtype == "category"
+
+
+def test_calendar_is_checked_row_by_row_on_the_fast_path() -> None:
+    assert times(
+        [
+            "2024-02-29T23:59:59Z",
+            "2023-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2000-02-29T00:00:00.5+01:00",
+            "2026-04-31T10:00:00Z",
+            "2026-01-05T24:00:00Z",
+            "2026-01-05T10:60:00Z",
+            "2026-12-31T23:59:59-12:00",
+        ]
+    ) == [
+        pd.Timestamp("2024-02-29T23:59:59", tz=UTC),
+        None,
+        None,
+        pd.Timestamp("2000-02-28T23:00:00.5", tz=UTC),
+        None,
+        None,
+        None,
+        pd.Timestamp("2027-01-01T11:59:59", tz=UTC),
+    ]

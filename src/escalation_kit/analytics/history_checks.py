@@ -34,6 +34,7 @@ Columns = dict[str, pa.Array | pa.ChunkedArray]  # text, one per contract column
 _FAST_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$"
 _OFFSET = r"(?:[Zz]|[+-]\d{2}:?\d{2})$"
 _UTC_US = pa.timestamp("us", tz="UTC")
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 _ENUMS = {
     "category": ESCALATION_CATEGORIES,
     "severity": HISTORY_SEVERITIES,
@@ -123,9 +124,10 @@ def parse_times(text: pa.Array) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     fast = given & _bools(pc.match_substring_regex(text, _FAST_TIME))
+    fast[fast] = _in_calendar(text.filter(pa.array(fast)))
     try:
         parsed = pc.cast(pc.if_else(fast, text, None), _UTC_US)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. 2026-02-30: pandas decides
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. a +99:00 offset
         fast[:] = False
         parsed = pa.nulls(len(text), _UTC_US)
     slow = np.flatnonzero(given & ~fast)
@@ -134,6 +136,28 @@ def parse_times(text: pa.Array) -> pa.Array:
     micros = parsed.cast(pa.int64()).to_numpy(zero_copy_only=False).astype("float64")
     micros[slow] = _pandas_times(text.take(pa.array(slow)))
     return pa.array(micros, mask=np.isnan(micros)).cast(pa.int64()).cast(_UTC_US)
+
+
+def _in_calendar(text: pa.Array) -> np.ndarray:
+    """For text of the fixed form: month, day of that month, hour, minute, second in range (so
+    a 2026-02-30 goes to the slow path alone instead of failing the cast of the column)."""
+
+    def number(start: int, stop: int) -> np.ndarray:
+        digits = pc.utf8_slice_codeunits(text, start, stop)
+        return pc.cast(digits, pa.int32()).to_numpy(zero_copy_only=False)
+
+    year, month, day = number(0, 4), number(5, 7), number(8, 10)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = _MONTH_DAYS[np.clip(month - 1, 0, 11)] + (leap & (month == 2))
+    return (
+        (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+        & (day <= days)
+        & (number(11, 13) <= 23)
+        & (number(14, 16) <= 59)
+        & (number(17, 19) <= 59)
+    )
 
 
 def _pandas_times(text: pa.Array) -> np.ndarray:
