@@ -9,6 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from analytics_data import text_frame
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from escalation_kit.analytics.history import HISTORY_COLUMNS, load_history, validate_history
 from escalation_kit.analytics.history_checks import parse_times
@@ -218,3 +220,25 @@ def test_calendar_is_checked_row_by_row_on_the_fast_path() -> None:
         None,
         pd.Timestamp("2027-01-01T11:59:59", tz=UTC),
     ]
+
+
+TIME_TEXTS = [
+    "2026-01-05T10:00:00Z",
+    "2026-01-05T10:00:00.25+02:00",
+    "2026-01-05T10:00:00-0530",
+    "2026-01-05 10:00:00Z",
+    "2026-01-05T10:00:00",
+    "2023-02-29T00:00:00Z",
+    "2026-01-05T10:00:00+99:00",
+    "2026-01-05T10:00:00.123456789Z",
+    "1960-01-05T10:00:00.000001-01:00",
+    "soon",
+    "",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(TIME_TEXTS), min_size=1, max_size=30))
+def test_a_time_parses_the_same_whatever_the_rest_of_its_column(texts: list[str]) -> None:
+    # the fast path is chosen per column: it must never change a row's value
+    assert times(texts) == [times([text])[0] for text in texts]

@@ -165,8 +165,8 @@ def _pandas_times(text: pa.Array) -> np.ndarray:
     series = pd.Series(text.to_pylist(), dtype="str")
     has_offset = series.str.contains(_OFFSET, regex=True)
     parsed = pd.to_datetime(series.where(has_offset), format="ISO8601", utc=True, errors="coerce")
-    micros = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(microseconds=1)
-    return np.floor(micros.to_numpy(dtype="float64", na_value=np.nan))
+    micros = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)  # exact
+    return micros.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def check_history(columns: Columns, *, source: str, first_row: int) -> Checked:
