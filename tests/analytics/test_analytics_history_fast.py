@@ -242,3 +242,42 @@ TIME_TEXTS = [
 def test_a_time_parses_the_same_whatever_the_rest_of_its_column(texts: list[str]) -> None:
     # the fast path is chosen per column: it must never change a row's value
     assert times(texts) == [times([text])[0] for text in texts]
+
+
+CELL_CHOICES = {
+    "tenant_id": ["t1", " t2 ", "", "t" * 37],
+    "country": ["DE", "us", "", "USA", "uk"],
+    "region": ["Europe", "", "Americas", "europe"],
+    "service": ["Planner", "", "S" * 101],
+    "category": ["bug", " BUG", "self_service"],
+    "severity": ["critical", "Minimal", "urgent"],
+    "created_at": ["2026-01-05T10:00:00Z", "2026-01-05T12:00:00+02:00", "2026-02-30T10:00:00Z"],
+    "resolved_at": ["", "2026-01-05T12:00:00Z", "2026-01-05T09:00:00.5Z", "later"],
+    "status": ["open", "closed", "CLOSED", "pending"],
+}
+rows_strategy = st.lists(
+    st.fixed_dictionaries({c: st.sampled_from(v) for c, v in CELL_CHOICES.items()}),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows_strategy)
+def test_a_row_is_judged_the_same_alone_or_among_others(cells: list[dict[str, str]]) -> None:
+    frame = pd.DataFrame(
+        [{"escalation_id": f"E{n}", **row} for n, row in enumerate(cells)],
+        columns=list(HISTORY_COLUMNS),
+    )
+    together = validate_history(frame)
+    alone = [validate_history(frame.iloc[[n]]) for n in range(len(frame))]
+    assert together.read == len(together.accepted) + len(together.rejected) == len(frame)
+    expected_ids = [one.accepted.loc[0, "escalation_id"] for one in alone if len(one.accepted)]
+    assert together.accepted["escalation_id"].tolist() == expected_ids
+    expected = pd.concat([one.rejected for one in alone], ignore_index=True)
+    expected["row"] = pd.Series(
+        [n + 1 for n, one in enumerate(alone) if len(one.rejected)], dtype="int64"
+    )
+    pd.testing.assert_frame_equal(together.rejected, expected)
+    single = pd.concat([one.accepted for one in alone], ignore_index=True)
+    pd.testing.assert_frame_equal(together.accepted, single)
