@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.models import HISTORY_COLUMNS as CONTRACT_HISTORY_COLUMNS
 from escalation_kit.models import Category, Region
 
 if TYPE_CHECKING:
@@ -37,18 +38,7 @@ __all__ = [
     "write_history",
 ]
 
-HISTORY_COLUMNS = (
-    "escalation_id",
-    "tenant_id",
-    "country",
-    "region",
-    "service",
-    "category",
-    "severity",
-    "created_at",
-    "resolved_at",
-    "status",
-)
+HISTORY_COLUMNS = CONTRACT_HISTORY_COLUMNS
 ESCALATION_CATEGORIES = tuple(c.value for c in Category.escalation_categories())
 HISTORY_SEVERITIES = ("critical", "moderate", "minimal")
 HISTORY_STATUSES = ("open", "attention_needed", "closed")

@@ -15,25 +15,20 @@ from typing import Any
 import pandas as pd
 
 from escalation_kit.errors import InputError, MissingColumnsError
-from escalation_kit.models import Category, Region, Severity, Ticket, TriageDecision
+from escalation_kit.models import (
+    TRIAGE_OUTPUT_COLUMNS,
+    Category,
+    Region,
+    Severity,
+    Ticket,
+    TriageDecision,
+)
 
 __all__ = ["TRIAGE_COLUMNS", "decisions_from_frame", "read_triage_output", "tickets_from_frame"]
 
 _NA = pd.NA
 
-TRIAGE_COLUMNS = (
-    "ticket_id",
-    "category",
-    "escalate",
-    "matched_issue_id",
-    "cluster_id",
-    "region",
-    "service",
-    "severity",
-    "confidence",
-    "reasons",
-    "recommended_action",
-)
+TRIAGE_COLUMNS = TRIAGE_OUTPUT_COLUMNS
 REQUIRED = ("ticket_id", "category", "cluster_id", "region", "service", "severity")
 
 
