@@ -1,0 +1,101 @@
+"""The apps in a real front end: JupyterLab runs a notebook with TrendsApp and IncidentApp in
+Chromium; the figures are drawn inside the widgets and customer text shows as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from lab_server import CHROMIUM, CHROMIUM_ARGS, running_lab
+from nbformat.v4 import new_code_cell, new_notebook
+
+from ek_fixtures import require
+
+CELLS = [
+    """\
+from escalation_kit.analytics import synthetic_history
+from escalation_kit.widgets.trends_app import TrendsApp
+
+TrendsApp(synthetic_history(2000, days=200, tenants=40), report_path="report.html")""",
+    """\
+import pandas as pd
+from escalation_kit.intake import validate_tickets
+from escalation_kit.widgets.incident_app import IncidentApp
+
+raw = pd.DataFrame({
+    "ticket_id": ["T1", "T2", "T3"],
+    "tenant_id": ["11111111-1111-4111-8111-11111111111" + str(n) for n in range(3)],
+    "customer_name": ["<script>window.hacked = 1</script> Ltd", "Contoso", "Fabrikam"],
+    "country": ["DE", "FR", "ES"],
+    "service": ["SharePoint"] * 3,
+    "title": ["SharePoint down"] * 3,
+    "description": ["503 for everyone"] * 3,
+    "reported_at": ["2026-11-13T09:15:00Z", "2026-11-13T09:40:00Z", "2026-11-13T10:05:00Z"],
+    "users_affected": ["5", "6", "7"],
+})
+decisions = pd.DataFrame({
+    "ticket_id": ["T1", "T2", "T3"], "category": ["regional_multi_tenant"] * 3,
+    "escalate": [True] * 3, "matched_issue_id": [""] * 3, "cluster_id": ["C-1"] * 3,
+    "region": ["Europe"] * 3, "service": ["SharePoint Online"] * 3,
+    "severity": ["critical"] * 3, "confidence": [0.9] * 3, "reasons": ["cluster"] * 3,
+    "recommended_action": ["escalate once"] * 3,
+})
+IncidentApp(validate_tickets(raw).accepted, decisions)""",
+]
+
+
+def not_local(url: str) -> bool:
+    """Requests to anywhere but the local Lab server."""
+    return not url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))
+
+
+def expected_titles() -> list[str]:
+    """The titles of the trend figures the first cell draws (all but the world map)."""
+    from escalation_kit.analytics import synthetic_history
+    from escalation_kit.widgets.trends_app import TrendsApp
+
+    app = TrendsApp(synthetic_history(2000, days=200, tenants=40))
+    return [fig.layout.title.text for name, fig in app.figures.items() if name != "map"]
+
+
+def write_notebook(path: Path) -> None:
+    """The test notebook, with its kernel named (else Lab asks which kernel to start)."""
+    kernel = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
+    notebook = new_notebook(cells=[new_code_cell(c) for c in CELLS], metadata=kernel)
+    nbformat.write(notebook, path)
+
+
+def test_apps_draw_their_figures_in_jupyterlab(tmp_path: Path) -> None:
+    require(
+        CHROMIUM.exists(), "Chromium (Debian package 'chromium') is needed for the browser test"
+    )
+    from playwright.sync_api import sync_playwright
+
+    write_notebook(tmp_path / "apps.ipynb")
+    errors: list[str] = []
+    with running_lab(tmp_path) as (base, token), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.route(not_local, lambda route: route.abort())  # nothing leaves 127.0.0.1
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{base}/lab/tree/apps.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        # "Run All" before the kernel is connected runs nothing: wait for it to be idle
+        page.locator("text=Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        widget_plots = ".jupyter-widgets .js-plotly-plot"
+        timeline = page.locator("text=Reports per tenant").first
+        timeline.wait_for(state="attached", timeout=90_000)
+        plots = page.locator(widget_plots).count()
+        hacked = page.evaluate("window.hacked === 1")
+        shown = page.locator(".jupyter-widgets").all_inner_texts()
+        browser.close()
+    # the trend figures and the incident timeline; offline, the world map cannot be drawn
+    assert plots == len(expected_titles()) + 1
+    assert all(any(title in text for text in shown) for title in expected_titles())
+    assert not hacked
+    assert any("<script>window.hacked = 1</script> Ltd" in text for text in shown)
+    # plotly.js fetches the world map's outlines from its CDN (blocked here); the analytics
+    # report inlines them, the notebook front end does not yet: known, reported to the lead.
+    assert [e for e in errors if "topojson" not in e] == []
