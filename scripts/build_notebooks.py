@@ -44,16 +44,10 @@ print(customers.summary())
 print(tickets.summary())
 tickets.rejected.head()"""
 
-CONTACT = """\
-from escalation_kit.config import Settings
-from escalation_kit.escalation.drafting import draft_escalations
-from escalation_kit.escalation.inputs import decisions_from_frame, tickets_from_frame
-from escalation_kit.escalation.packages import PartnerContact
-from escalation_kit.escalation.render import write_package
+PACKAGES = """\
+from escalation_kit.escalation.batch import prepare_packages
 
-settings = Settings.from_env()  # ESCALATION_KIT_CONTACT_NAME / _EMAIL / _PHONE
-contact = PartnerContact(settings.contact_name, settings.contact_email, settings.contact_phone)
-ticket_records = tickets_from_frame(tickets.accepted)"""
+# The partner contact on each package: ESCALATION_KIT_CONTACT_NAME / _EMAIL / _PHONE."""
 
 
 def _notebook(cells: list[Cell], prefix: str) -> nbformat.NotebookNode:
@@ -172,43 +166,22 @@ app""",
         ),
         (
             "code",
-            CONTACT
+            PACKAGES
             + """
 
 effective = ledger.decisions(ticket_ids=result.decisions["ticket_id"])
-outcomes = draft_escalations(
-    ledger,
-    decisions_from_frame(effective),
-    ticket_records,
-    contact=contact,
+batch = prepare_packages(
+    effective,
+    tickets,
+    ledger=ledger,
+    out_dir=OUT / "packages",
     health_checked_at=health.fetched_at,
 )
-folders = [write_package(o.package, OUT / "packages") for o in outcomes]
-created = sum(o.created for o in outcomes)
-print(f"{len(outcomes)} package(s) in {OUT / 'packages'}, {created} new")""",
-        ),
-        (
-            "code",
-            """\
-import pandas as pd
-
-index = pd.DataFrame(
-    {
-        "package": o.package.package_id,
-        "tag": o.package.tracking_tag,
-        "status": o.status.value,
-        "category": o.package.category.value,
-        "severity": o.package.severity.value,
-        "tickets": len(o.package.tickets),
-        "tenants": len(o.package.tenant_ids),
-        "title": o.package.title,
-    }
-    for o in outcomes
-)
-index.head(15)""",
+print(f"{len(batch)} package(s) in {batch.out_dir} (index.csv), {batch.created} new")
+batch.index.head(15)""",
         ),
         ("md", "The first package, as the analyst pastes it into Partner Center:"),
-        ("code", "outcomes[0].package"),
+        ("code", "batch.packages[0]"),
     ]
 
 
@@ -406,22 +379,17 @@ Markdown(incident.summary_markdown())""",
         ),
         (
             "code",
-            CONTACT
+            PACKAGES
             + """
 
 in_cluster = decisions.loc[decisions["cluster_id"] == largest, "ticket_id"]
 members = ledger.decisions(ticket_ids=in_cluster)  # effective decisions: overrides count
-(outcome,) = draft_escalations(
-    ledger,
-    decisions_from_frame(members),
-    ticket_records,
-    contact=contact,
-    health_checked_at=health.fetched_at,
+batch = prepare_packages(
+    members, tickets, ledger=ledger, out_dir=OUT / "incident", health_checked_at=health.fetched_at
 )
-package = outcome.package
-folder = write_package(package, OUT / "packages")
+(package,) = batch.packages
 print(f"{package.package_id}: {len(package.tenant_ids)} tenants, {len(package.tickets)} tickets")
-print(f"written to {folder}")
+print(f"written to {batch.out_dir / package.package_id}")
 package""",
         ),
         (
@@ -447,9 +415,7 @@ from escalation_kit.sandbox import Sandbox
 from escalation_kit.sandbox.partner_center import file_service_request, microsoft_update
 
 with Ledger("sqlite://") as demo, Sandbox(SAMPLE / "health.json") as sandbox:
-    (drafted,) = draft_escalations(
-        demo, decisions_from_frame(members), ticket_records, contact=contact
-    )
+    (drafted,) = prepare_packages(members, tickets, ledger=demo).outcomes
     filed = file_service_request(  # what the analyst does in the web UI
         sandbox.base_url,
         customer_tenant_id=drafted.package.primary_tenant_id,
