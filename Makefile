@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## lab: open JupyterLab on notebooks/01_triage.ipynb with the bundled sample data
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/01_triage.ipynb
+	$(BIN)/jupyter lab notebooks/01_triage.ipynb $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
 ## demo: the whole pipeline on the sample data from the command line, into out/
 demo: $(STAMP)
@@ -25,8 +25,8 @@ test: $(STAMP) lint typecheck
 	XDG_DATA_HOME="$$(mktemp -d)" $(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts notebooks
+	$(BIN)/ruff format --check src tests bench scripts notebooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
