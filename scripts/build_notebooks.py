@@ -245,7 +245,14 @@ figures = main_figures(history, freq="W")
 figures["volume"]""",
         ),
         ("code", 'figures["heatmap"]'),
-        ("code", 'figures["map"]'),
+        (
+            "code",
+            """\
+from escalation_kit.analytics.offline import offline_figures
+
+# the map's country outlines come with the package: it draws with no internet too
+offline_figures(figures["map"])""",
+        ),
         ("code", 'figures["time_to_resolve"]'),
         ("code", 'figures["backlog"]'),
         ("code", 'figures["services"]'),

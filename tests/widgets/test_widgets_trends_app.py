@@ -47,7 +47,14 @@ def test_starts_with_every_escalation_drawn(history: pd.DataFrame) -> None:
     assert len(app.value) == len(history)
     assert list(app.figures) == FIGURES
     assert volume_total(app) == len(history)
-    assert len(app.output.outputs) == len(FIGURES)
+    shown = [output["data"] for output in app.output.outputs]
+    plotted = [data for data in shown if PLOTLY_MIME in data]
+    assert len(plotted) == len(FIGURES)
+    # the world topojson goes out (once) just before the map, so the map draws offline
+    kinds = [next(iter(data)) for data in shown]
+    assert kinds == [PLOTLY_MIME] * 2 + ["text/html"] + [PLOTLY_MIME] * 4
+    assert "window.PlotlyGeoAssets.topojson['world_110m'] = {" in shown[2]["text/html"]
+    assert plotted[2][PLOTLY_MIME]["data"][0]["type"] == "choropleth"
     assert shown_volume_total(app) == len(history)
     assert f"{len(history):,} escalations" in app.summary.value
 
