@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from escalation_kit.analytics import (
         write_report as write_report,
     )
+    from escalation_kit.analytics.offline import (
+        offline_figures as offline_figures,
+    )
     from escalation_kit.auth import (
         AppOnlyTokenProvider as AppOnlyTokenProvider,
     )
@@ -331,6 +334,7 @@ _EXPORTS: dict[str, str] = {
     "match_ticket": "escalation_kit.health.matching",
     "match_tickets": "escalation_kit.health.matching",
     "normalize_service": "escalation_kit.services",
+    "offline_figures": "escalation_kit.analytics.offline",
     "prepare_packages": "escalation_kit.escalation.batch",
     "provider_from_settings": "escalation_kit.auth",
     "read_customers": "escalation_kit.intake",
@@ -416,6 +420,7 @@ __all__ = [
     "match_ticket",
     "match_tickets",
     "normalize_service",
+    "offline_figures",
     "prepare_packages",
     "provider_from_settings",
     "read_customers",
