@@ -12,6 +12,7 @@ from triage_rows import row, tenant
 
 from escalation_kit.errors import EscalationKitError, InputError, TriageError
 from escalation_kit.health.snapshot import HealthSnapshot
+from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import DECISION_COLUMNS, RECOMMENDED_ACTIONS, triage
 
 ISSUE = {
@@ -84,7 +85,38 @@ def test_documented_issue_wins_over_a_cluster(batch: Callable[..., pd.DataFrame]
         row("C", "Users cannot send email", tenant_no=3, service="Outlook", minutes=10),
     )
     categories = triage(frame, health=snapshot()).decisions["category"].tolist()
-    assert categories == ["known_issue", "bug", "bug"]  # two tenants left: no cluster
+    # two tenants left: no cluster; no rule and no user count: troubleshoot first
+    assert categories == ["known_issue", "self_service", "self_service"]
+
+
+def test_unexplained_tickets_stay_with_the_partner_unless_many_users_are_affected(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("U0", "Planner board looks odd", tenant_no=1, service="Planner"),
+        row("U1", "Planner board looks odd", tenant_no=2, service="Planner", users=1, minutes=300),
+        row("U9", "Planner board looks odd", tenant_no=3, service="Planner", users=9, minutes=600),
+    )
+    decisions = triage(frame).decisions
+    assert decisions["category"].tolist() == ["self_service", "self_service", "bug"]
+    assert decisions["escalate"].tolist() == [False, False, True]
+    assert decisions["confidence"].tolist() == [0.3, 0.3, 0.3]
+    assert decisions["reasons"].iloc[2].startswith("no content rule matched, but 9 users")
+    stricter = triage(frame, config=TriageConfig(breadth_min_users=10)).decisions
+    assert stricter["category"].tolist() == ["self_service"] * 3
+
+
+def test_unexplained_tickets_still_form_a_regional_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        *(
+            row(f"P{n}", "Planner board looks odd", tenant_no=n, service="Planner", minutes=n)
+            for n in (1, 2, 3)
+        )
+    )
+    decisions = triage(frame).decisions
+    assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
 
 
 def test_health_as_file_mapping_or_none(batch: Callable[..., pd.DataFrame], tmp_path: Path) -> None:

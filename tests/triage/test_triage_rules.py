@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
 from escalation_kit.errors import ConfigError
-from escalation_kit.triage.content import score_content
+from escalation_kit.triage.content import score_content, with_breadth_default
 from escalation_kit.triage.language import detect_language
 from escalation_kit.triage.rules import RuleRegistry, load_rules, parse_rules
 
@@ -22,7 +23,7 @@ def scores(*texts: str) -> list[tuple[str, str]]:
 
 def test_bundled_rules_load_and_cover_every_rule_category_and_language() -> None:
     rules = load_rules()
-    assert rules.default_category == "bug"
+    assert rules.default_category == "self_service"
     assert {r.category for r in rules.rules} == {
         "self_service",
         "service_not_as_described",
@@ -191,6 +192,21 @@ def test_reason_quotes_the_rule_language_and_words() -> None:
 
 def test_no_evidence_gives_the_default_category_with_low_confidence() -> None:
     result = score_content(pa.chunked_array([pa.array(["Hello there"])]), load_rules())
-    assert list(result.category) == ["bug"]
+    assert list(result.category) == ["self_service"]
     assert result.confidence[0] == 0.3
-    assert "no content rule matched" in result.reasons[0]
+    assert result.reasons[0] == (
+        "no escalation evidence: no content rule matched; default category 'self_service' "
+        "(low confidence, please review)"
+    )
+    assert not result.self_service_evidence()[0]
+
+
+def test_no_evidence_but_many_users_affected_is_a_bug_to_review() -> None:
+    text = pa.chunked_array([pa.array(["Hello there", "Hello there", "Hello there"])])
+    result = with_breadth_default(score_content(text, load_rules()), np.array([-1, 1, 40]), 2)
+    assert list(result.category) == ["self_service", "self_service", "bug"]
+    assert list(result.confidence) == [0.3, 0.3, 0.3]
+    assert result.reasons[2] == (
+        "no content rule matched, but 40 users are affected: default category 'bug' "
+        "(low confidence, please review)"
+    )

@@ -13,6 +13,7 @@ from typing import Any
 from escalation_kit.errors import ConfigError
 
 __all__ = [
+    "DEFAULT_BREADTH_MIN_USERS",
     "DEFAULT_MATCH_THRESHOLD",
     "DEFAULT_MATCH_TOLERANCE",
     "DEFAULT_MIN_TENANTS",
@@ -29,6 +30,7 @@ DEFAULT_NETWORK_MIN_SERVICES = 3
 DEFAULT_NETWORK_MIN_TENANTS = 2
 DEFAULT_MATCH_TOLERANCE = timedelta(0)
 DEFAULT_MATCH_THRESHOLD = 0.6
+DEFAULT_BREADTH_MIN_USERS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class TriageConfig:
     ``match_tolerance`` lets a documented issue that started shortly after the report still match
     (default 0: the contract's ``start <= reported_at``, which the labelled set follows literally);
     ``match_threshold`` is the lowest symptom similarity (0..1) accepted as a match.
+    ``breadth_min_users``: a ticket no rule explains stays ``self_service`` (troubleshoot first)
+    unless at least this many users are affected; then it is a ``bug`` to review.
     """
 
     min_tenants: int = DEFAULT_MIN_TENANTS
@@ -52,6 +56,7 @@ class TriageConfig:
     network_min_tenants: int = DEFAULT_NETWORK_MIN_TENANTS
     match_tolerance: timedelta = DEFAULT_MATCH_TOLERANCE
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
+    breadth_min_users: int = DEFAULT_BREADTH_MIN_USERS
     show_progress: bool = False
 
     def __post_init__(self) -> None:
@@ -67,6 +72,8 @@ class TriageConfig:
                 raise ConfigError(f"TriageConfig.{name} must be a positive duration")
         if self.match_tolerance < timedelta(0):
             raise ConfigError("TriageConfig.match_tolerance must not be negative")
+        if self.breadth_min_users < 1:
+            raise ConfigError("TriageConfig.breadth_min_users must be at least 1")
         if not 0.0 < self.match_threshold <= 1.0:
             raise ConfigError("TriageConfig.match_threshold must be in (0, 1]")
 

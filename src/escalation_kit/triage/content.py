@@ -9,7 +9,7 @@ matching rule of the winning category, the language it was written for and the w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from escalation_kit.models import Category
 from escalation_kit.triage.rules import RULE_CATEGORIES, Rule, RuleSet
 from escalation_kit.triage.text import contains_all, fold
 
-__all__ = ["ContentScores", "content_frame", "score_content"]
+__all__ = ["ContentScores", "content_frame", "score_content", "with_breadth_default"]
 
 _SNIPPET_CHARS = 60
 
@@ -44,6 +44,10 @@ class ContentScores:
         personal = (self.hits & flagged[None, :]).any(axis=1)
         return personal & (self.category == str(Category.SELF_SERVICE))
 
+    def self_service_evidence(self) -> np.ndarray:
+        """Self-service because a rule said so (not merely the no-evidence default)."""
+        return (self.category == str(Category.SELF_SERVICE)) & (self.scores.max(axis=1) > 0)
+
     def rule_hit(self, rules: RuleSet, name: str) -> np.ndarray:
         index = [rule.name for rule in rules.rules].index(name)
         return self.hits[:, index]
@@ -66,6 +70,29 @@ def score_content(text: pa.ChunkedArray, rules: RuleSet) -> ContentScores:
     confidence = _confidence(top, second)
     reasons = _reasons(text, rules, hits, best, top)
     return ContentScores(scores, hits, categories, confidence, reasons)
+
+
+def with_breadth_default(
+    scores: ContentScores, users_affected: np.ndarray, min_users: int
+) -> ContentScores:
+    """Tickets with no rule evidence but ``min_users`` or more users affected become ``bug``.
+
+    The no-evidence default keeps a ticket with the partner; many users hit by something nobody
+    explained is rather a malfunction the admin cannot fix, so it goes to ``bug`` (low confidence,
+    still flagged for review).
+    """
+    broad = (scores.scores.max(axis=1) == 0) & (users_affected >= min_users)
+    if not broad.any():
+        return scores
+    category = scores.category.copy()
+    category[broad] = str(Category.BUG)
+    reasons = scores.reasons.copy()
+    reasons[broad] = [
+        f"no content rule matched, but {n} users are affected: default category 'bug' "
+        "(low confidence, please review)"
+        for n in users_affected[broad]
+    ]
+    return replace(scores, category=category, reasons=reasons)
 
 
 def _confidence(top: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -99,8 +126,8 @@ def _reasons(
             reasons[rows] = _quote_rule(rule, text.take(pa.array(rows)), top[rows])
     none = winner < 0
     reasons[none] = (
-        f"no content rule matched; default category '{rules.default_category}' "
-        "(low confidence, please review)"
+        "no escalation evidence: no content rule matched; default category "
+        f"'{rules.default_category}' (low confidence, please review)"
     )
     return reasons
 

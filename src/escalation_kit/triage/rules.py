@@ -113,7 +113,9 @@ def parse_rules(document: Any, *, source: str = "<rules>") -> RuleSet:
         raise ConfigError(f"{source}: expected a mapping with 'version' and 'rules'")
     if document.get("version") != 1:
         raise ConfigError(f"{source}: 'version' must be 1, got {document.get('version')!r}")
-    default = _category(document.get("default_category", "bug"), f"{source}: default_category")
+    default = _category(
+        document.get("default_category", "self_service"), f"{source}: default_category"
+    )
     items = document.get("rules")
     if not isinstance(items, list) or not items:
         raise ConfigError(f"{source}: 'rules' must be a non-empty list")
