@@ -210,3 +210,128 @@ def test_no_evidence_but_many_users_affected_is_a_bug_to_review() -> None:
         "no content rule matched, but 40 users are affected: default category 'bug' "
         "(low confidence, please review)"
     )
+
+
+GENERALIZATION_CASES = [
+    # the tenant's own conditional access policy blocks sign-in: the admin can change it
+    (
+        "Field staff get 'Sign-in blocked by a conditional access policy' at the client site",
+        "en",
+        "self_service",
+        "sign-in blocked by the tenant's own conditional access",
+    ),
+    (
+        "Вход заблокирован политикой условного доступа у сотрудников в командировке",
+        "ru",
+        "self_service",
+        "sign-in blocked by the tenant's own conditional access",
+    ),
+    (
+        "Anmeldung durch Richtlinie für bedingten Zugriff blockiert, im Büro geht es",
+        "de",
+        "self_service",
+        "sign-in blocked by the tenant's own conditional access",
+    ),
+    (
+        "Inicio de sesión bloqueado por una directiva de acceso condicional en el hotel",
+        "es",
+        "self_service",
+        "sign-in blocked by the tenant's own conditional access",
+    ),
+    (
+        "Connexion bloquée par une stratégie d'accès conditionnel depuis l'usine",
+        "fr",
+        "self_service",
+        "sign-in blocked by the tenant's own conditional access",
+    ),
+    # a limit the admin set
+    (
+        "Nous avions fixé une limite de 10 Go sur le site RH, il est plein",
+        "fr",
+        "self_service",
+        "limit or quota the admin sets",
+    ),
+    (
+        "Мы поставили сайту отдела лимит 20 ГБ, теперь места нет",
+        "ru",
+        "self_service",
+        "limit or quota the admin sets",
+    ),
+    # the customer's own setting is right, the service does not honour it
+    (
+        "Retention is set to keep 365 days of items but only 30 days are kept",
+        "en",
+        "service_not_as_described",
+        "the customer's own setting is right but not honoured",
+    ),
+    (
+        "Postfach voll bei 50 GB, wir haben kein eigenes Kontingent gesetzt",
+        "de",
+        "service_not_as_described",
+        "the customer's own setting is right but not honoured",
+    ),
+    (
+        "La biblioteca está configurada para 200 versiones pero solo guarda 50",
+        "es",
+        "service_not_as_described",
+        "the customer's own setting is right but not honoured",
+    ),
+    # the service does not serve the tenant
+    (
+        "Planner muestra 'Algo salió mal' a todos desde las 9",
+        "es",
+        "service_unavailable",
+        "something went wrong message",
+    ),
+    (
+        "Richtlinien-Zuweisung schlägt bei allen Geräten fehl, seit 9 Uhr",
+        "de",
+        "service_unavailable",
+        "an operation fails for every device of the tenant",
+    ),
+    (
+        "Пользователи получают 'временная ошибка' при входе в портал",
+        "ru",
+        "service_unavailable",
+        "transient sign-in or service error",
+    ),
+    # one function fails while the rest of the service works: a bug, not an outage
+    (
+        "Nobody can send mail from Outlook; receiving still works",
+        "en",
+        "bug",
+        "one function fails while the rest of the service works",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "category", "rule"), GENERALIZATION_CASES)
+def test_rules_added_for_generalization(text: str, language: str, category: str, rule: str) -> None:
+    [(got, reason)] = scores(text)
+    assert got == category, reason
+    assert reason.startswith(f"rule '{rule}' ({language}) matched"), reason
+
+
+def test_a_negated_admin_quota_is_not_an_admin_limit() -> None:
+    [(got, reason)] = scores(
+        "No per-user quota is set, yet OneDrive stops at 100 GB instead of 1 TB"
+    )
+    assert got == "service_not_as_described", reason
+
+
+def test_conditional_access_as_a_consequence_is_not_the_customers_policy() -> None:
+    [(got, reason)] = scores(
+        "Devices show non-compliant, so users get blocked by conditional access"
+    )
+    assert (got, reason) == (
+        "self_service",
+        "no escalation evidence: no content rule matched; default category 'self_service' "
+        "(low confidence, please review)",
+    )
+
+
+def test_although_only_one_user_is_still_one_user() -> None:
+    [(got, reason)] = scores("Outlook crashes, although only one user has the problem")
+    assert got == "self_service", reason
+    [(got, reason)] = scores("Install limit reached although only 2 installs are active")
+    assert got == "service_not_as_described", reason
