@@ -106,6 +106,16 @@ def test_unexplained_tickets_stay_with_the_partner_unless_many_users_are_affecte
     assert stricter["category"].tolist() == ["self_service"] * 3
 
 
+def test_an_empty_users_field_falls_back_to_the_count_in_the_text(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row("T1", "Planner board looks odd", description="About 30 users are affected"),
+        row("T2", "Planner board looks odd", description="About 30 users are affected", users=1),
+    )
+    assert triage(frame).decisions["category"].tolist() == ["bug", "self_service"]
+
+
 def test_unexplained_tickets_still_form_a_regional_cluster(
     batch: Callable[..., pd.DataFrame],
 ) -> None:

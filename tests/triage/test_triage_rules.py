@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from escalation_kit.errors import ConfigError
-from escalation_kit.triage.content import score_content, with_breadth_default
+from escalation_kit.triage.content import score_content, users_stated_in_text, with_breadth_default
 from escalation_kit.triage.language import detect_language
 from escalation_kit.triage.rules import RuleRegistry, load_rules, parse_rules
 
@@ -335,3 +335,23 @@ def test_although_only_one_user_is_still_one_user() -> None:
     assert got == "self_service", reason
     [(got, reason)] = scores("Install limit reached although only 2 installs are active")
     assert got == "service_not_as_described", reason
+
+
+def test_users_stated_in_the_text_in_each_language() -> None:
+    text = pa.chunked_array(
+        [
+            pa.array(
+                [
+                    "About 7 users are affected",
+                    "19 people have reported it so far",
+                    "Затронуто около 49 пользователей",
+                    "Alle 400 Benutzer sind betroffen",
+                    "Hay unos 25 usuarios afectados",
+                    "Les 650 utilisateurs sont touchés",
+                    "Outlook crashes on 2 PCs",
+                    None,
+                ]
+            )
+        ]
+    )
+    assert users_stated_in_text(text).tolist() == [7, 19, 49, 400, 25, 650, -1, -1]

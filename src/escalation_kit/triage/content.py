@@ -20,7 +20,20 @@ from escalation_kit.models import Category
 from escalation_kit.triage.rules import RULE_CATEGORIES, Rule, RuleSet
 from escalation_kit.triage.text import contains_all, fold
 
-__all__ = ["ContentScores", "content_frame", "score_content", "with_breadth_default"]
+__all__ = [
+    "ContentScores",
+    "content_frame",
+    "score_content",
+    "users_stated_in_text",
+    "with_breadth_default",
+]
+
+# "About 7 users are affected", "19 people have reported it", "Alle 400 Benutzer", "(15 usuarios)"
+_USERS_STATED = (
+    r"(?i)(?P<n>\d{1,6})\s+(?:users?|people|persons|employees|staff|colleagues|"
+    r"пользовател\S*|человек\S*|сотрудник\S*|benutzer\S*|nutzer\S*|mitarbeite\S*|kollegen|"
+    r"usuari\S*|personas|empleados|utilisateurs?|personnes|collaborateurs|employés)"
+)
 
 _SNIPPET_CHARS = 60
 
@@ -70,6 +83,17 @@ def score_content(text: pa.ChunkedArray, rules: RuleSet) -> ContentScores:
     confidence = _confidence(top, second)
     reasons = _reasons(text, rules, hits, best, top)
     return ContentScores(scores, hits, categories, confidence, reasons)
+
+
+def users_stated_in_text(text: pa.ChunkedArray) -> np.ndarray:
+    """The first "N users/people" count a ticket states in its own words; -1 when none.
+
+    Used only where the ``users_affected`` column is empty, so the breadth of a ticket is not
+    lost because the form field was left blank.
+    """
+    found = pc.struct_field(pc.extract_regex(text, _USERS_STATED), "n")
+    counts = pc.fill_null(pc.cast(found, pa.int64()), -1)
+    return np.asarray(counts.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def with_breadth_default(

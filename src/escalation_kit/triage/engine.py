@@ -26,7 +26,12 @@ from escalation_kit.errors import InputError, TriageError
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
 from escalation_kit.triage.config import TriageConfig
-from escalation_kit.triage.content import ContentScores, score_content, with_breadth_default
+from escalation_kit.triage.content import (
+    ContentScores,
+    score_content,
+    users_stated_in_text,
+    with_breadth_default,
+)
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.severity import assign_severity
 from escalation_kit.triage.text import ticket_text
@@ -133,9 +138,9 @@ def decide(
     if accepted.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
     text = ticket_text(accepted)
-    content = with_breadth_default(
-        score_content(text, rules), _users_affected(accepted), config.breadth_min_users
-    )
+    users = _users_affected(accepted)
+    breadth = np.where(users < 0, users_stated_in_text(text), users)
+    content = with_breadth_default(score_content(text, rules), breadth, config.breadth_min_users)
     matches = match_tickets(
         accepted,
         issues_by_tenant,
