@@ -355,3 +355,8 @@ def test_users_stated_in_the_text_in_each_language() -> None:
         ]
     )
     assert users_stated_in_text(text).tolist() == [7, 19, 49, 400, 25, 650, -1, -1]
+
+
+def test_although_with_words_before_the_count() -> None:
+    [(got, reason)] = scores("Лимит установок, хотя активных установок всего 2 из 5")
+    assert got == "service_not_as_described", reason
