@@ -9,21 +9,9 @@ from typing import Any
 
 import pytest
 
-from ek_fixtures import require
+from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, require
 from escalation_kit.analytics.report import build_report
 from escalation_kit.analytics.synthetic import synthetic_history
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 

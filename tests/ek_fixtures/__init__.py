@@ -13,6 +13,19 @@ SAMPLES = SHARED / "reference" / "real-samples"
 SAMPLE_DATA = REPO / "data" / "sample"
 EVAL_DATA = REPO / "data" / "eval"
 
+# Debian's Chromium, headless, with nothing that reaches off the machine.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"

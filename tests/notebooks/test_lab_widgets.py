@@ -9,10 +9,10 @@ from importlib import resources
 from pathlib import Path
 
 import nbformat
-from lab_server import CHROMIUM, CHROMIUM_ARGS, running_lab
+from lab_server import running_lab
 from nbformat.v4 import new_code_cell, new_notebook
 
-from ek_fixtures import require
+from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, require
 
 CELLS = [
     """\
