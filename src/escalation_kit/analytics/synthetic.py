@@ -19,24 +19,15 @@ from escalation_kit.analytics.history import (
     HISTORY_STATUSES,
     REGIONS,
 )
+from escalation_kit.services import SERVICE_NAMES
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["SYNTHETIC_SERVICES", "synthetic_history"]
 
-SYNTHETIC_SERVICES = (
-    "Exchange Online",
-    "Microsoft Teams",
-    "SharePoint Online",
-    "OneDrive for Business",
-    "Microsoft Entra",
-    "Microsoft Intune",
-    "Microsoft 365 apps",
-    "Power BI",
-    "Microsoft 365 suite",
-    "Planner",
-)
+# The ten most common services, in the order of their synthetic weights.
+SYNTHETIC_SERVICES = SERVICE_NAMES[:10]
 _COUNTRIES = {
     "Americas": ("US", "CA", "BR", "MX", "AR"),
     "Europe": ("GB", "DE", "FR", "NL", "ES", "IT", "PL", "SE"),

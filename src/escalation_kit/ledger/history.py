@@ -29,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from escalation_kit.errors import InputError
 from escalation_kit.ledger.schema import escalation_links, escalations
+from escalation_kit.models import HISTORY_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,7 +106,7 @@ def import_history(
 
 def _valid_history(history: pd.DataFrame, source: str) -> pd.DataFrame:
     """The history typed and checked against the contract; InputError at the first bad row."""
-    from escalation_kit.analytics.history import HISTORY_COLUMNS, history_text, validate_history
+    from escalation_kit.analytics.history import history_text, validate_history
     from escalation_kit.analytics.metrics import as_history
 
     frame = as_history(history)
@@ -147,22 +148,17 @@ def _insert_new(conn: Connection, chunk: pd.DataFrame) -> int:
     return len(rows)
 
 
+_TIME_COLUMNS = ("created_at", "resolved_at")
+
+
 def _rows(chunk: pd.DataFrame) -> Iterable[dict[str, Any]]:
     """Ledger rows of a typed history chunk."""
     import pandas as pd
 
     columns = {
         name: chunk[name].astype("object").where(chunk[name].notna(), None).tolist()
-        for name in (
-            "escalation_id",
-            "tenant_id",
-            "country",
-            "region",
-            "service",
-            "category",
-            "severity",
-            "status",
-        )
+        for name in HISTORY_COLUMNS
+        if name not in _TIME_COLUMNS
     }
     created = [stamp.to_pydatetime() for stamp in chunk["created_at"]]
     resolved = [
@@ -216,7 +212,7 @@ def export_history(
 ) -> pd.DataFrame:
     """The ledger's escalations (not drafts) created in ``[since, until)`` as a typed history."""
 
-    from escalation_kit.analytics.history import HISTORY_COLUMNS, typed_history
+    from escalation_kit.analytics.history import typed_history
 
     columns = [_raw(escalations.c[name], ledger.dialect) for name in HISTORY_COLUMNS]
     query = (
