@@ -114,9 +114,9 @@ for issue in active.values():
         (
             "code",
             """\
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 
-result = triage(tickets.accepted, customers.accepted, health=health)
+result = triage_tickets(tickets.accepted, customers.accepted, health=health)
 result.counts()""",
         ),
         (
@@ -320,10 +320,10 @@ def incident_cells() -> list[Cell]:
             "code",
             """\
 from escalation_kit.health import load_snapshot
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 
 health = load_snapshot(SAMPLE / "health.json")
-result = triage(tickets.accepted, customers.accepted, health=health)
+result = triage_tickets(tickets.accepted, customers.accepted, health=health)
 result.counts()""",
         ),
         ("md", "## The multi-tenant and network clusters"),

@@ -204,9 +204,9 @@ def test_investigate_a_cluster_of_the_sample_data() -> None:
 
     files = [SAMPLE_DATA / n for n in ("tickets.csv", "customers.csv", "health.json")]
     require(all(f.exists() for f in files), "the sample data is produced by the data work")
-    from escalation_kit.triage.engine import triage
+    from escalation_kit.triage.engine import triage_tickets
 
-    result = triage(*files)
+    result = triage_tickets(*files)
     decisions = result.decisions
     clustered = decisions[decisions["cluster_id"] != ""]
     biggest = clustered["cluster_id"].value_counts().index[0]

@@ -30,7 +30,7 @@ from escalation_kit.escalation.render import read_package_json
 from escalation_kit.intake import read_tickets
 from escalation_kit.ledger import Ledger
 from escalation_kit.models import Category, Region, Ticket, TriageDecision
-from escalation_kit.triage import TriageResult, triage
+from escalation_kit.triage.engine import TriageResult, triage_tickets
 
 CONTRACT_COLUMNS = (
     "package_id",
@@ -74,7 +74,7 @@ def decision_frame(decisions: list[TriageDecision]) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def sample_triage() -> TriageResult:
-    return triage(
+    return triage_tickets(
         SAMPLE_DATA / "tickets.csv", SAMPLE_DATA / "customers.csv", SAMPLE_DATA / "health.json"
     )
 

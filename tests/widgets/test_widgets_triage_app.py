@@ -7,7 +7,7 @@ import pytest
 from widget_data import SCRIPT, accepted_tickets
 
 from escalation_kit.ledger import Ledger
-from escalation_kit.triage.engine import TriageResult, triage
+from escalation_kit.triage.engine import TriageResult, triage_tickets
 from escalation_kit.triage.runs import run_id_for
 from escalation_kit.widgets.triage_app import ALL, TriageApp
 
@@ -19,7 +19,7 @@ def tickets() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result(tickets: pd.DataFrame) -> TriageResult:
-    return triage(tickets)
+    return triage_tickets(tickets)
 
 
 def test_category_filter_lists_exactly_that_category(result: TriageResult) -> None:

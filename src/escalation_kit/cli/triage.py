@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from escalation_kit.bundled import dataset_dir
 from escalation_kit.cli._common import cli_errors
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-EVAL_DIR = Path("data") / "eval"
 
 TicketsArg = Annotated[Path, typer.Argument(help="Tickets file (CSV, JSON lines or Excel).")]
 CustomersOpt = Annotated[
@@ -50,9 +50,9 @@ def triage_command(
         escalation-kit triage tickets.csv --customers customers.csv \\
             --health snapshot.json --out triage.csv
     """
-    from escalation_kit.triage.engine import triage
+    from escalation_kit.triage.engine import triage_tickets
 
-    result = triage(tickets, customers, health, rules=rules)
+    result = triage_tickets(tickets, customers, health, rules=rules)
     result.to_csv(out)
     rejects = out.with_name(out.name.removesuffix(".csv") + ".rejects.csv")
     if len(result.rejected):
@@ -85,7 +85,8 @@ def _record(decisions: pd.DataFrame) -> None:
 @cli_errors
 def evaluate_command(
     tickets: Annotated[
-        Path | None, typer.Argument(help="Tickets file (default: data/eval/tickets.csv).")
+        Path | None,
+        typer.Argument(help="Tickets file (default: the bundled data/eval/tickets.csv)."),
     ] = None,
     labels: Annotated[
         Path | None, typer.Option("--labels", help="Labels CSV (ticket_id, category, ...).")
@@ -97,8 +98,9 @@ def evaluate_command(
 ) -> None:
     """Score triage against hand labels: accuracy, macro-F1, per category, confusion, misses.
 
-    Without arguments, inside the repository, it uses data/eval/ (tickets, customers, health,
-    labels). Exits non-zero only for bad input.
+    Without arguments it scores the bundled development set (data/eval/: tickets, customers,
+    health, labels). Customers, health and labels default to the files
+    beside TICKETS. Exits non-zero only for bad input.
 
     Example:
 
@@ -107,12 +109,13 @@ def evaluate_command(
     """
     from escalation_kit.triage.evaluate import evaluate
 
-    tickets = tickets or _default(EVAL_DIR / "tickets.csv", "TICKETS")
-    labels = labels or _default(EVAL_DIR / "labels.csv", "--labels")
-    if customers is None and (EVAL_DIR / "customers.csv").exists() and _is_eval(tickets):
-        customers = EVAL_DIR / "customers.csv"
-    if health is None and (EVAL_DIR / "health.json").exists() and _is_eval(tickets):
-        health = EVAL_DIR / "health.json"
+    eval_dir = dataset_dir("eval")
+    tickets = tickets or eval_dir / "tickets.csv"
+    labels = labels or _default(tickets.parent / "labels.csv", "--labels")
+    if customers is None and (tickets.parent / "customers.csv").exists():
+        customers = tickets.parent / "customers.csv"
+    if health is None and (tickets.parent / "health.json").exists():
+        health = tickets.parent / "health.json"
     result = evaluate(tickets, labels, customers, health, rules=rules)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
@@ -122,14 +125,8 @@ def evaluate_command(
 
 def _default(path: Path, name: str) -> Path:
     if not path.exists():
-        raise InputError(
-            f"{name} not given and {path} not found (run in the repository or pass it)"
-        )
+        raise InputError(f"{name} not given and {path} not found: pass it")
     return path
-
-
-def _is_eval(tickets: Path) -> bool:
-    return tickets.resolve().parent == EVAL_DIR.resolve()
 
 
 @cli_errors

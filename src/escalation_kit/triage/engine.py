@@ -39,7 +39,7 @@ from escalation_kit.triage.text import ticket_text
 if TYPE_CHECKING:
     from escalation_kit.intake import IntakeResult
 
-__all__ = ["DECISION_COLUMNS", "RECOMMENDED_ACTIONS", "TriageResult", "triage"]
+__all__ = ["DECISION_COLUMNS", "RECOMMENDED_ACTIONS", "TriageResult", "triage_tickets"]
 
 DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
 
@@ -102,7 +102,7 @@ class TriageResult:
         return self.decisions._repr_html_()  # type: ignore[operator]
 
 
-def triage(
+def triage_tickets(
     tickets: str | os.PathLike[str] | pd.DataFrame,
     customers: str | os.PathLike[str] | pd.DataFrame | None = None,
     health: Any = None,

@@ -18,7 +18,7 @@ import pandas as pd
 from escalation_kit.errors import InputError, MissingColumnsError
 from escalation_kit.models import Category
 from escalation_kit.triage.config import TriageConfig
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 from escalation_kit.triage.rules import RuleSet
 
 __all__ = ["Evaluation", "evaluate", "evaluate_decisions", "read_labels"]
@@ -206,5 +206,5 @@ def evaluate(
 ) -> Evaluation:
     """Triage ``tickets`` and score the decisions against ``labels``."""
     label_frame = labels if isinstance(labels, pd.DataFrame) else read_labels(labels)
-    result = triage(tickets, customers, health, rules=rules, config=config)
+    result = triage_tickets(tickets, customers, health, rules=rules, config=config)
     return evaluate_decisions(result.decisions, label_frame)
