@@ -27,6 +27,7 @@ test: $(STAMP) lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts notebooks
 	$(BIN)/ruff format --check src tests bench scripts notebooks
+	PYTHONPATH=src $(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

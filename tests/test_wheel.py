@@ -67,10 +67,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A program of the fresh venv, in ``cwd``, seeing nothing of this checkout."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["ESCALATION_KIT_DB"] = f"sqlite:///{cwd / 'ledger.db'}"
     return subprocess.run(
-        [str(bin_dir / "escalation-kit"), *args],
+        [str(bin_dir / args[0]), *args[1:]],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -80,24 +81,20 @@ def _run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[st
 
 
 def test_the_wheel_runs_outside_the_repository(installed: Path, tmp_path: Path) -> None:
-    where = _run(installed, tmp_path, "--help")
+    where = _run(installed, tmp_path, "escalation-kit", "--help")
     assert where.returncode == 0, where.stderr
-    origin = subprocess.run(
-        [str(installed / "python"), "-c", "import escalation_kit; print(escalation_kit.__file__)"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    code = "import escalation_kit; print(escalation_kit.__file__)"
+    origin = _run(installed, tmp_path, "python", "-c", code).stdout
     assert str(REPO) not in origin and "site-packages" in origin
 
-    sample = _run(installed, tmp_path, "sample", "--out", "sample")
+    sample = _run(installed, tmp_path, "escalation-kit", "sample", "--out", "sample")
     assert sample.returncode == 0, sample.stderr
     assert (tmp_path / "sample" / "tickets.csv").is_file()
 
     triage = _run(
         installed,
         tmp_path,
+        "escalation-kit",
         "triage",
         "sample/tickets.csv",
         "--customers",
@@ -113,6 +110,6 @@ def test_the_wheel_runs_outside_the_repository(installed: Path, tmp_path: Path) 
     assert rows[0].startswith("ticket_id,category,escalate")
     assert len(rows) > 100 and tickets.count("\n") >= len(rows) - 1
 
-    evaluate = _run(installed, tmp_path, "evaluate", "--json")
+    evaluate = _run(installed, tmp_path, "escalation-kit", "evaluate", "--json")
     assert evaluate.returncode == 0, evaluate.stderr
     assert '"macro_f1"' in evaluate.stdout

@@ -5,8 +5,8 @@
 second write). They retry 429/5xx (honouring ``Retry-After`` in seconds or as an HTTP date),
 timeouts and connection resets, with capped exponential backoff and jitter; other 4xx fail at
 once. Failures become the caller's :class:`~escalation_kit.errors.ApiError` subclass carrying
-status, service error code, request id and URL; a 429 that outlives the retries is a
-:class:`~escalation_kit.errors.ThrottledError`.
+status, service error code, request id and URL; a 429 that outlives the retries has
+``throttled`` set.
 
 Logs (logger ``escalation_kit.http``) name method, URL with secret query values masked, status,
 attempt and delay; never headers, bodies or tokens. :func:`redact` scrubs token-like values
@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-from escalation_kit.errors import ApiError, ThrottledError
+from escalation_kit.errors import ApiError
 
 __all__ = [
     "USER_AGENT",
@@ -156,7 +156,7 @@ def request_id_of(response: httpx.Response, body: Any = None) -> str | None:
 def error_from_response(response: httpx.Response, *, error: type[ApiError]) -> ApiError:
     """Build the error for a failed response from Graph's, Partner Center's or any other body.
 
-    Never raises on unexpected shapes. A 429 becomes :class:`ThrottledError`.
+    Never raises on unexpected shapes. A final 429 is an ``error`` whose ``throttled`` is true.
     """
     body = _decoded_or_none(response)
     code, message = _code_and_message(body)
@@ -173,8 +173,7 @@ def error_from_response(response: httpx.Response, *, error: type[ApiError]) -> A
         text += f" — {hint}"
     if request_id:
         text += f" [request-id {request_id}]"
-    kind = ThrottledError if response.status_code == 429 else error
-    return kind(
+    return error(
         redact(text),
         status_code=response.status_code,
         code=code,

@@ -378,7 +378,7 @@ def close_loop_command(
             report = close_loop(ledger, client, confirm_sent_ids=confirm_sent or (), confirm=yes)
         finally:
             if client is not None:
-                client.close_client()
+                client.close()
         _write_notices(ledger, out_dir)
     for notice_id in report.drafted:
         typer.echo(f"drafted notice {notice_id}")

@@ -21,7 +21,7 @@ from typing import Literal
 
 from sqlalchemy import Connection
 
-from escalation_kit.errors import InvalidTransition, PartnerCenterError, ThrottledError
+from escalation_kit.errors import InvalidTransition, PartnerCenterError
 from escalation_kit.escalation.partner_center import PartnerCenterClient
 from escalation_kit.escalation.service_request import ServiceRequest
 from escalation_kit.ledger import Ledger
@@ -188,7 +188,7 @@ def _send_one(
             entry.service_request_id, dict(entry.body), request_id=entry.request_id
         )
     except PartnerCenterError as exc:
-        permanent = exc.status_code in PERMANENT_STATUSES and not isinstance(exc, ThrottledError)
+        permanent = exc.status_code in PERMANENT_STATUSES and not exc.throttled
         report.errors.append(f"{entry.escalation_id} ({entry.kind}): {exc}")
         if permanent:
             _finish(ledger, entry, "failed", {"error": str(exc), "status": exc.status_code})

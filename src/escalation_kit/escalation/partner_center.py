@@ -1,4 +1,4 @@
-"""The Partner Center service-request client: list, get, add a note, close.
+"""The Partner Center service-request client: list, get, add a note, close a request.
 
 Creating requests by API was retired in 2020, so this client only reads requests and updates
 them. Every call goes through :mod:`escalation_kit.http` (retries honouring ``Retry-After``,
@@ -94,7 +94,7 @@ class PartnerCenterClient:
     def __repr__(self) -> str:
         return f"PartnerCenterClient(base_url={self.base_url!r}, locale={self.locale!r})"
 
-    def close_client(self) -> None:
+    def close(self) -> None:
         """Release the HTTP connections (a client passed in is left to its owner)."""
         if self._owns_client:
             self._client.close()
@@ -103,7 +103,7 @@ class PartnerCenterClient:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.close_client()
+        self.close()
 
     def _headers(self, request_id: str | None = None) -> dict[str, str]:
         token = self._tokens.get_token(self.partner_tenant_id, PARTNER_CENTER_SCOPES)
@@ -163,8 +163,10 @@ class PartnerCenterClient:
         """Append a note; ``request_id`` is the MS-RequestId recorded in the outbox."""
         return self.update(service_request_id, {"NewNote": {"Text": text}}, request_id=request_id)
 
-    def close(self, service_request_id: str, note: str, *, request_id: str) -> ServiceRequest:
-        """Close a request with a final note, in one PATCH."""
+    def close_request(
+        self, service_request_id: str, note: str, *, request_id: str
+    ) -> ServiceRequest:
+        """Close a support request with a final note, in one PATCH."""
         body = {"NewNote": {"Text": note}, "Status": "closed"}
         return self.update(service_request_id, body, request_id=request_id)
 
