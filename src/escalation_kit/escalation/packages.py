@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
+from escalation_kit.categories import CATEGORIES
 from escalation_kit.config import Settings
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.catalogue import lookup
@@ -38,13 +39,7 @@ EDITABLE_FIELDS = frozenset(
     {"title", "description", "severity", "workload", "product", "support_category", "contact"}
 )
 
-CATEGORY_LABELS = {
-    Category.SERVICE_NOT_AS_DESCRIBED: "not as described",
-    Category.SERVICE_UNAVAILABLE: "service unavailable",
-    Category.BUG: "malfunction",
-    Category.NETWORK_DISRUPTION: "network disruption",
-    Category.REGIONAL_MULTI_TENANT: "regional multi-tenant outage",
-}
+CATEGORY_LABELS = {c: info.package_wording for c, info in CATEGORIES.items() if info.escalates}
 WHAT_WE_CHECKED = {
     Category.SERVICE_NOT_AS_DESCRIBED: "Verified the customer's own settings and licences; the "
     "service does not behave as its service description states.",

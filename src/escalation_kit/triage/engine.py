@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from escalation_kit.categories import CATEGORIES
 from escalation_kit.errors import InputError, TriageError
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
@@ -43,22 +44,7 @@ __all__ = ["DECISION_COLUMNS", "RECOMMENDED_ACTIONS", "TriageResult", "triage_ti
 
 DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
 
-RECOMMENDED_ACTIONS: dict[str, str] = {
-    Category.SELF_SERVICE: "Resolve it in the partner's admin tools (settings, licences, "
-    "passwords, permissions, DNS, the customer's network); no Microsoft case needed.",
-    Category.KNOWN_ISSUE: "Do not escalate: link the ticket to the documented issue, tell the "
-    "customer, and follow the issue's updates until Microsoft resolves it.",
-    Category.SERVICE_NOT_AS_DESCRIBED: "Escalate to Microsoft: quote the service description "
-    "and show the customer's settings are right.",
-    Category.SERVICE_UNAVAILABLE: "Escalate to Microsoft now: whole-tenant outage not "
-    "documented in service health; include times and error messages.",
-    Category.BUG: "Escalate to Microsoft as a product bug: include steps to reproduce, "
-    "screenshots and the version or update it started with.",
-    Category.NETWORK_DISRUPTION: "Escalate to Microsoft as one network incident: gather "
-    "traceroutes and affected sites/ISPs; check the customers' own networks are healthy.",
-    Category.REGIONAL_MULTI_TENANT: "Escalate once for the whole cluster: file one request "
-    "listing every affected tenant and ticket; watch service health for a new issue.",
-}
+RECOMMENDED_ACTIONS: dict[str, str] = {str(c): info.action for c, info in CATEGORIES.items()}
 
 
 @dataclass(frozen=True)
