@@ -82,7 +82,7 @@ def _record(
     body = _body(kind, text.strip())
     waiting = _waiting(conn, record.service_request_id, kind, body)
     if waiting is not None:
-        return waiting  # the same write is already waiting: never queue it twice
+        return waiting  # the same write is already waiting or sent: never queue it twice
     entry = sql.OutboxEntry(
         request_id=str(uuid.uuid4()),
         service_request_id=record.service_request_id,
@@ -108,8 +108,13 @@ def _record(
 def _waiting(
     conn: Connection, service_request_id: str, kind: str, body: dict[str, object]
 ) -> sql.OutboxEntry | None:
+    """The same write (same kind and content) already waiting or sent for the request.
+
+    Applied writes count too: re-running ``note ... --yes`` after a crash (or twice) must not
+    send the note again. Only a write that failed for good may be queued anew.
+    """
     for entry in sql.list_outbox(conn, service_request_id=service_request_id):
-        if entry.state in ("proposed", "pending") and (entry.kind, entry.body) == (kind, body):
+        if entry.state != "failed" and (entry.kind, dict(entry.body)) == (kind, body):
             return entry
     return None
 
