@@ -319,7 +319,10 @@ def note_command(
         typer.echo("nothing sent")
         raise typer.Exit(1)
     with _ledger() as ledger, _client(sandbox) as client:
-        queue_write(ledger, escalation_id, text, kind="note")
+        entry = queue_write(ledger, escalation_id, text, kind="note")
+        if entry.state == "applied":
+            when = f" on {entry.applied_at:%Y-%m-%d %H:%M} UTC" if entry.applied_at else ""
+            typer.echo(f"{escalation_id}: this note was already sent to Microsoft{when}; not again")
         _report_flush(flush_outbox(ledger, client, confirm=True, sync=sync_request))
 
 

@@ -1,6 +1,8 @@
 """The :class:`Ledger`: every write of state goes through it, on SQLite or PostgreSQL.
 
-A ledger is opened from an SQLAlchemy URL (or an ``Engine``); its tables are created on open.
+A ledger is opened from an SQLAlchemy URL (or an ``Engine``); on an empty database its tables
+are created on open, else its schema revision is checked (``escalation-kit ledger upgrade``
+migrates an older one).
 Writes happen in :meth:`Ledger.transaction`, where everything commits together or not at all,
 and each state change appends its event to the log in that same transaction.
 """
@@ -30,11 +32,11 @@ from escalation_kit.ledger._engine import (
     normalize_url,
     safe_url,
 )
+from escalation_kit.ledger._version import prepare_schema
 from escalation_kit.ledger.events import Event, insert_event, select_events
 from escalation_kit.ledger.health_cache import SyncState
 from escalation_kit.ledger.records import ImportCounts
 from escalation_kit.ledger.schema import customers as customers_table
-from escalation_kit.ledger.schema import metadata
 from escalation_kit.ledger.schema import tickets as tickets_table
 
 __all__ = ["Ledger"]
@@ -54,7 +56,7 @@ class Ledger:
         if isinstance(url, Engine):
             self._engine, self._url, self._owns_engine = url, url.url, False
         else:
-            self._url = normalize_url(url if url is not None else _default_url(settings))
+            self._url = normalize_url(url if url is not None else default_url(settings))
             self._engine, self._owns_engine = engine_for(self._url), True
         self.actor: str = actor or (settings.analyst_name if settings else "analyst")
         self._local = threading.local()
@@ -126,8 +128,8 @@ class Ledger:
             yield conn
 
     def _create_tables(self) -> None:
-        with self.transaction("create the ledger's tables") as conn:
-            metadata.create_all(conn)
+        with self.transaction("open the ledger") as conn:
+            prepare_schema(conn)
 
     # -- event log ------------------------------------------------------------------------
 
@@ -338,7 +340,8 @@ class Ledger:
             return _health.select_sync_states(conn)
 
 
-def _default_url(settings: Settings | None) -> str:
+def default_url(settings: Settings | None) -> str:
+    """``ESCALATION_KIT_DB``, else the SQLite ledger in the data folder."""
     if settings is not None and settings.db:
         return settings.db
     # Resolved now, not at import, so that XDG_DATA_HOME set later is honoured.

@@ -42,6 +42,7 @@ __all__ = [
     "list_outbox",
     "mark_notice_sent",
     "mark_outbox",
+    "outbox_by_content",
     "outbox_has_text",
     "service_request_row",
     "set_outbox_state",
@@ -96,6 +97,7 @@ class OutboxEntry:
     created_at: datetime
     applied_at: datetime | None
     created_by: str
+    content_key: str | None = None  # the write's kind and text, hashed (see outbox.py)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> OutboxEntry:
@@ -168,10 +170,14 @@ def tag_taken(conn: Connection, tag: str, content_key: str) -> bool:
     return found is not None and found.content_key != content_key
 
 
-def get_escalation(conn: Connection, escalation_id: str) -> EscalationRecord | None:
-    row = conn.execute(
-        select(escalations).where(escalations.c.escalation_id == escalation_id)
-    ).first()
+def get_escalation(
+    conn: Connection, escalation_id: str, *, for_update: bool = False
+) -> EscalationRecord | None:
+    """One escalation; ``for_update`` locks its row until the transaction ends (PostgreSQL)."""
+    query = select(escalations).where(escalations.c.escalation_id == escalation_id)
+    if for_update:
+        query = query.with_for_update()  # SQLite ignores it: its writers are serialized
+    row = conn.execute(query).first()
     return EscalationRecord.from_row(row) if row else None
 
 
@@ -263,6 +269,21 @@ def list_outbox(
         query = query.where(outbox.c.state == state)
     if service_request_id is not None:
         query = query.where(outbox.c.service_request_id == service_request_id)
+    return [OutboxEntry.from_row(row) for row in conn.execute(query)]
+
+
+def outbox_by_content(
+    conn: Connection, service_request_id: str, content_key: str
+) -> list[OutboxEntry]:
+    """Entries of the request with this content key, oldest first."""
+    query = (
+        select(outbox)
+        .where(
+            outbox.c.service_request_id == service_request_id,
+            outbox.c.content_key == content_key,
+        )
+        .order_by(outbox.c.created_at, outbox.c.request_id)
+    )
     return [OutboxEntry.from_row(row) for row in conn.execute(query)]
 
 

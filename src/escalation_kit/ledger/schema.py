@@ -1,5 +1,6 @@
 """The ledger's tables (SQLAlchemy 2 Core metadata), shared by SQLite and PostgreSQL.
 
+Changing a table needs a migration (``ledger/migrations``; see the README's "ledger upgrade").
 Times are stored as timezone-aware UTC. JSON columns hold documents we keep verbatim (Graph
 issues, filing packages). ``events`` is append-only: every state change writes one row.
 """
@@ -185,6 +186,9 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("applied_at", UTCDateTime),
     Column("created_by", String(200), nullable=False),
+    # sha256 of kind + the note's text (whitespace collapsed): the same write is found by index
+    Column("content_key", String(64)),
+    Index("ix_outbox_content_key", "service_request_id", "content_key"),
 )
 
 notices = Table(

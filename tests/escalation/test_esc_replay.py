@@ -1,0 +1,154 @@
+"""A replayed write never moves a request's state backwards, and a note is never sent twice."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from esc_helpers import CONTACT
+from typer.testing import CliRunner
+
+from escalation_kit.cli import app
+from escalation_kit.escalation.drafting import draft_escalations
+from escalation_kit.escalation.outbox import flush_outbox, queue_write
+from escalation_kit.escalation.partner_center import PartnerCenterClient
+from escalation_kit.escalation.tracking import link, sync_request, track
+from escalation_kit.ledger import Ledger
+from escalation_kit.ledger import escalations as sql
+from escalation_kit.models import Ticket, TriageDecision
+from escalation_kit.sandbox import Faults, Sandbox
+from escalation_kit.sandbox.partner_center import (
+    STATE_KEY,
+    file_service_request,
+    microsoft_update,
+)
+
+
+def filed(
+    ledger: Ledger, sandbox: Sandbox, case: tuple[list[TriageDecision], dict[str, Ticket]]
+) -> tuple[str, str]:
+    decisions, tickets = case
+    package = draft_escalations(ledger, decisions, tickets, contact=CONTACT)[0].package
+    sr_id = file_service_request(
+        sandbox.base_url, customer_tenant_id=package.primary_tenant_id, title=package.title
+    )["id"]
+    link(ledger, package.package_id, sr_id)
+    return package.package_id, sr_id
+
+
+def notes_at_microsoft(sandbox: Sandbox, sr_id: str) -> list[str]:
+    store = sandbox.state.extra[STATE_KEY]
+    with store.lock:
+        return [n["text"] for n in store.requests[sr_id]["notes"]]
+
+
+def test_a_replayed_write_never_moves_state_backwards(
+    ledger: Ledger, sandbox: Sandbox, pc_client: PartnerCenterClient, cluster_case
+) -> None:  # type: ignore[no-untyped-def]
+    eid, sr_id = filed(ledger, sandbox, cluster_case)
+    microsoft_update(sandbox.base_url, sr_id, note="Microsoft: looking into it")
+    track(ledger, pc_client)
+    # The PATCH is applied at Microsoft, but every response to it is cut off: note stays pending.
+    sandbox.set_faults(Faults(truncate=1.0, paths=f"/servicerequests/{sr_id}$"))
+    queue_write(ledger, eid, "Partner: two more tenants affected")
+    report = flush_outbox(ledger, pc_client, confirm=True, sync=sync_request)
+    assert report.pending and not report.applied
+    assert notes_at_microsoft(sandbox, sr_id)[-1] == "Partner: two more tenants affected"
+    sandbox.set_faults(Faults())
+    time.sleep(0.01)  # Microsoft's change gets a later lastModifiedDate
+    microsoft_update(sandbox.base_url, sr_id, status="closed", note="Microsoft: fixed")
+    assert track(ledger, pc_client).errors == []
+    with ledger.reading() as conn:
+        before = sql.get_escalation(conn, eid)
+    assert before is not None and before.status == "closed" and before.resolved_at is not None
+
+    # track --yes: the pending note is re-sent; the emulator answers with its stored, older reply.
+    report = flush_outbox(ledger, pc_client, confirm=True, approve_proposed=True, sync=sync_request)
+    assert report.applied and not report.errors
+    for _run in range(2):  # right after the replay, and after the next track
+        with ledger.reading() as conn:
+            after = sql.get_escalation(conn, eid)
+            row = sql.service_request_row(conn, sr_id)
+        assert after is not None and row is not None
+        assert after.status == "closed"
+        assert after.resolved_at == before.resolved_at
+        assert row.status == "closed" and len(row.notes) == 3
+        assert track(ledger, pc_client).errors == []
+    actions = Counter(e.action for e in ledger.events(entity_id=eid))
+    assert actions["note_added"] == 3
+    assert actions["status_changed"] == 1  # open -> closed, once; never reopened
+    assert notes_at_microsoft(sandbox, sr_id).count("Partner: two more tenants affected") == 1
+
+
+def test_an_older_response_is_ignored_but_a_newer_one_is_recorded(
+    sqlite_ledger: Ledger, sandbox: Sandbox, pc_client: PartnerCenterClient, cluster_case
+) -> None:  # type: ignore[no-untyped-def]
+    eid, sr_id = filed(sqlite_ledger, sandbox, cluster_case)
+    old = pc_client.get_service_request(sr_id)
+    time.sleep(0.01)
+    microsoft_update(sandbox.base_url, sr_id, status="attention_needed", note="logs please")
+    new = pc_client.get_service_request(sr_id)
+    assert sync_request(sqlite_ledger, eid, new) != []
+    assert sync_request(sqlite_ledger, eid, old) == []  # older than what the ledger holds
+    with sqlite_ledger.reading() as conn:
+        record = sql.get_escalation(conn, eid)
+        row = sql.service_request_row(conn, sr_id)
+    assert record is not None and record.status == "attention_needed"
+    assert row is not None and row.status == "attention_needed" and len(row.notes) == 1
+
+
+@pytest.mark.parametrize("crash_after", ["applied", "sent"])
+def test_rerunning_note_after_a_crash_never_sends_it_twice(
+    sqlite_ledger: Ledger,
+    sandbox: Sandbox,
+    pc_client: PartnerCenterClient,
+    cluster_case,  # type: ignore[no-untyped-def]
+    crash_after: str,
+) -> None:
+    eid, sr_id = filed(sqlite_ledger, sandbox, cluster_case)
+    text = "Partner: customer confirms the outage persists"
+    queue_write(sqlite_ledger, eid, text)
+    if crash_after == "applied":  # the first run finished: its write is applied
+        flush_outbox(sqlite_ledger, pc_client, confirm=True, sync=sync_request)
+    else:  # the first run was killed after Microsoft applied the PATCH, before the ledger knew
+        with sqlite_ledger.reading() as conn:
+            entry = sql.list_outbox(conn, state="pending")[0]
+        pc_client.update(sr_id, dict(entry.body), request_id=entry.request_id)
+        flush_outbox(sqlite_ledger, pc_client, confirm=True, sync=sync_request)
+    # `escalation-kit note ESC "..." --yes` again: queue the same text, then flush.
+    again = queue_write(sqlite_ledger, eid, f"  {text} ")
+    flush_outbox(sqlite_ledger, pc_client, confirm=True, sync=sync_request)
+    assert again.state == "applied"
+    assert notes_at_microsoft(sandbox, sr_id).count(text) == 1
+    with sqlite_ledger.reading() as conn:
+        assert len(sql.list_outbox(conn, service_request_id=sr_id)) == 1
+
+
+def test_a_failed_note_can_be_queued_again(
+    sqlite_ledger: Ledger, sandbox: Sandbox, pc_client: PartnerCenterClient, cluster_case
+) -> None:  # type: ignore[no-untyped-def]
+    eid, _sr_id = filed(sqlite_ledger, sandbox, cluster_case)
+    entry = queue_write(sqlite_ledger, eid, "hello")
+    with sqlite_ledger.transaction() as conn:
+        sql.mark_outbox(conn, entry.request_id, state="failed")
+    again = queue_write(sqlite_ledger, eid, "hello")
+    assert again.request_id != entry.request_id and again.state == "pending"
+
+
+def test_note_command_twice_sends_once(
+    tmp_path,
+    monkeypatch,
+    sandbox: Sandbox,
+    cluster_case,  # type: ignore[no-untyped-def]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    monkeypatch.setenv("ESCALATION_KIT_DB", db)
+    with Ledger(db) as ledger:
+        eid, sr_id = filed(ledger, sandbox, cluster_case)
+    args = ["note", eid, "Traces attached", "--sandbox", sandbox.base_url, "--yes"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0 and "sent to Microsoft: 1" in first.stdout
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0 and "already sent to Microsoft" in second.stdout
+    assert notes_at_microsoft(sandbox, sr_id) == ["Traces attached"]
