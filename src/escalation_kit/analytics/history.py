@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.intake.writers import write_csv
 from escalation_kit.models import HISTORY_COLUMNS as CONTRACT_HISTORY_COLUMNS
 from escalation_kit.models import Category, Region
 
@@ -207,11 +208,10 @@ def write_history(history: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a history as CSV, or Parquet when ``path`` ends in ``.parquet``, in text form."""
     target = Path(path)
     text = history_text(history)
+    if target.suffix.lower() != ".parquet":
+        return write_csv(text, target, what="history")
     try:
-        if target.suffix.lower() == ".parquet":
-            text.to_parquet(target, index=False)
-        else:
-            text.to_csv(target, index=False)
+        text.to_parquet(target, index=False)
     except OSError as exc:
         raise InputError(f"cannot write the history: {exc.strerror}", file=str(target)) from exc
     return target

@@ -30,6 +30,7 @@ from escalation_kit.analytics.metrics import (
 from escalation_kit.analytics.palette import category_label, template_name
 from escalation_kit.analytics.summary import Summary, summarize
 from escalation_kit.errors import InputError
+from escalation_kit.intake.writers import write_csv, write_xlsx
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["PLOTLY_CONFIG", "Report", "build_report", "filter_period", "write_report"]
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
-_FORMULA_START = r"[=+\-@\t\r]"
 TABLE_ROWS = 25  # rows shown per table in the HTML; the export has them all
 _TABLE_TITLES = {
     "by_category_region": "Escalations by category and region",
@@ -72,45 +72,21 @@ class Report:
 
     def export_tables(self, directory: str | Path) -> list[Path]:
         """Every table as ``<name>.csv`` plus one ``report_tables.xlsx`` with a sheet each."""
-        import pandas as pd
-
         folder = Path(directory)
-        written: list[Path] = []
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            for name, table in self.tables.items():
-                written.append(folder / f"{name}.csv")
-                _plain(table).to_csv(written[-1], index=False)
-            workbook = folder / "report_tables.xlsx"
-            with pd.ExcelWriter(workbook, engine="openpyxl") as excel:
-                for name, table in self.tables.items():
-                    _plain(table).to_excel(excel, sheet_name=name[:31], index=False)
-            written.append(workbook)
         except OSError as exc:
             raise InputError(f"cannot export the tables: {exc.strerror}", file=str(folder)) from exc
+        written = [
+            write_csv(table, folder / f"{name}.csv", what="table")
+            for name, table in self.tables.items()
+        ]
+        written.append(write_xlsx(self.tables, folder / "report_tables.xlsx"))
         return written
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{escape(s)}</li>" for s in self.summary.sentences())
         return f"<ul>{items}</ul><p>{len(self.figures)} figures, {len(self.tables)} tables</p>"
-
-
-def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy safe to open in Excel: time zones dropped from datetimes (the values are UTC),
-    and text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
-    prefixed with an apostrophe: history text comes from outside and is not trusted."""
-    import pandas as pd
-
-    out = table.copy()
-    for column in out.columns:
-        values = out[column]
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = values.dt.tz_localize(None)
-        elif pd.api.types.is_string_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
-            text = values.astype("str")
-            risky = text.str.match(_FORMULA_START, na=False)
-            out[column] = text.where(~risky, "'" + text) if risky.any() else values
-    return out
 
 
 def filter_period(history: Any, since: Any = None, until: Any = None) -> pd.DataFrame:

@@ -46,16 +46,17 @@ def until_bound(text: str | None) -> Any:
 def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     """Load a history file; rejected rows are counted on stderr and written beside the output."""
     from escalation_kit.analytics.history import load_history
+    from escalation_kit.intake.writers import write_csv  # pandas: loaded by the command only
 
     loaded = load_history(path)
     if len(loaded.rejected):
         rejects = rejects_next_to.with_name(rejects_next_to.stem + ".rejects.csv")
         try:
             rejects.parent.mkdir(parents=True, exist_ok=True)
-            loaded.rejected.to_csv(rejects, index=False)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise InputError(f"cannot write the rejects: {reason}", file=str(rejects)) from exc
+        write_csv(loaded.rejected, rejects, what="rejects")
         typer.echo(
             f"{len(loaded.rejected)} of {loaded.read} history row(s) rejected; see {rejects}",
             err=True,

@@ -9,7 +9,6 @@ Like drafting itself it is idempotent: a second call creates nothing and writes 
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +28,7 @@ from escalation_kit.escalation.inputs import (
 )
 from escalation_kit.escalation.packages import FilingPackage, PartnerContact
 from escalation_kit.escalation.render import write_package
+from escalation_kit.intake.writers import csv_text
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
 from escalation_kit.models import Ticket, TriageDecision
@@ -233,10 +233,8 @@ def write_batch(outcomes: Sequence[DraftOutcome], index: pd.DataFrame, out_dir: 
         out_dir.mkdir(parents=True, exist_ok=True)
         for outcome in outcomes:
             write_package(outcome.package, out_dir)
-        with temporary.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(INDEX_COLUMNS)
-            writer.writerows(text.itertuples(index=False))
+        rows = text.itertuples(index=False)
+        temporary.write_text(csv_text(INDEX_COLUMNS, rows), encoding="utf-8", newline="")
         temporary.replace(out_dir / "index.csv")
     except OSError as exc:
         raise InputError(

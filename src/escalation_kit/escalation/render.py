@@ -6,15 +6,14 @@ entities and markdown punctuation) so that a pasted or previewed package cannot 
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
 from pathlib import Path
 
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.packages import FilingPackage
+from escalation_kit.intake.writers import csv_text
 
 __all__ = [
     "ATTACHMENT_COLUMNS",
@@ -40,8 +39,6 @@ ATTACHMENT_COLUMNS = (
     "title",
 )
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
-# Spreadsheet apps run cells starting with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def escape_markdown(text: str) -> str:
@@ -135,31 +132,23 @@ def render_json(package: FilingPackage) -> str:
     return json.dumps(package.to_dict(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def render_csv(package: FilingPackage) -> str:
     """The attachment: one row per affected ticket (formula-like cells neutralised)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ATTACHMENT_COLUMNS)
-    for t in package.tickets:
-        writer.writerow(
-            [
-                _cell(t.ticket_id),
-                t.tenant_id,
-                _cell(t.customer_name),
-                t.country,
-                t.region,
-                t.service,
-                t.reported_at.isoformat(),
-                "" if t.users_affected is None else t.users_affected,
-                _cell(t.title),
-            ]
-        )
-    return buffer.getvalue()
+    rows = (
+        [
+            t.ticket_id,
+            t.tenant_id,
+            t.customer_name,
+            t.country,
+            t.region,
+            t.service,
+            t.reported_at.isoformat(),
+            t.users_affected,
+            t.title,
+        ]
+        for t in package.tickets
+    )
+    return csv_text(ATTACHMENT_COLUMNS, rows)
 
 
 def write_package(package: FilingPackage, directory: Path) -> Path:

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from escalation_kit.categories import CATEGORIES
-from escalation_kit.errors import InputError, TriageError
+from escalation_kit.errors import TriageError
+from escalation_kit.intake.writers import write_csv
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
 from escalation_kit.triage.config import TriageConfig
@@ -64,21 +65,13 @@ class TriageResult:
         target = Path(path)
         frame = self.decisions.copy()
         frame["escalate"] = np.where(frame["escalate"].to_numpy(dtype=bool), "true", "false")
-        try:
-            frame.to_csv(target, index=False)
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the triage output: {exc.strerror}", file=str(target)
-            ) from exc
-        return target
+        return write_csv(frame, target, what="triage output")
 
     def write_rejects(self, path: str | os.PathLike[str]) -> Path:
         """Write the rejected rows (source row, field, reason and the raw columns) as CSV."""
         if self.intake is not None:
             return self.intake.write_rejects(Path(path))
-        target = Path(path)
-        self.rejected.to_csv(target, index=False)
-        return target
+        return write_csv(self.rejected, Path(path), what="rejects file")
 
     def counts(self) -> pd.Series:
         """Tickets per category."""
