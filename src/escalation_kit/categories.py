@@ -25,6 +25,7 @@ class CategoryInfo:
     color: str
     action: str
     package_wording: str = ""
+    sentence: str = ""  # the plain English statement of the problem (package, views, notices)
     severity: tuple[Severity, Severity] | None = None
     raise_at_users: int | None = None
     raise_for_large_clusters: bool = False
@@ -62,6 +63,7 @@ CATEGORIES: dict[Category, CategoryInfo] = {
             "Escalate to Microsoft: quote the service description and show the customer's "
             "settings are right.",
             "not as described",
+            "The service works, but not as its service description states.",
             (Severity.MINIMAL, Severity.MODERATE),
             LARGE_IMPACT_USERS,
         ),
@@ -72,6 +74,7 @@ CATEGORIES: dict[Category, CategoryInfo] = {
             "Escalate to Microsoft now: whole-tenant outage not documented in service health; "
             "include times and error messages.",
             "service unavailable",
+            "The service is unavailable for the whole tenant.",
             (Severity.MODERATE, Severity.CRITICAL),
             MANY_USERS,
         ),
@@ -82,6 +85,7 @@ CATEGORIES: dict[Category, CategoryInfo] = {
             "Escalate to Microsoft as a product bug: include steps to reproduce, screenshots and "
             "the version or update it started with.",
             "malfunction",
+            "The service malfunctions in a way admin settings cannot fix.",
             (Severity.MINIMAL, Severity.MODERATE),
             MANY_USERS,
         ),
@@ -92,6 +96,7 @@ CATEGORIES: dict[Category, CategoryInfo] = {
             "Escalate to Microsoft as one network incident: gather traceroutes and affected "
             "sites/ISPs; check the customers' own networks are healthy.",
             "network disruption",
+            "Connectivity to Microsoft fails across several services, sites or regions at once.",
             (Severity.CRITICAL, Severity.CRITICAL),
         ),
         CategoryInfo(
@@ -101,6 +106,8 @@ CATEGORIES: dict[Category, CategoryInfo] = {
             "Escalate once for the whole cluster: file one request listing every affected tenant "
             "and ticket; watch service health for a new issue.",
             "regional multi-tenant outage",
+            "Several customer tenants in one region report the same problem with the same service "
+            "within hours.",
             (Severity.MODERATE, Severity.CRITICAL),
             LARGE_IMPACT_USERS,
             raise_for_large_clusters=True,

@@ -31,10 +31,12 @@ __all__ = [
     "DuplicateEscalation",
     "EscalationKitError",
     "HealthLookupError",
+    "HealthNotChecked",
     "InputError",
     "InvalidTransition",
     "LedgerError",
     "MissingColumnsError",
+    "NeedsReview",
     "PartnerCenterError",
     "TriageError",
 ]
@@ -129,3 +131,11 @@ class InvalidTransition(LedgerError):
 
 class TriageError(EscalationKitError):
     """Triage could not run on the given inputs."""
+
+
+class HealthNotChecked(EscalationKitError):
+    """Escalation refused: service health was not checked for some tickets (health first)."""
+
+
+class NeedsReview(EscalationKitError):
+    """Escalation refused: some decisions need an analyst to confirm or override them first."""

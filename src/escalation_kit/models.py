@@ -55,6 +55,7 @@ TRIAGE_OUTPUT_COLUMNS = (
     "confidence",
     "reasons",
     "recommended_action",
+    "health_checked",
 )
 HISTORY_COLUMNS = (
     "escalation_id",
@@ -115,9 +116,11 @@ class EscalationStatus(StrEnum):
 
     ``draft`` (package prepared, not yet filed) → ``open`` (filed and linked to a Partner Center
     request) ⇄ ``attention_needed`` → ``closed``. The history contract uses the last three.
+    ``withdrawn``: a draft whose tickets an analyst overrode away from escalation (never filed).
     """
 
     DRAFT = "draft"
+    WITHDRAWN = "withdrawn"
     OPEN = "open"
     ATTENTION_NEEDED = "attention_needed"
     CLOSED = "closed"
@@ -206,6 +209,9 @@ class TriageDecision:
     matched_issue_id: str = ""
     cluster_id: str = ""
     severity: Severity | None = None
+    health_checked: bool = False  # the snapshot held the tenant and was fresh enough
+    needs_review: bool = False  # an analyst must confirm or override before drafting
+    overridden: bool = False  # the analyst's override (the ledger's latest decision)
 
     @property
     def escalate(self) -> bool:

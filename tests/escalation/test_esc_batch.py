@@ -67,6 +67,7 @@ def decision_frame(decisions: list[TriageDecision]) -> pd.DataFrame:
             "confidence": d.confidence,
             "reasons": d.reasons,
             "recommended_action": d.recommended_action,
+            "health_checked": d.health_checked,
         }
         for d in decisions
     )

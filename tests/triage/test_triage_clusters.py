@@ -27,7 +27,14 @@ def test_three_tenants_of_one_region_on_one_service_within_4h_cluster(
     frame = batch(
         row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
         row("B", "Teams meetings fail", tenant_no=2, country="FR", service="Teams", minutes=90),
-        row("C", "Teams не работает", tenant_no=3, country="NL", service="Teams", minutes=230),
+        row(
+            "C",
+            "Teams: звонки не работают",
+            tenant_no=3,
+            country="NL",
+            service="Teams",
+            minutes=230,
+        ),
     )
     decisions = triage_tickets(frame).decisions
     assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
@@ -184,3 +191,35 @@ def test_customers_own_firewall_is_self_service_even_if_microsoft_is_unreachable
         ),
     )
     assert triage_tickets(frame).decisions["category"].tolist()[0] == "self_service"
+
+
+def test_unrelated_symptoms_on_one_service_are_no_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    """Retention, duplicate attachments and attachment size: same service, region and window."""
+    frame = batch(
+        row(
+            "R",
+            "Retention policy deletes mail after 30 days instead of 10 years",
+            tenant_no=1,
+            service="Exchange",
+            minutes=0,
+        ),
+        row(
+            "D",
+            "Outlook shows every attachment twice",
+            tenant_no=2,
+            country="FR",
+            service="Exchange",
+            minutes=30,
+        ),
+        row(
+            "S",
+            "Cannot send attachments larger than 20 MB although the limit is 150 MB",
+            tenant_no=3,
+            country="NL",
+            service="Exchange",
+            minutes=60,
+        ),
+    )
+    assert "regional_multi_tenant" not in categories(frame)

@@ -121,12 +121,31 @@ def test_unexplained_tickets_still_form_a_regional_cluster(
 ) -> None:
     frame = batch(
         *(
-            row(f"P{n}", "Planner board looks odd", tenant_no=n, service="Planner", minutes=n)
+            row(
+                f"P{n}",
+                "Planner tasks missing from the board",
+                tenant_no=n,
+                service="Planner",
+                minutes=n,
+            )
             for n in (1, 2, 3)
         )
     )
     decisions = triage_tickets(frame).decisions
     assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
+
+
+def test_same_words_without_a_symptom_do_not_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        *(
+            row(f"P{n}", "Planner board looks odd", tenant_no=n, service="Planner", minutes=n)
+            for n in (1, 2, 3)
+        )
+    )
+    decisions = triage_tickets(frame).decisions
+    assert "regional_multi_tenant" not in decisions["category"].tolist()
 
 
 def test_health_as_file_mapping_or_none(batch: Callable[..., pd.DataFrame], tmp_path: Path) -> None:

@@ -110,8 +110,15 @@ def escalate(
     health: Path | None = typer.Option(
         None,
         "--health",
-        help="The health snapshot triage used (its time goes into the packages).",
+        help="The health snapshot triage used (its time and documented issues go into the "
+        "packages).",
         dir_okay=False,
+    ),
+    allow_unchecked: bool = typer.Option(
+        False,
+        "--allow-unchecked",
+        help="Draft tickets whose service health was not checked (health_checked=false); "
+        "their packages say plainly that health was not checked.",
     ),
     contact_name: str | None = typer.Option(
         None, "--contact-name", help="Partner contact (else ESCALATION_KIT_CONTACT_NAME)."
@@ -126,15 +133,19 @@ def escalate(
         4.0,
         "--link-window-hours",
         min=0.0,
-        help="A lone ticket within this many hours of an open escalation on the same "
-        "service, region and category is linked to it.",
+        help="A later cluster within this many hours of an open cluster escalation of the "
+        "same category and region joins it.",
     ),
 ) -> None:
-    """Draft one filing package per escalated ticket or cluster and record the drafts.
+    """Draft one filing package per problem (a cluster, or one tenant's tickets about the
+    same problem within 7 days) and record the drafts.
 
-    Partner Center's API no longer creates requests: a person files each package in the web
-    UI (customer > Service management > New request), keeping the tracking tag in the title.
-    Running it again on the same input creates nothing new and writes the same packages.
+    Health first: tickets whose health_checked is false are refused (exit 1) unless
+    --allow-unchecked. Each ticket is drafted from its latest decision in the ledger (an
+    analyst's override wins); decisions that need review are refused until an analyst confirms
+    or overrides them. Partner Center's API no longer creates requests: a person files each
+    package in the web UI, keeping the tracking tag in the title. Running it again on the same
+    input creates nothing new and writes the same packages.
 
     Example: escalation-kit escalate triage.csv --tickets tickets.csv --out-dir packages/
     """
@@ -147,7 +158,25 @@ def escalate(
             "ESCALATION_KIT_CONTACT_*); Partner Center needs the partner's contact",
             err=True,
         )
-    batch = _prepare(triage_out, tickets, customers, health, settings, link_window_hours, out_dir)
+    batch = _prepare(
+        triage_out,
+        tickets,
+        customers,
+        health,
+        settings,
+        link_window_hours,
+        out_dir,
+        allow_unchecked=allow_unchecked,
+    )
+    for withdrawal in batch.withdrawals:
+        typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
+    unchecked = [p for p in batch.packages if not p.health_checked]
+    if unchecked:
+        typer.echo(
+            f"warning: {len(unchecked)} package(s) say service health was NOT checked "
+            "(--allow-unchecked)",
+            err=True,
+        )
     typer.echo(
         f"{len(batch)} package(s) in {out_dir} ({batch.created} new draft(s), {batch.linked} "
         "ticket(s) linked to existing escalations); file each one in Partner Center, then run "
@@ -163,19 +192,18 @@ def _prepare(
     settings: Settings,
     link_window_hours: float,
     out_dir: Path,
+    *,
+    allow_unchecked: bool,
 ) -> PackageBatch:
     from datetime import timedelta
 
     from escalation_kit.escalation.batch import prepare_packages, read_decisions
     from escalation_kit.escalation.packages import PartnerContact
+    from escalation_kit.health.snapshot import load_snapshot
 
     decisions = read_decisions(triage_out)
     intake = _read_tickets(tickets, customers)
-    checked_at = None
-    if health is not None:
-        from escalation_kit.health.snapshot import load_snapshot
-
-        checked_at = load_snapshot(health).fetched_at
+    snapshot = load_snapshot(health) if health is not None else None
     with _ledger() as ledger:
         return prepare_packages(
             decisions,
@@ -183,8 +211,9 @@ def _prepare(
             ledger=ledger,
             out_dir=out_dir,
             contact=PartnerContact.from_settings(settings),
-            health_checked_at=checked_at,
+            health=snapshot,
             link_window=timedelta(hours=link_window_hours),
+            allow_unchecked=allow_unchecked,
         )
 
 

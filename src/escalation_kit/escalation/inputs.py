@@ -60,7 +60,7 @@ def decisions_from_frame(frame: Any, *, source: str = "ledger") -> list[TriageDe
     ]
 
 
-def _decision(row: dict[str, str | None], number: int, source: str) -> TriageDecision:
+def _decision(row: dict[str, Any], number: int, source: str) -> TriageDecision:
     def text(name: str) -> str:
         return (row.get(name) or "").strip()
 
@@ -88,7 +88,24 @@ def _decision(row: dict[str, str | None], number: int, source: str) -> TriageDec
         matched_issue_id=text("matched_issue_id"),
         cluster_id=text("cluster_id"),
         severity=_severity(text("severity"), category, number, source),
+        health_checked=_flag(row.get("health_checked"), "health_checked", number, source),
+        needs_review=_flag(row.get("needs_review"), "needs_review", number, source),
     )
+
+
+_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": False}
+
+
+def _flag(raw: Any, name: str, number: int, source: str) -> bool:
+    """``true``/``false`` (a missing column or an empty cell is false: not checked, no review)."""
+    if isinstance(raw, bool):
+        return raw
+    value = _FLAGS.get(("" if _missing(raw) else str(raw)).strip().lower())
+    if value is None:
+        raise InputError(
+            f"{name} must be true or false, not {raw!r}", file=source, row=number, field=name
+        )
+    return value
 
 
 def _severity(raw: str, category: Category, number: int, source: str) -> Severity | None:

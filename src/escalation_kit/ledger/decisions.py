@@ -41,8 +41,10 @@ __all__ = [
     "select_effective",
 ]
 
-# The triage output contract's columns, in its order.
-DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
+# The triage output contract's columns the ledger stores, in its order. ``health_checked`` and
+# ``needs_review`` describe one triage run's inputs, not the decision: they stay in its output.
+RUN_ONLY_COLUMNS = ("health_checked", "needs_review")
+DECISION_COLUMNS = [c for c in TRIAGE_OUTPUT_COLUMNS if c not in RUN_ONLY_COLUMNS]
 EFFECTIVE_COLUMNS = [
     *DECISION_COLUMNS,
     "run_id",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, select, update
+from sqlalchemy import Connection, Row, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from escalation_kit.ledger.schema import (
@@ -48,6 +48,7 @@ __all__ = [
     "set_outbox_state",
     "tag_taken",
     "ticket_text",
+    "unlink_tickets",
     "update_escalation",
     "upsert_service_request",
 ]
@@ -221,6 +222,20 @@ def link_ticket(
         "linked_at": at,
     }
     return _insert_ignoring_conflicts(conn, escalation_links, values)
+
+
+def unlink_tickets(conn: Connection, escalation_id: str, ticket_ids: Iterable[str]) -> int:
+    """Remove tickets from an escalation (a withdrawn draft); returns how many were linked."""
+    ids = list(ticket_ids)
+    if not ids:
+        return 0
+    result = conn.execute(
+        delete(escalation_links).where(
+            escalation_links.c.escalation_id == escalation_id,
+            escalation_links.c.ticket_id.in_(ids),
+        )
+    )
+    return int(result.rowcount or 0)
 
 
 def linked_tickets(conn: Connection, escalation_id: str | None = None) -> dict[str, str]:

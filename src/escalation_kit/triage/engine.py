@@ -14,8 +14,10 @@ except the linear cluster sweep.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +38,22 @@ from escalation_kit.triage.content import (
 )
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.severity import assign_severity
+from escalation_kit.triage.symptoms import load_symptoms
 from escalation_kit.triage.text import ticket_text
 
 if TYPE_CHECKING:
     from escalation_kit.intake import IntakeResult
 
-__all__ = ["DECISION_COLUMNS", "RECOMMENDED_ACTIONS", "TriageResult", "triage_tickets"]
+__all__ = [
+    "DECISION_COLUMNS",
+    "RECOMMENDED_ACTIONS",
+    "TriageResult",
+    "health_checked",
+    "health_warnings",
+    "triage_tickets",
+]
+
+log = logging.getLogger(__name__)
 
 DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
 
@@ -55,6 +67,7 @@ class TriageResult:
     decisions: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
     intake: IntakeResult | None = field(default=None, repr=False)
+    warnings: tuple[str, ...] = ()  # e.g. service health not checked for some tickets
 
     @property
     def read(self) -> int:
@@ -64,7 +77,9 @@ class TriageResult:
         """Write the decisions as the contract's CSV (``escalate`` as ``true``/``false``)."""
         target = Path(path)
         frame = self.decisions.copy()
-        frame["escalate"] = np.where(frame["escalate"].to_numpy(dtype=bool), "true", "false")
+        for name in ("escalate", "health_checked", "needs_review"):
+            if name in frame:
+                frame[name] = np.where(frame[name].to_numpy(dtype=bool), "true", "false")
         return write_csv(frame, target, what="triage output")
 
     def write_rejects(self, path: str | os.PathLike[str]) -> Path:
@@ -92,17 +107,85 @@ def triage_tickets(
     """Triage a batch of tickets (a file or a frame, validated by intake) into the 7 categories.
 
     ``health`` is a snapshot file, a :class:`HealthSnapshot`, a mapping of tenant id to issues,
-    or None (no documented issues: nothing is ``known_issue``).
+    or None (no documented issues: nothing is ``known_issue``). ``health_checked`` is true for a
+    ticket only when the snapshot holds its tenant and was fetched no longer than
+    ``config.max_health_age`` before the ticket was reported (a bare mapping has no fetch time:
+    its tenants count as checked). Tickets left unchecked are counted in ``result.warnings``.
     """
-    config = config or TriageConfig()
+    config = config or TriageConfig.from_env()
     ruleset = (
         rules if isinstance(rules, RuleSet) else load_rules(None if rules is None else Path(rules))
     )
     intake = _intake(tickets, customers)
     accepted = intake.accepted.reset_index(drop=True)
-    issues = _issues_by_tenant(health)
+    snapshot = _load_health(health)
+    issues = _issues_by_tenant(snapshot)
     decisions = decide(accepted, issues, ruleset, config)
-    return TriageResult(decisions=decisions, rejected=intake.rejected, intake=intake)
+    covered, fetched_at = _coverage(snapshot)
+    decisions["health_checked"] = health_checked(accepted, covered, fetched_at, config)
+    ordered = [c for c in DECISION_COLUMNS if c in decisions]
+    decisions = decisions[ordered + [c for c in decisions if c not in ordered]]
+    notes = health_warnings(accepted, decisions["health_checked"], covered, fetched_at, config)
+    for note in notes:
+        log.warning("%s", note)
+    return TriageResult(
+        decisions=decisions, rejected=intake.rejected, intake=intake, warnings=notes
+    )
+
+
+def health_checked(
+    accepted: pd.DataFrame,
+    covered: set[str] | None,
+    fetched_at: datetime | None,
+    config: TriageConfig,
+) -> np.ndarray:
+    """Per ticket: the snapshot holds its tenant and is at most ``max_health_age`` older than
+    the report. ``covered`` None means no snapshot; ``fetched_at`` None means no fetch time."""
+    if accepted.empty or covered is None:
+        return np.zeros(len(accepted), dtype=bool)
+    held = accepted["tenant_id"].astype(str).isin(covered).to_numpy(dtype=bool)
+    if fetched_at is None:
+        return held
+    reported = pd.to_datetime(accepted["reported_at"], utc=True)
+    fresh = (reported - pd.Timestamp(fetched_at)) <= pd.Timedelta(config.max_health_age)
+    return held & fresh.fillna(False).to_numpy(dtype=bool)
+
+
+def health_warnings(
+    accepted: pd.DataFrame,
+    checked: Any,
+    covered: set[str] | None,
+    fetched_at: datetime | None,
+    config: TriageConfig,
+) -> tuple[str, ...]:
+    """Say, with counts, which tickets' service health was not checked and why."""
+    total = len(accepted)
+    if total == 0:
+        return ()
+    if covered is None:
+        return (
+            f"no health snapshot: service health was not checked for any of the {total} "
+            "ticket(s), so none can be known_issue and escalate refuses them; run "
+            "`escalation-kit health sync` and pass --health",
+        )
+    notes: list[str] = []
+    tenants = accepted["tenant_id"].astype(str)
+    missing = ~tenants.isin(covered)
+    if missing.any():
+        notes.append(
+            f"the health snapshot lacks {tenants[missing].nunique()} of {tenants.nunique()} "
+            f"tenant(s) ({int(missing.sum())} of {total} ticket(s)): their service health was "
+            "not checked"
+        )
+    stale = ~np.asarray(checked, dtype=bool) & ~missing.to_numpy(dtype=bool)
+    if stale.any() and fetched_at is not None:
+        hours = config.max_health_age.total_seconds() / 3600
+        notes.append(
+            f"the health snapshot was fetched {fetched_at.isoformat()}, more than {hours:g} h "
+            f"before {int(stale.sum())} of {total} ticket(s) were reported: their service health "
+            "was not checked"
+        )
+    return tuple(notes)
 
 
 def decide(
@@ -136,8 +219,19 @@ def decide(
         eligible=~known & ~content.self_service_evidence(),
         connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
         config=config,
+        symptoms=symptom_families(text, content.score_of(Category.SERVICE_UNAVAILABLE) > 0),
     )
     return _compose(frame, accepted, matches, known, clusters, content)
+
+
+_OUTAGE_BIT = np.uint64(1) << np.uint64(63)  # the lexicon has at most 63 concepts (bits 0..62)
+
+
+def symptom_families(text: Any, outage: np.ndarray) -> np.ndarray:
+    """Each ticket's symptom families for clustering: the lexicon's concepts it mentions, plus
+    bit 63 when its words say the service is down (``outage``)."""
+    masks = load_symptoms().masks(text)
+    return np.where(outage, masks | _OUTAGE_BIT, masks).astype(np.uint64)
 
 
 def _cluster_frame(accepted: pd.DataFrame) -> pd.DataFrame:
@@ -208,7 +302,8 @@ def _users_affected(accepted: pd.DataFrame) -> np.ndarray:
 
 
 def _dtype(column: str) -> str:
-    return {"escalate": "bool", "confidence": "float64"}.get(column, "object")
+    kinds = {"escalate": "bool", "health_checked": "bool", "needs_review": "bool"}
+    return {**kinds, "confidence": "float64"}.get(column, "object")
 
 
 def _intake(
@@ -227,13 +322,28 @@ def _intake(
     )
 
 
-def _issues_by_tenant(health: Any) -> Any:
-    if health is None:
-        return {}
+def _load_health(health: Any) -> Any:
     if isinstance(health, str | os.PathLike):
         from escalation_kit.health.snapshot import load_snapshot
 
-        return load_snapshot(health).issues_by_tenant()
+        return load_snapshot(health)
+    return health
+
+
+def _coverage(health: Any) -> tuple[set[str] | None, datetime | None]:
+    """(tenants the snapshot holds, its fetch time); (None, None) without a snapshot."""
+    if health is None:
+        return None, None
+    if hasattr(health, "issues_by_tenant"):
+        return {str(t) for t in health.tenants}, getattr(health, "fetched_at", None)
+    if isinstance(health, dict):
+        return {str(t) for t in health}, None
+    return None, None
+
+
+def _issues_by_tenant(health: Any) -> Any:
+    if health is None:
+        return {}
     if hasattr(health, "issues_by_tenant"):
         return health.issues_by_tenant()
     if isinstance(health, dict):
