@@ -50,9 +50,12 @@ def triage_command(
         escalation-kit triage tickets.csv --customers customers.csv \\
             --health snapshot.json --out triage.csv
     """
+    from escalation_kit.ledger.decisions import check_decisions
     from escalation_kit.triage.engine import triage
 
     result = triage(tickets, customers, health, rules=rules)
+    if record and len(result.decisions):
+        check_decisions(result.decisions)  # fail before any file is written
     result.to_csv(out)
     rejects = out.with_name(out.name.removesuffix(".csv") + ".rejects.csv")
     if len(result.rejected):
