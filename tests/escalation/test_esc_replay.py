@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 
 import pytest
-from esc_helpers import CONTACT
+from esc_helpers import CLUSTER, CONTACT, make_decision, make_ticket
 from typer.testing import CliRunner
 
 from escalation_kit.cli import app
+from escalation_kit.escalation import batch
 from escalation_kit.escalation.drafting import draft_escalations
 from escalation_kit.escalation.outbox import flush_outbox, queue_write
 from escalation_kit.escalation.partner_center import PartnerCenterClient
 from escalation_kit.escalation.tracking import link, sync_request, track
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
-from escalation_kit.models import Ticket, TriageDecision
+from escalation_kit.models import Category, Ticket, TriageDecision
 from escalation_kit.sandbox import Faults, Sandbox
 from escalation_kit.sandbox.partner_center import (
     STATE_KEY,
@@ -152,3 +154,34 @@ def test_note_command_twice_sends_once(
     second = CliRunner().invoke(app, args)
     assert second.exit_code == 0 and "already sent to Microsoft" in second.stdout
     assert notes_at_microsoft(sandbox, sr_id) == ["Traces attached"]
+
+
+def test_package_files_follow_the_committed_ledger_under_concurrent_runs(
+    tmp_path,
+    monkeypatch,
+    sqlite_ledger: Ledger,
+    cluster_case,  # type: ignore[no-untyped-def]
+) -> None:
+    """Run A drafts, run B links one more ticket of the cluster, then A writes its files."""
+    decisions, tickets = cluster_case
+    late = make_ticket("T-9", "99999999-9999-4999-8999-999999999999", 12)
+    late_decision = make_decision("T-9", Category.REGIONAL_MULTI_TENANT, cluster_id=CLUSTER)
+    real = batch.draft_escalations
+
+    def with_a_concurrent_run(ledger, records, ticket_map, **options):  # type: ignore[no-untyped-def]
+        outcomes = real(ledger, records, ticket_map, **options)
+        real(ledger, [late_decision], {**ticket_map, "T-9": late}, **options)  # run B commits
+        return outcomes
+
+    monkeypatch.setattr(batch, "draft_escalations", with_a_concurrent_run)
+    result = batch.prepare_packages(
+        decisions, tickets, ledger=sqlite_ledger, out_dir=tmp_path / "out", contact=CONTACT
+    )
+    with sqlite_ledger.reading() as conn:
+        links = sql.linked_tickets(conn)
+    for package in result.packages:
+        ledger_tickets = sorted(t for t, e in links.items() if e == package.package_id)
+        written = json.loads((tmp_path / "out" / package.package_id / "package.json").read_text())
+        assert sorted(t["ticket_id"] for t in written["tickets"]) == ledger_tickets
+    index = (tmp_path / "out" / "index.csv").read_text(encoding="utf-8")
+    assert "T-1;T-2;T-3;T-9" in index
