@@ -11,6 +11,7 @@ from esc_helpers import CLUSTER, CONTACT, make_decision, make_ticket
 from typer.testing import CliRunner
 
 from escalation_kit.cli import app
+from escalation_kit.errors import PartnerCenterError
 from escalation_kit.escalation import batch
 from escalation_kit.escalation.drafting import draft_escalations
 from escalation_kit.escalation.outbox import flush_outbox, queue_write
@@ -185,3 +186,30 @@ def test_package_files_follow_the_committed_ledger_under_concurrent_runs(
         assert sorted(t["ticket_id"] for t in written["tickets"]) == ledger_tickets
     index = (tmp_path / "out" / "index.csv").read_text(encoding="utf-8")
     assert "T-1;T-2;T-3;T-9" in index
+
+
+@pytest.mark.parametrize("full_length", [False, True])
+def test_a_truncated_read_is_retried(
+    sqlite_ledger: Ledger,
+    sandbox: Sandbox,
+    pc_client: PartnerCenterClient,
+    cluster_case,  # type: ignore[no-untyped-def]
+    full_length: bool,
+) -> None:
+    _eid, sr_id = filed(sqlite_ledger, sandbox, cluster_case)
+    sandbox.set_faults(
+        Faults(truncate=1.0, truncate_full_length=full_length, first_n=2, paths="/servicerequests")
+    )
+    sandbox.clear_requests()
+    assert pc_client.get_service_request(sr_id).id == sr_id
+    assert len(pc_client.list_service_requests(cluster_case[1]["T-1"].tenant_id)) == 1
+    assert len(sandbox.requests) == 6  # each read: two cut off, then a whole one
+
+
+def test_a_read_truncated_every_time_fails_cleanly(
+    sqlite_ledger: Ledger, sandbox: Sandbox, pc_client: PartnerCenterClient, cluster_case
+) -> None:  # type: ignore[no-untyped-def]
+    _eid, sr_id = filed(sqlite_ledger, sandbox, cluster_case)
+    sandbox.set_faults(Faults(truncate=1.0, paths="/servicerequests"))
+    with pytest.raises(PartnerCenterError, match="truncated or malformed"):
+        pc_client.get_service_request(sr_id)
