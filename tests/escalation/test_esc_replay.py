@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from esc_helpers import CLUSTER, CONTACT, make_decision, make_ticket
@@ -213,3 +218,39 @@ def test_a_read_truncated_every_time_fails_cleanly(
     sandbox.set_faults(Faults(truncate=1.0, paths="/servicerequests"))
     with pytest.raises(PartnerCenterError, match="truncated or malformed"):
         pc_client.get_service_request(sr_id)
+
+
+def _note_process(db: Path, url: str, eid: str, text: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ESCALATION_KIT_DB": f"sqlite:///{db}"}
+    code = "from escalation_kit.cli import main; main()"
+    argv = [sys.executable, "-c", code, "note", eid, text, "--sandbox", url, "--yes"]
+    return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.mark.slow
+def test_note_killed_mid_write_then_run_again_twice_sends_once(
+    tmp_path: Path,
+    sandbox: Sandbox,
+    cluster_case,  # type: ignore[no-untyped-def]
+) -> None:
+    db = tmp_path / "ledger.db"
+    with Ledger(f"sqlite:///{db}") as ledger:
+        eid, sr_id = filed(ledger, sandbox, cluster_case)
+    text = "Partner: traces attached"
+    sandbox.clear_requests()
+    sandbox.set_faults(Faults(latency_ms=300, paths="^/v1/"))
+    first = _note_process(db, sandbox.base_url, eid, text)
+    deadline = time.monotonic() + 60
+    while not any(r.method == "PATCH" for r in sandbox.requests):
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    first.send_signal(signal.SIGKILL)  # killed while writing to Microsoft
+    first.wait()
+    sandbox.set_faults(Faults())
+    for _rerun in range(2):  # the analyst runs it again, then once more to be sure
+        rerun = _note_process(db, sandbox.base_url, eid, text)
+        out, err = rerun.communicate(timeout=60)
+        assert rerun.returncode == 0, err.decode()
+    assert notes_at_microsoft(sandbox, sr_id) == [text]
+    assert "already sent" in out.decode()
