@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from escalation_kit.cli import app
 from escalation_kit.errors import InputError
+from escalation_kit.intake import TICKET_FIELD_LIMITS
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger.limits import text_limits
 from escalation_kit.ledger.schema import tickets, triage_decisions
@@ -105,3 +106,9 @@ def test_triage_fails_cleanly_before_writing_its_csv(
     assert not out.exists()
     with Ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
         assert ledger.decisions().empty
+
+
+def test_intake_accepts_nothing_longer_than_the_ledger_keeps() -> None:
+    ledger_limits = text_limits(tickets)
+    for name, limit in TICKET_FIELD_LIMITS.items():
+        assert limit <= ledger_limits.get(name, limit), name
