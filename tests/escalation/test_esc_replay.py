@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -254,3 +255,27 @@ def test_note_killed_mid_write_then_run_again_twice_sends_once(
         assert rerun.returncode == 0, err.decode()
     assert notes_at_microsoft(sandbox, sr_id) == [text]
     assert "already sent" in out.decode()
+
+
+def test_the_same_note_queued_by_concurrent_processes_is_recorded_once(
+    ledger: Ledger,
+    sandbox: Sandbox,
+    cluster_case,  # type: ignore[no-untyped-def]
+) -> None:
+    eid, sr_id = filed(ledger, sandbox, cluster_case)
+    barrier = threading.Barrier(6)
+    ids: list[str] = []
+
+    def queue() -> None:
+        with Ledger(ledger.engine) as own:
+            barrier.wait()
+            ids.append(queue_write(own, eid, "Partner: same note").request_id)
+
+    threads = [threading.Thread(target=queue) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with ledger.reading() as conn:
+        assert len(sql.list_outbox(conn, service_request_id=sr_id)) == 1
+    assert len(set(ids)) == 1
