@@ -26,7 +26,7 @@ import httpx
 
 from escalation_kit.config import DEFAULT_AUTHORITY_HOST, Settings, default_data_dir
 from escalation_kit.errors import AuthError, ConfigError
-from escalation_kit.http import redact
+from escalation_kit.redaction import redact, remember_secret
 
 if TYPE_CHECKING:
     import msal
@@ -117,6 +117,8 @@ def _token_from(
 ) -> str:
     """The access token of an msal result, or AuthError with msal's error (no secrets)."""
     if result and result.get("access_token"):
+        for name in ("access_token", "refresh_token", "id_token"):
+            remember_secret(str(result.get(name) or ""))  # masked if a server echoes it
         return str(result["access_token"])
     if not result:
         raise AuthError(f"sign-in for tenant {tenant_id} returned no token")
@@ -187,6 +189,9 @@ class AppOnlyTokenProvider:
             raise ConfigError(
                 "a certificate needs its thumbprint (ESCALATION_KIT_CERTIFICATE_THUMBPRINT)"
             )
+        if certificate_pem:
+            _checked_private_key(certificate_pem.encode("utf-8", "replace"), "the certificate")
+        remember_secret(client_secret)
         self.client_id = client_id
         self.authority_host = authority_host
         self._credential: str | dict[str, str] = client_secret or {
@@ -406,11 +411,37 @@ def provider_from_settings(
 
 
 def _read_certificate(path: str) -> str | None:
+    """The PEM text of the certificate file, checked to hold an unencrypted private key.
+
+    Checked here, so that a wrong file is a clean error naming it instead of a failure deep
+    inside msal when it signs the first assertion.
+    """
     if not path:
         return None
+    where = f"ESCALATION_KIT_CERTIFICATE_PATH: {path}"
     try:
-        return Path(path).read_text(encoding="utf-8")
+        pem = Path(path).read_bytes()
     except OSError as exc:
+        raise ConfigError(f"{where}: cannot read it: {exc.strerror or exc}") from exc
+    return _checked_private_key(pem, where)
+
+
+def _checked_private_key(pem: bytes, where: str) -> str:
+    """``pem`` as text when it holds an unencrypted private key, else ConfigError naming it."""
+    # cryptography comes with msal; imported only when a certificate is configured.
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(pem, password=None)
+        text = pem.decode("ascii")
+    except TypeError as exc:  # a password-protected key
         raise ConfigError(
-            f"ESCALATION_KIT_CERTIFICATE_PATH: cannot read {path}: {exc.strerror}"
+            f"{where}: the private key is encrypted; export it without a password (PEM)"
         ) from exc
+    except (ValueError, UnsupportedAlgorithm) as exc:  # UnicodeDecodeError is a ValueError
+        raise ConfigError(
+            f"{where}: not a PEM file with the certificate's private key "
+            "(-----BEGIN PRIVATE KEY-----); convert a .pfx with openssl pkcs12 -nodes"
+        ) from exc
+    return text

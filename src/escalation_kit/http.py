@@ -9,8 +9,9 @@ status, service error code, request id and URL; a 429 that outlives the retries 
 ``throttled`` set.
 
 Logs (logger ``escalation_kit.http``) name method, URL with secret query values masked, status,
-attempt and delay; never headers, bodies or tokens. :func:`redact` scrubs token-like values
-from any text before it reaches a log line or an exception message.
+attempt and delay; never headers, bodies or tokens. :func:`redact` scrubs token-like values,
+and the exact tokens sent (an opaque token echoed by a server), from any text before it
+reaches a log line or an exception message.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import httpx
 
 from escalation_kit.errors import ApiError
+from escalation_kit.redaction import redact, remember_secret
 
 __all__ = [
     "USER_AGENT",
@@ -52,12 +54,6 @@ USER_AGENT = "escalation-kit/0.1"
 _REQUEST_ID_HEADERS = ("request-id", "client-request-id", "MS-CorrelationId", "MS-RequestId")
 _RETRYABLE_TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _SECRET_PARAM = re.compile(r"token|secret|password|assertion|signature|^sig$|^code$|key", re.I)
-_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*)?")
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',;]+")
-_SECRET_VALUE = re.compile(
-    r"(?i)(\b(?:access_token|refresh_token|id_token|client_secret|client_assertion|password)"
-    r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,;}]+"
-)
 _BODY_SNIPPET = 300
 _TRANSPORT_HINTS: dict[type[Exception], str] = {
     httpx.ReadError: "the connection was reset or closed by the server",
@@ -81,12 +77,6 @@ class RetryPolicy:
     timeout_retries: bool = (
         True  # retry httpx.TimeoutException / connection resets (TransportError)
     )
-
-
-def redact(text: str) -> str:
-    """Mask bearer tokens, JWTs and ``access_token``/``refresh_token``/``client_secret`` values."""
-    text = _BEARER.sub(r"\1***", text)
-    return _JWT.sub("***", _SECRET_VALUE.sub(r"\1***", text))
 
 
 def safe_url(url: httpx.URL | str) -> str:
@@ -260,6 +250,7 @@ def send(
     sleep: Callable[[float], None] = time.sleep,
 ) -> httpx.Response:
     """Send ``request`` (the same object on every retry); return the first successful response."""
+    _remember_token(request)
     attempt = 0
     while True:
         try:
@@ -285,6 +276,7 @@ async def asend(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> httpx.Response:
     """The async twin of :func:`send`."""
+    _remember_token(request)
     attempt = 0
     while True:
         try:
@@ -299,6 +291,13 @@ async def asend(
             delay = retry_in
         await sleep(delay)
         attempt += 1
+
+
+def _remember_token(request: httpx.Request) -> None:
+    """The bearer token sent is masked in every message from now on (a server may echo it)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        remember_secret(token.strip())
 
 
 def _after_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -154,3 +155,18 @@ def test_processes_starting_together_on_an_empty_database_all_open_it(pg_url: st
     for thread in threads:
         thread.join(60)
     assert errors == []
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_migrations(tmp_path: Path) -> None:
+    builders = pytest.importorskip("hatchling.builders.wheel")
+    root = Path(__file__).resolve().parents[2]
+    (wheel,) = builders.WheelBuilder(str(root)).build(
+        directory=str(tmp_path), versions=["standard"]
+    )
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    package = "escalation_kit/ledger/migrations/"
+    assert {package + "env.py", package + "script.py.mako"} <= names
+    shipped = {n for n in names if n.startswith(package + "versions/v")}
+    assert len(shipped) == len(KNOWN_REVISIONS)

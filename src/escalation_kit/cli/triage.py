@@ -50,10 +50,13 @@ def triage_command(
         escalation-kit triage tickets.csv --customers customers.csv \\
             --health snapshot.json --out triage.csv
     """
+    from escalation_kit.ledger.decisions import check_decisions
     from escalation_kit.triage.config import TriageConfig
     from escalation_kit.triage.engine import triage_tickets
 
     result = triage_tickets(tickets, customers, health, rules=rules, config=TriageConfig.from_env())
+    if record and len(result.decisions):
+        check_decisions(result.decisions)  # fail before any file is written
     result.to_csv(out)
     for note in result.warnings:
         typer.echo(f"warning: {note}", err=True)

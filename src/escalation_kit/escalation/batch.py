@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from dataclasses import replace as dataclass_replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,13 +34,14 @@ from escalation_kit.escalation.inputs import (
     read_triage_output,
     tickets_from_frame,
 )
+from escalation_kit.escalation.locking import folder_lock
 from escalation_kit.escalation.packages import FilingPackage, PartnerContact
 from escalation_kit.escalation.render import write_package
 from escalation_kit.health.snapshot import load_snapshot
 from escalation_kit.intake.writers import csv_text
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
-from escalation_kit.models import Category, Ticket, TriageDecision
+from escalation_kit.models import Category, EscalationStatus, Ticket, TriageDecision
 from escalation_kit.triage.engine import RECOMMENDED_ACTIONS
 from escalation_kit.triage.severity import severity_for
 
@@ -230,9 +230,15 @@ def prepare_packages(
         allow_unchecked=allow_unchecked,
         issues=snapshot.issues_by_tenant() if snapshot is not None else None,
     )
-    ordered = tuple(sorted(outcomes, key=lambda o: o.package.package_id))
-    index = index_frame(ordered)
-    folder = None if out_dir is None else write_batch(ordered, index, Path(out_dir))
+    if out_dir is None:
+        ordered = _committed(ledger, outcomes)
+        return PackageBatch(ordered, index_frame(ordered), None, rejected, tuple(withdrawals))
+    # Files come from the ledger's committed state, read under the folder's lock: a concurrent
+    # run that linked more tickets meanwhile is in them, and the last writer writes the newest.
+    with folder_lock(Path(out_dir), what="the packages"):
+        ordered = _committed(ledger, outcomes)
+        index = index_frame(ordered)
+        folder = write_batch(ordered, index, Path(out_dir))
     return PackageBatch(ordered, index, folder, rejected, tuple(withdrawals))
 
 
@@ -315,7 +321,7 @@ def _overridden(
         cluster_tenants=len(tenants),
         cluster_regions=len(regions),
     )
-    return dataclass_replace(
+    return replace(
         record,
         category=category,
         severity=severity,
@@ -326,6 +332,19 @@ def _overridden(
         overridden=True,
         matched_issue_id=record.matched_issue_id if category is Category.KNOWN_ISSUE else "",
     )
+
+
+def _committed(ledger: Ledger, outcomes: Sequence[DraftOutcome]) -> tuple[DraftOutcome, ...]:
+    """Each outcome with its package and status as the ledger holds them now, by package id."""
+    fresh = []
+    with ledger.reading("read the drafted packages") as conn:
+        for outcome in outcomes:
+            record = sql.get_escalation(conn, outcome.package.package_id)
+            if record is not None and record.package:
+                package = FilingPackage.from_dict(record.package, source=record.escalation_id)
+                outcome = replace(outcome, package=package, status=EscalationStatus(record.status))
+            fresh.append(outcome)
+    return tuple(sorted(fresh, key=lambda o: o.package.package_id))
 
 
 def index_frame(outcomes: Sequence[DraftOutcome]) -> pd.DataFrame:

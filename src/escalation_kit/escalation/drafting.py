@@ -315,6 +315,8 @@ def _link_more(
     why: str,
 ) -> DraftOutcome:
     """Link new tickets to an existing escalation and grow its package; no-op on a rerun."""
+    # Re-read under a row lock (PostgreSQL): two runs growing one package never lose a ticket.
+    record = sql.get_escalation(conn, record.escalation_id, for_update=True) or record
     package = FilingPackage.from_dict(record.package or {}, source=record.escalation_id)
     already = sql.linked_tickets(conn)
     fresh = [d for d in members if d.ticket_id not in already]

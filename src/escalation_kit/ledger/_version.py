@@ -19,6 +19,7 @@ from escalation_kit.ledger.schema import metadata
 
 __all__ = [
     "BASELINE_REVISION",
+    "KNOWN_REVISIONS",
     "SCHEMA_REVISION",
     "LedgerSchemaError",
     "current_revision",
@@ -30,6 +31,8 @@ __all__ = [
 
 BASELINE_REVISION = "0001"  # the schema before migrations (escalation-kit 0.1's create_all)
 SCHEMA_REVISION = "0002"  # the newest migration's revision: keep equal to the Alembic head
+# Every revision in order, oldest first: a new migration appends its id and moves SCHEMA_REVISION.
+KNOWN_REVISIONS = ("0001", "0002")
 SCHEMA_LOCK_KEY = zlib.crc32(b"escalation-kit ledger schema")  # a pg advisory lock id
 
 # Alembic's own bookkeeping table (the same definition Alembic creates).
@@ -88,6 +91,7 @@ def prepare_schema(conn: Connection) -> None:
 
 
 def schema_message(revision: str) -> str:
+    """What to do about a ledger at ``revision`` (older: upgrade it; unknown: a newer toolkit)."""
     if revision in KNOWN_REVISIONS and KNOWN_REVISIONS.index(revision) < KNOWN_REVISIONS.index(
         SCHEMA_REVISION
     ):
@@ -100,10 +104,6 @@ def schema_message(revision: str) -> str:
         f"(it needs {SCHEMA_REVISION}); the ledger was upgraded by a newer escalation-kit: "
         "upgrade the toolkit"
     )
-
-
-# Every revision in order, oldest first: a migration adds its id here and moves SCHEMA_REVISION.
-KNOWN_REVISIONS = ("0001", "0002")
 
 
 def _at_head(conn: Connection) -> bool:

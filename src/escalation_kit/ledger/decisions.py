@@ -26,14 +26,16 @@ from escalation_kit.ledger._frames import (
     rows_frame,
     table_frame,
 )
+from escalation_kit.ledger.limits import check_frame
 from escalation_kit.ledger.records import BATCH_SIZE, write_batch
 from escalation_kit.ledger.schema import triage_decisions as decisions_table
 from escalation_kit.ledger.types import utc_now
-from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Severity
+from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region, Severity
 
 __all__ = [
     "DECISION_COLUMNS",
     "EFFECTIVE_COLUMNS",
+    "check_decisions",
     "decision_rows",
     "insert_decisions",
     "insert_override",
@@ -85,6 +87,8 @@ def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[
         column = frame[name] if name in frame.columns else pd.Series(default, index=frame.index)
         frame[name] = column.astype(object).where(column.notna(), default).astype(str)
     _check_severities(frame)
+    _check_regions(frame)
+    check_frame(frame, decisions_table, source=_SOURCE)
     frame["run_id"], frame["decided_at"], frame["decided_by"] = run_id, utc_now(), actor
     frame["is_override"], frame["override_reason"] = False, ""
     columns = [
@@ -96,6 +100,15 @@ def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[
         "override_reason",
     ]
     return frame_records(frame, columns)
+
+
+def check_decisions(frame: pd.DataFrame) -> None:
+    """Raise :class:`InputError` for anything the ledger would refuse in ``frame``.
+
+    Call it before writing the decisions anywhere else (triage's CSV), so a run that cannot
+    be recorded fails before any file is written.
+    """
+    decision_rows(frame, run_id="check", actor="check")
 
 
 def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> tuple[int, int]:
@@ -114,6 +127,20 @@ def _check_categories(frame: pd.DataFrame) -> None:
             file=_SOURCE,
             row=row,
             field="category",
+        )
+
+
+def _check_regions(frame: pd.DataFrame) -> None:
+    column = frame["region"]
+    bad = ~column.isin([r.value for r in Region])
+    if bad.any():
+        position, row = _first_bad(frame, bad)
+        raise InputError(
+            f"unknown region {str(column.iloc[position])[:80]!r}; expected one of "
+            + ", ".join(r.value for r in Region),
+            file=_SOURCE,
+            row=row,
+            field="region",
         )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from escalation_kit.ledger.limits import check_values
 from escalation_kit.ledger.schema import (
     escalation_links,
     escalations,
@@ -128,6 +129,7 @@ class NoticeRecord:
 
 def _insert_ignoring_conflicts(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
     """``INSERT ... ON CONFLICT DO NOTHING``; True when the row was inserted."""
+    check_values(values, table, what=f"{table.name} row")
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
@@ -203,6 +205,7 @@ def list_escalations(
 
 def update_escalation(conn: Connection, escalation_id: str, **values: Any) -> None:
     """Set columns of one escalation (the caller records the matching event)."""
+    check_values(values, escalations, what=f"escalation {escalation_id}")
     conn.execute(
         update(escalations).where(escalations.c.escalation_id == escalation_id).values(**values)
     )
@@ -258,6 +261,7 @@ def service_request_row(conn: Connection, service_request_id: str) -> Row[Any] |
 def upsert_service_request(conn: Connection, values: Mapping[str, Any]) -> None:
     """Insert or replace the last known state of a request."""
     key = values["service_request_id"]
+    check_values(values, service_requests, what=f"request {key}")
     if service_request_row(conn, key) is None:
         conn.execute(service_requests.insert().values(**values))
     else:
@@ -272,6 +276,7 @@ def upsert_service_request(conn: Connection, values: Mapping[str, Any]) -> None:
 
 
 def insert_outbox(conn: Connection, values: Mapping[str, Any]) -> None:
+    check_values(values, outbox, what="outbox entry")
     conn.execute(outbox.insert().values(**values))
 
 

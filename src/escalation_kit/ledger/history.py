@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from escalation_kit.errors import InputError
+from escalation_kit.ledger.limits import text_limits
 from escalation_kit.ledger.schema import escalation_links, escalations
 from escalation_kit.models import HISTORY_COLUMNS
 
@@ -52,7 +53,7 @@ HISTORY_KEY_PREFIX = "history:"
 HISTORY_STATUSES = ("open", "attention_needed", "closed")  # drafts are not history yet
 GROUPABLE = ("category", "region", "service", "severity", "status", "country", "tenant_id")
 CHUNK_ROWS = 5_000
-_TAG_WIDTH = 32  # escalations.tracking_tag is VARCHAR(32)
+_TAG_WIDTH = text_limits(escalations)["tracking_tag"]
 
 
 class ImportResult(tuple[int, int]):
