@@ -34,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 
 from escalation_kit.errors import InputError
+from escalation_kit.jsonlimits import json_int, json_too_deep
 
 __all__ = [
     "MAX_COLUMNS",
@@ -75,9 +76,7 @@ _HEADER_SPACES = re.compile(r"[\s\-]+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _BINARY_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 27), *range(28, 32)])
 _TEXT = pa.large_string()
-_INT_DIGITS = 4_000
 _SURROGATE_PROBLEM = "line holds an unpaired surrogate (\\ud800-\\udfff), which is not text"
-_NESTING = re.compile(r"[\[{]")
 
 
 def read_raw_table(path: str | Path) -> pd.DataFrame:
@@ -377,7 +376,7 @@ def _json_record(line: str, number: int) -> dict[str, Any]:
     problem = _json_problem(line)
     if problem is None:
         try:
-            value = json.loads(line, parse_int=_json_int)
+            value = json.loads(line, parse_int=json_int)
         except (json.JSONDecodeError, RecursionError) as exc:
             problem = f"line is not valid JSON ({getattr(exc, 'msg', 'too deeply nested')})"
     if problem is not None:
@@ -394,35 +393,10 @@ def _json_record(line: str, number: int) -> dict[str, Any]:
     return record
 
 
-def _json_int(digits: str) -> int | str:
-    """A JSON integer; past Python's 4,300-digit conversion limit it stays text (it is read as
-    text anyway), instead of raising."""
-    return int(digits) if len(digits) <= _INT_DIGITS else digits
-
-
 def _json_problem(line: str) -> str | None:
     """A reason to refuse the line before parsing: nesting deeper than a ticket ever needs."""
-    if len(_NESTING.findall(line)) <= MAX_JSON_DEPTH:
-        return None
-    depth = deepest = 0
-    in_string = escaped = False
-    for char in line:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_JSON_DEPTH:
-                return f"line is nested more than {MAX_JSON_DEPTH} levels deep"
-        elif char in "]}":
-            depth -= 1
+    if json_too_deep(line, MAX_JSON_DEPTH):
+        return f"line is nested more than {MAX_JSON_DEPTH} levels deep"
     return None
 
 

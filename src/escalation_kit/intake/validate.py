@@ -12,6 +12,7 @@ CSV, HTML and terminals downstream; removing them keeps the ticket, rejecting wo
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -36,7 +37,8 @@ __all__ = [
 ]
 
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-_GUID = r"\{?[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}\}?"
+_BARE_GUID = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
+_GUID = rf"(?:\{{{_BARE_GUID}\}}|{_BARE_GUID})"  # braces come in a pair or not at all
 _GUID_PARTS = r"^\{?([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\}?$"
 _NIL_GUID = "00000000-0000-0000-0000-000000000000"
 _TZ = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)"
@@ -285,11 +287,27 @@ def parse_datetimes(findings: Findings, name: str, values: pd.Series) -> pd.Seri
     return parsed.where(in_range).astype("datetime64[ns, UTC]")
 
 
+def ascii_digits(values: pd.Series) -> pd.Series:
+    """Text with every decimal digit of any script written as 0-9 (other characters kept)."""
+    other = values.str.contains(r"[^\x00-\x7f]", regex=True, na=False)
+    if not other.any():
+        return values
+    return values.mask(other, values[other].map(_ascii_digits))
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text
+    )
+
+
 def parse_whole_numbers(findings: Findings, name: str, values: pd.Series) -> pd.Series:
-    """Whole numbers ≥ 0 (``Int64``, missing when empty); ``5.0`` is read as 5."""
-    digits = values.str.fullmatch(r"\+?\d{1,12}(?:\.0+)?", na=False)
-    negative = values.str.fullmatch(r"-\d+(?:\.\d*)?", na=False)
-    numbers = pd.to_numeric(values.where(digits), errors="coerce")
+    """Whole numbers ≥ 0 (``Int64``, missing when empty); ``5.0`` is read as 5, and digits of
+    any script (``١٠٠٠``, ``１０``) as the number they write."""
+    written = ascii_digits(values)
+    digits = written.str.fullmatch(r"\+?[0-9]{1,12}(?:\.0+)?", na=False)
+    negative = written.str.fullmatch(r"-[0-9]+(?:\.[0-9]*)?", na=False)
+    numbers = pd.to_numeric(written.where(digits), errors="coerce")
     too_big = numbers > MAX_WHOLE_NUMBER
     findings.reject(name, negative, lambda v: f"{name} {quote(v)} is negative", values)
     findings.reject(
