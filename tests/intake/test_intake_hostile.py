@@ -252,3 +252,16 @@ def test_header_only_rows_and_a_tickets_file_of_spaces(tmp_path: Path) -> None:
     assert read_tickets(write(tmp_path / "h.csv", HEADER + "\n")).read == 0
     with pytest.raises(InputError, match="file is empty"):
         read_tickets(write(tmp_path / "s.csv", " " * 100_000))
+
+
+def test_a_history_in_cp1252_with_semicolons_reads_like_tickets(tmp_path: Path) -> None:
+    lines = [
+        HISTORY_HEADER.replace(",", ";"),
+        f"E1;{T1};FR;;Exchange Online;bug;moderate;2026-08-01T10:00:00Z;;open",
+        f"E2;{T1};DE;;Bürodienst;bug;moderate;2026-08-02T10:00:00Z;;open",
+    ]
+    path = tmp_path / "history.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    loaded = load_history(path)
+    assert loaded.accepted["service"].tolist() == ["Exchange Online", "Bürodienst"]
+    assert len(loaded.rejected) == 0

@@ -32,6 +32,7 @@ from escalation_kit.intake.history_checks import (
     Columns,
     check_history,
 )
+from escalation_kit.intake.readers import MAX_FIELD_CHARS, sniff_delimiter, text_encoding
 from escalation_kit.intake.writers import write_csv
 
 __all__ = [
@@ -98,7 +99,7 @@ def _read_columns(file: Path) -> Columns:
         return _csv_columns(file)
     except (OSError, ValueError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise InputError(
-            f"cannot read the history ({type(exc).__name__}: {exc}); expected a UTF-8 CSV or a "
+            f"cannot read the history ({type(exc).__name__}: {exc}); expected a CSV or a "
             "Parquet file with the contract's columns",
             file=str(file),
         ) from exc
@@ -114,12 +115,19 @@ def require_history_columns(present: list[str], source: str) -> None:
 
 
 def _csv_columns(file: Path) -> Columns:
-    """Arrow's multi-threaded CSV reader, every contract column read as text (others skipped)."""
-    with file.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
+    """Arrow's multi-threaded CSV reader (a history can hold millions of rows), every contract
+    column read as text (others skipped); the encoding and delimiter are found as for tickets."""
+    encoding = text_encoding(file)
+    with file.open(encoding=encoding, newline="") as handle:
+        first = handle.readline(MAX_FIELD_CHARS).lstrip("\ufeff")
+    delimiter = sniff_delimiter(first)
+    header = [name.strip() for name in next(csv.reader([first], delimiter=delimiter), [])]
     require_history_columns(header, str(file))
+    arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     table = pa_csv.read_csv(
         file,
+        read_options=pa_csv.ReadOptions(encoding=arrow_encoding),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(HISTORY_COLUMNS, pa.string()),
             include_columns=list(HISTORY_COLUMNS),

@@ -46,6 +46,7 @@ __all__ = [
     "prepare_frame",
     "read_raw_table",
     "sniff_delimiter",
+    "text_encoding",
     "text_has_surrogates",
 ]
 
@@ -123,6 +124,13 @@ def prepare_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     else:
         raw[SOURCE_ROW] = pd.to_numeric(numbers, errors="coerce").fillna(0).astype("int64")
     return raw
+
+
+def text_encoding(path: str | Path) -> str:
+    """The encoding a text file is read with (see :func:`read_raw_table`); InputError when the
+    file is missing, empty, binary or not decodable."""
+    file = Path(path)
+    return _encoding(file, _read_head(file), str(file))
 
 
 def _read_head(file: Path) -> bytes:
