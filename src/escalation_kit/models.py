@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
+
+from escalation_kit.errors import InputError
 
 __all__ = [
     "CUSTOMER_COLUMNS",
@@ -57,6 +59,20 @@ TRIAGE_OUTPUT_COLUMNS = (
     "recommended_action",
     "health_checked",
 )
+HISTORY_STATUSES = ("open", "attention_needed", "closed")
+"""An escalation's status in the history (drafts are not history yet)."""
+Freq = Literal["D", "W", "M"]
+FREQUENCIES: dict[str, str] = {"D": "day", "W": "week", "M": "month"}
+"""Time-series periods, shared by the ledger's SQL buckets and the pandas metrics."""
+
+
+def check_freq(freq: str) -> Freq:
+    """``freq`` when it is D, W or M; InputError otherwise."""
+    if freq not in FREQUENCIES:
+        raise InputError(f"freq {freq!r} is not one of: D (day), W (week), M (month)", field="freq")
+    return freq  # type: ignore[return-value]
+
+
 HISTORY_COLUMNS = (
     "escalation_id",
     "tenant_id",

@@ -20,10 +20,10 @@ from escalation_kit.analytics.figures import (
     top_services_bar,
     volume_area,
 )
-from escalation_kit.analytics.history import load_history
 from escalation_kit.analytics.palette import CATEGORY_COLORS, template_name
 from escalation_kit.analytics.synthetic import synthetic_history
 from escalation_kit.errors import InputError
+from escalation_kit.intake.history import load_history
 
 LABEL_COLORS = {
     "Service not as described": CATEGORY_COLORS["service_not_as_described"],

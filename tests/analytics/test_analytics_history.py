@@ -9,7 +9,9 @@ import pytest
 from analytics_data import HAND_ROWS, history, text_frame
 
 from ek_fixtures import SAMPLE_DATA, require
-from escalation_kit.analytics.history import (
+from escalation_kit.analytics.synthetic import synthetic_history
+from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.intake.history import (
     HISTORY_COLUMNS,
     history_text,
     load_history,
@@ -17,8 +19,6 @@ from escalation_kit.analytics.history import (
     validate_history,
     write_history,
 )
-from escalation_kit.analytics.synthetic import synthetic_history
-from escalation_kit.errors import InputError, MissingColumnsError
 
 HEADER = ",".join(HISTORY_COLUMNS)
 

@@ -10,13 +10,13 @@ import pytest
 from analytics_data import history
 from typer.testing import CliRunner
 
-from escalation_kit.analytics.history import load_history, write_history
 from escalation_kit.analytics.report import build_report, filter_period
 from escalation_kit.analytics.summary import summarize
 from escalation_kit.analytics.synthetic import synthetic_history
 from escalation_kit.cli import app
 from escalation_kit.cli.analytics import until_bound
 from escalation_kit.errors import InputError
+from escalation_kit.intake.history import load_history, write_history
 
 runner = CliRunner()
 SYNTHETIC = synthetic_history(3_000, seed=9)

@@ -12,12 +12,12 @@ import pytest
 from intake_helpers import T1, write
 from typer.testing import CliRunner
 
-from escalation_kit.analytics.history import write_history
 from escalation_kit.analytics.synthetic import synthetic_history
 from escalation_kit.cli import app
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.batch import INDEX_COLUMNS, write_batch
 from escalation_kit.intake import read_tickets
+from escalation_kit.intake.history import write_history
 from escalation_kit.intake.writers import csv_text, safe_cell, write_csv, write_xlsx
 
 runner = CliRunner()

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from escalation_kit.analytics.history import OPEN_STATUSES
 from escalation_kit.analytics.metrics import as_history
 from escalation_kit.analytics.palette import category_label
+from escalation_kit.intake.history import OPEN_STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd

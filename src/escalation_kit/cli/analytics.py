@@ -45,7 +45,7 @@ def until_bound(text: str | None) -> Any:
 
 def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     """Load a history file; rejected rows are counted on stderr and written beside the output."""
-    from escalation_kit.analytics.history import load_history
+    from escalation_kit.intake.history import load_history
     from escalation_kit.intake.writers import write_csv  # pandas: loaded by the command only
 
     loaded = load_history(path)
@@ -147,7 +147,7 @@ def history_export_command(
     \b
         escalation-kit history export --since 2026-01-01 --out history.csv
     """
-    from escalation_kit.analytics.history import write_history
+    from escalation_kit.intake.history import write_history
     from escalation_kit.ledger import Ledger
     from escalation_kit.ledger.history import export_history
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, terminal_text
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def escalations_command(
         typer.echo(
             f"{s.escalation_id}  {s.tracking_tag}  {s.status:<16}  "
             f"SR {s.service_request_id or '-':<15}  age {s.age.total_seconds() / 3600:.1f}h  "
-            f"resolved in {ttr}  {s.title}"
+            f"resolved in {ttr}  {terminal_text(s.title)}"
         )
     typer.echo(f"{len(rows)} escalation(s)")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, terminal_text
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -272,6 +272,7 @@ def _one_line(text: str, width: int) -> str:
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces; the last column is not padded."""
+    rows = [[terminal_text(cell) for cell in row] for row in rows]  # Microsoft's text
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:

@@ -17,11 +17,14 @@ from typing import Any
 
 from escalation_kit.errors import InputError
 from escalation_kit.health.parse import ServiceHealth, parse_datetime, parse_issue, parse_overview
+from escalation_kit.jsonlimits import json_int, json_too_deep
 from escalation_kit.models import HealthIssue
 
 __all__ = ["HealthSnapshot", "format_datetime", "load_snapshot", "snapshot_from_responses"]
 
 ISSUES = "issues"
+MAX_DEPTH = 64
+"""Deepest nesting of a snapshot file read; Graph's objects nest about 6 levels."""
 OVERVIEWS = "healthOverviews"
 
 
@@ -170,13 +173,17 @@ def load_snapshot(path: str | os.PathLike[str]) -> HealthSnapshot:
     """Read and validate a snapshot file; InputError names the file and the JSON path."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is fine
     except FileNotFoundError as exc:
         raise InputError("file not found", file=source) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file: {exc}", file=source) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text at byte {exc.start}", file=source) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=source) from exc
+    if json_too_deep(text, MAX_DEPTH):
+        raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", file=source)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=json_int)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", file=source

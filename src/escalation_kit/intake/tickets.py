@@ -93,7 +93,8 @@ def _validate(raw: pd.DataFrame, source: str, customers: Customers) -> IntakeRes
             "description": text["description"].fillna(""),
             "reported_at": reported,
             "users_affected": users,
-        }
+        },
+        copy=False,
     )
     _add_customer_facts(findings, accepted, text, _customer_table(customers), kept)
     accepted["normalized_service"] = _services(

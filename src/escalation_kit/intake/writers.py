@@ -5,7 +5,9 @@ Customer and Microsoft text is untrusted, and a spreadsheet runs a cell that sta
 table the tool writes (triage output, rejects, ``escalate``'s ``index.csv`` and attachments,
 history exports, report tables) goes through :func:`write_csv`, :func:`csv_text` or
 :func:`write_xlsx`, which neutralize such cells the same way: a leading ``'`` (what Excel itself
-uses to mark text). Plain numbers (``-5``, ``+1.5``) are left alone.
+uses to mark text). Plain numbers (``-5``, ``+1.5``) are left alone. A cell that already starts
+with ``'`` gets one more, so that :func:`restore_cell` gives back exactly what was written when
+the tool reads its own output again (the triage output feeds ``escalate``).
 
 A value holding a bare carriage return is quoted: the file is then written with ``\\r\\n`` line
 ends (RFC 4180), because Python's CSV writer quotes only the characters of its line terminator.
@@ -25,9 +27,18 @@ import pandas as pd
 
 from escalation_kit.errors import InputError
 
-__all__ = ["FORMULA_START", "csv_text", "safe_cell", "safe_frame", "write_csv", "write_xlsx"]
+__all__ = [
+    "FORMULA_START",
+    "csv_text",
+    "restore_cell",
+    "safe_cell",
+    "safe_frame",
+    "write_csv",
+    "write_xlsx",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MARKED = (*FORMULA_START, "'")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NUMBER_PATTERN = _NUMBER.pattern
 # What openpyxl refuses in a cell (its ILLEGAL_CHARACTERS_RE).
@@ -37,9 +48,14 @@ _XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 def safe_cell(value: object) -> str:
     """One cell as text a spreadsheet shows and never runs (``None`` → ``""``)."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+    if text.startswith(_MARKED) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def restore_cell(text: str) -> str:
+    """A cell of a file the tool wrote, as it was before :func:`safe_cell`."""
+    return text[1:] if text.startswith("'") else text
 
 
 def _is_text(values: pd.Series) -> bool:
@@ -53,7 +69,7 @@ def _is_text(values: pd.Series) -> bool:
 def _defuse(values: pd.Series) -> pd.Series:
     text = values.astype("object")
     as_str = text.where(text.notna(), "").astype("str")
-    risky = as_str.str.startswith(FORMULA_START) & ~as_str.str.fullmatch(_NUMBER_PATTERN)
+    risky = as_str.str.startswith(_MARKED) & ~as_str.str.fullmatch(_NUMBER_PATTERN)
     if not risky.any():
         return values
     return text.mask(risky, "'" + as_str)
