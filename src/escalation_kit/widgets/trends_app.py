@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 FREQ_OPTIONS = [("day", "D"), ("week", "W"), ("month", "M")]
-LABEL = {"description_width": "5em"}  # every label the same width, none cut off
+LABEL = {"description_width": "7em"}  # every label the same width, none cut off
 ROW = {"align_items": "center", "flex_flow": "row wrap"}
 
 
@@ -64,7 +64,7 @@ class TrendsApp:
         self.report_path = w.Text(
             value=str(report_path), description="Report", style=LABEL, layout={"width": "32em"}
         )
-        self.write = w.Button(description="Write HTML report", icon="file")
+        self.write = w.Button(description="Write HTML report")  # no icon: its font is online
         self.status = w.HTML()
         self.figures: dict[str, go.Figure] = {}
         controls = (self.since, self.until, self.freq, self.categories, self.regions, self.theme)
