@@ -250,8 +250,9 @@ figures["volume"]""",
             """\
 from escalation_kit.analytics.offline import offline_figures
 
-# the map's country outlines come with the package: it draws with no internet too
-offline_figures(figures["map"])""",
+# the maps' country outlines come with the package: they draw with no internet too;
+# the second zooms on Europe, where many small countries share the world map's corner
+offline_figures(figures["map"], figures["map_europe"])""",
         ),
         ("code", 'figures["time_to_resolve"]'),
         ("code", 'figures["backlog"]'),
