@@ -283,7 +283,8 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
         if column in ("category", "top_category"):
             out[column] = out[column].astype(str).map(category_label)
         elif isinstance(out[column].dtype, pd.DatetimeTZDtype):
-            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
+            shown = "%Y-%m-%d" if column == "week" else "%Y-%m-%d %H:%M"  # a week: its Monday
+            out[column] = out[column].dt.strftime(shown)
         elif _is_percent(str(column)) and pd.api.types.is_float_dtype(out[column]):
             out[column] = out[column].map(percent)
         elif column == "times usual":
