@@ -1,7 +1,8 @@
-"""TrendsApp as an analyst sees it: served by Voilà on 127.0.0.1, drawn in Debian's Chromium
-with every other request refused. Its summary counts the same unusual weeks as the report, its
-labels are whole, its theme buttons sit in line with the other controls, and the dark theme
-redraws every figure. Saves docs/screenshots/trends-app*.png for the README."""
+"""TrendsApp and IncidentApp as an analyst sees them: served by Voilà on 127.0.0.1, drawn in
+Debian's Chromium with every other request refused. The trends summary counts the same unusual
+weeks as the report, no label is cut off, the theme buttons sit in line with the other controls,
+the dark theme redraws every figure, and picking another cluster shows it at once. Saves
+docs/screenshots/trends-app*.png for the README."""
 
 from __future__ import annotations
 
@@ -30,6 +31,35 @@ from escalation_kit.analytics import load_history
 from escalation_kit.widgets.trends_app import TrendsApp
 
 TrendsApp(load_history({str(HISTORY)!r}).accepted, report_path="report.html")"""
+INCIDENT_CELL = """\
+import pandas as pd
+from escalation_kit.intake import validate_tickets
+from escalation_kit.widgets.incident_app import IncidentApp
+
+raw = pd.DataFrame({
+    "ticket_id": ["T1", "T2", "T3", "T4", "T5"],
+    "tenant_id": ["11111111-1111-4111-8111-11111111111" + str(n) for n in range(5)],
+    "customer_name": ["Bluegrass Veterinary Partners of the Ohio Valley", "Contoso",
+                      "Fabrikam", "Summit Ridge Credit Union", "Tailspin Toys"],
+    "country": ["DE", "FR", "ES", "US", "US"],
+    "service": ["SharePoint"] * 3 + ["Exchange Online"] * 2,
+    "title": ["SharePoint down"] * 3 + ["Mail stuck"] * 2,
+    "description": ["503 for everyone"] * 3 + ["mail queued for hours"] * 2,
+    "reported_at": ["2026-11-13T09:15:00Z", "2026-11-13T09:40:00Z", "2026-11-13T10:05:00Z",
+                    "2026-11-14T08:00:00Z", "2026-11-14T08:30:00Z"],
+    "users_affected": ["5", "6", "7", "8", "9"],
+})
+decisions = pd.DataFrame({
+    "ticket_id": ["T1", "T2", "T3", "T4", "T5"],
+    "category": ["regional_multi_tenant"] * 3 + ["network_disruption"] * 2,
+    "escalate": [True] * 5, "matched_issue_id": [""] * 5,
+    "cluster_id": ["C-sharepoint-europe"] * 3 + ["C-exchange-americas"] * 2,
+    "region": ["Europe"] * 3 + ["Americas"] * 2,
+    "service": ["SharePoint Online"] * 3 + ["Exchange Online"] * 2,
+    "severity": ["critical"] * 5, "confidence": [0.9] * 5, "reasons": ["cluster"] * 5,
+    "recommended_action": ["escalate once"] * 5,
+})
+IncidentApp(validate_tickets(raw).accepted, decisions)"""
 VOILA_TEMPLATE_CDN = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@"
 PLOTS = ".jupyter-widgets .js-plotly-plot .main-svg"
 # widths of every visible widget label that is cut off (its text wider than its box)
@@ -39,13 +69,24 @@ CUT_LABELS = """() => [...document.querySelectorAll('.widget-label, .widget-labe
 # the vertical middle of each theme button and of the From date input in the same row
 MIDDLES = """() => {
     const middle = e => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; };
-    const buttons = [...document.querySelectorAll('.widget-toggle-buttons button')];
+    const theme = document.querySelector('.widget-toggle-buttons');  // TrendsApp's, the first
+    const buttons = [...theme.querySelectorAll('button')];
     const date = document.querySelector('.widget-datepicker input');
     return {buttons: buttons.map(middle), tops: buttons.map(b => b.getBoundingClientRect().top),
             date: middle(date)};
 }"""
-PAPERS = f"""() => [...document.querySelectorAll('{PLOTS}:first-of-type')]
+PAPERS = f"""() => [...document.querySelectorAll('{PLOTS}:first-of-type')].slice(0, 7)
     .map(svg => getComputedStyle(svg).backgroundColor)"""
+CLUSTER = ".widget-dropdown:has(label:text-is('Cluster')) select"
+# how much wider the chosen cluster's text is than its drop-down (> 0: cut off)
+CLUSTER_OVERFLOW = """select => {
+    const style = getComputedStyle(select);
+    const context = document.createElement('canvas').getContext('2d');
+    context.font = `${style.fontSize} ${style.fontFamily}`;
+    const text = select.options[select.selectedIndex].text;
+    const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 20;
+    return context.measureText(text).width + padding - select.clientWidth;
+}"""
 
 
 def free_port() -> int:
@@ -113,7 +154,8 @@ def test_trends_app_in_voila(tmp_path: Path) -> None:
 
     kernel = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
     notebook = tmp_path / "trends.ipynb"
-    nbformat.write(new_notebook(cells=[new_code_cell(CELL)], metadata=kernel), notebook)
+    cells = [new_code_cell(CELL), new_code_cell(INCIDENT_CELL)]
+    nbformat.write(new_notebook(cells=cells, metadata=kernel), notebook)
     outside: list[str] = []
     errors: list[str] = []
 
@@ -128,7 +170,8 @@ def test_trends_app_in_voila(tmp_path: Path) -> None:
         page.route(not_local, refuse)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(url, timeout=120_000)
-        page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 7", timeout=120_000)
+        # seven trend figures and the incident timeline
+        page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 8", timeout=120_000)
         page.wait_for_timeout(1_000)  # the last figure's transitions
         summary = page.locator(".jupyter-widgets ul").first.inner_text()
         cut = page.evaluate(CUT_LABELS)
@@ -143,12 +186,21 @@ def test_trends_app_in_voila(tmp_path: Path) -> None:
         page.wait_for_timeout(1_000)
         dark = page.evaluate(MIDDLES)
         page.screenshot(path=str(SCREENSHOTS / "trends-app-dark.png"))
+        cluster = page.locator(CLUSTER)
+        overflow = cluster.evaluate(CLUSTER_OVERFLOW)
+        before = page.locator(".ek-investigation").inner_text()
+        cluster.select_option(index=1)  # the second cluster; no button press
+        page.locator(".ek-investigation", has_text="Summit Ridge Credit Union").wait_for()
+        after = page.locator(".ek-investigation").inner_text()
         browser.close()
 
     # the same count of unusual weeks as the report and notebook 02 (not "No unusual weeks")
     assert f"{expected_unusual_weeks():,} unusual weeks" in summary
     assert "No unusual weeks" not in summary
     assert cut == []
+    assert overflow <= 0  # the cluster's whole label shows
+    assert "Bluegrass Veterinary Partners of the Ohio Valley" in before
+    assert "Exchange Online" in after and "Bluegrass" not in after
     for where in (light, dark):
         assert len(where["buttons"]) == 2
         assert max(where["tops"]) - min(where["tops"]) < 1  # side by side, not wrapped
