@@ -102,6 +102,7 @@ def test_anomaly_table_speaks_plainly() -> None:
     assert ">mad<" not in head and ">z<" not in head and ">baseline<" not in head
     assert "<td>9.0×</td>" in section  # 9 against a usual 1
     assert "<td>2026-03-02</td>" in section  # the week's Monday, no time of day
+    assert "far above its usual level, the median of the 8 weeks before" in section
     assert readable_anomalies(weekly_anomalies(history())).empty
 
 

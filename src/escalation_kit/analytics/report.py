@@ -51,6 +51,14 @@ _TABLE_TITLES = {
     "repeat_customers": "Customers with repeated escalations",
     "anomalies": "Unusual weeks",
 }
+# what a table's columns mean, for readers who never saw the code
+_TABLE_NOTES = {
+    "anomalies": "A week is unusual when a category's count this week is far above its usual "
+    "level, the median of the 8 weeks before. How unusual: how many times the usual "
+    "week-to-week spread it lies above that level (from 3 a week is listed).",
+    "repeat_customers": "Customer names come from the customers file or the ledger; "
+    "an empty name is a tenant they do not list.",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,9 +269,9 @@ def _figure_div(name: str, fig: go.Figure) -> str:
 
 def _table_html(name: str, table: pd.DataFrame) -> str:
     shown = _readable(table.head(TABLE_ROWS))
-    note = ""
+    note = f"<p class='meta'>{escape(_TABLE_NOTES[name])}</p>" if name in _TABLE_NOTES else ""
     if len(table) > TABLE_ROWS:
-        note = f"<p class='meta'>The first {TABLE_ROWS} of {len(table):,} rows.</p>"
+        note += f"<p class='meta'>The first {TABLE_ROWS} of {len(table):,} rows.</p>"
     shown.columns = [str(c).replace("_", " ") for c in shown.columns]
     body = shown.to_html(
         index=False, escape=True, border=0, na_rep="", float_format="{:,.1f}".format
