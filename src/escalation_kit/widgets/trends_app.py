@@ -43,7 +43,7 @@ class TrendsApp:
         w = ipywidgets()
         self.history = as_history(history)
         first, last = _date_span(self.history)
-        narrow = {"width": "16em"}
+        narrow = {"width": "19em"}  # the label and a whole date (mm/dd/yyyy and its button)
         self.since = w.DatePicker(value=first, description="From", style=LABEL, layout=narrow)
         self.until = w.DatePicker(value=last, description="To", style=LABEL, layout=narrow)
         self.freq = w.Dropdown(
