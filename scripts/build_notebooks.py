@@ -217,7 +217,7 @@ loaded.rejected.head()""",
 from escalation_kit.analytics import weekly_anomalies
 from escalation_kit.analytics.summary import summarize
 
-anomalies = weekly_anomalies(history)
+anomalies = weekly_anomalies(history)  # the report and the trends app flag the same weeks
 for sentence in summarize(history, anomalies=anomalies).sentences():
     print(sentence)""",
         ),
@@ -250,8 +250,9 @@ figures["volume"]""",
             """\
 from escalation_kit.analytics.offline import offline_figures
 
-# the map's country outlines come with the package: it draws with no internet too
-offline_figures(figures["map"])""",
+# the maps' country outlines come with the package: they draw with no internet too;
+# the second zooms on Europe, where many small countries share the world map's corner
+offline_figures(figures["map"], figures["map_europe"])""",
         ),
         ("code", 'figures["time_to_resolve"]'),
         ("code", 'figures["backlog"]'),
@@ -259,10 +260,19 @@ offline_figures(figures["map"])""",
         (
             "md",
             "## Unusual weeks\n"
-            "A week is flagged when its count is far above the median of the 8 weeks before it "
-            "(robust z-score ≥ 3).",
+            "A week is flagged when a category's count (*this week*) is far above its *usual "
+            "level*, the median of the 8 weeks before. *How unusual* measures how far, in "
+            "units of the usual week-to-week spread (a robust z-score): from 3 a week is "
+            "flagged. The report and the trends app list the same weeks.",
         ),
-        ("code", "anomalies.head(10)"),
+        (
+            "code",
+            """\
+from escalation_kit.analytics.anomalies import readable_anomalies
+
+print(f"{len(anomalies)} unusual weeks; the 10 most unusual:")
+readable_anomalies(anomalies).head(10)""",
+        ),
         (
             "md",
             "## Explore\n"
@@ -282,14 +292,21 @@ trends""",
             "md",
             "## The HTML report\n"
             "One self-contained file (figures, tables, summary) to share with the team: "
-            "`out/report.html`. The same as `escalation-kit report`.",
+            "`out/report.html`. The same as `escalation-kit report`. The customers file puts "
+            "customer names next to tenant ids.",
         ),
         (
             "code",
             """\
 from escalation_kit.analytics import write_report
+from escalation_kit.intake import read_customers
 
-report = write_report(history, OUT / "report.html", title="Escalation report (sample data)")
+report = write_report(
+    history,
+    OUT / "report.html",
+    title="Escalation report (sample data)",
+    customers=read_customers(SAMPLE / "customers.csv").accepted,
+)
 print(f"wrote {OUT / 'report.html'}")
 report""",
         ),

@@ -34,8 +34,8 @@ def _edges() -> dict[str, set[str]]:
     return edges
 
 
-# Being removed (issue 13): matching moves into triage/, history validation into intake/.
-KNOWN_CYCLES = {"analytics<->ledger", "health<->triage"}
+# Being removed (issue 13): matching moves into triage/.
+KNOWN_CYCLES = {"health<->triage"}
 
 
 def test_no_two_subpackages_import_each_other() -> None:

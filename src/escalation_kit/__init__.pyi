@@ -3,7 +3,6 @@
 # Each line names the module that defines the object; no exported name is also a module's name.
 
 from .analytics.anomalies import weekly_anomalies as weekly_anomalies
-from .analytics.history import load_history as load_history
 from .analytics.investigation import Investigation as Investigation
 from .analytics.investigation import investigate as investigate
 from .analytics.metrics import time_to_resolve as time_to_resolve
@@ -36,6 +35,7 @@ from .health.snapshot import load_snapshot as load_snapshot
 from .health.sync import SyncResult as SyncResult
 from .health.sync import sync_health as sync_health
 from .intake.customers import read_customers as read_customers
+from .intake.history import load_history as load_history
 from .intake.result import IntakeResult as IntakeResult
 from .intake.tickets import read_tickets as read_tickets
 from .ledger.core import Ledger as Ledger

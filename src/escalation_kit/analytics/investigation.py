@@ -164,6 +164,9 @@ class Investigation:
             yaxis_title="Tenant",
             legend_title_text="Category",
         )
+        # customer names are long: the margins grow to show them whole
+        fig.update_xaxes(automargin=True)
+        fig.update_yaxes(automargin=True)
         data = self.tickets.assign(label=_tenant_labels(self.tickets))
         for category, part in data.groupby("category", sort=True):
             fig.add_trace(

@@ -64,13 +64,20 @@ def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     return loaded.accepted
 
 
-def _ledger_history(since: str | None, until: Any) -> pd.DataFrame:
-    """The ledger's escalations created in ``[since, until)``."""
+def _ledger_history(since: str | None, until: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger's escalations created in ``[since, until)``, and its customers."""
     from escalation_kit.ledger import Ledger
     from escalation_kit.ledger.history import export_history
 
     with Ledger() as ledger:
-        return export_history(ledger, since=since, until=until)
+        return export_history(ledger, since=since, until=until), ledger.customers()
+
+
+def _customers_file(path: Path) -> pd.DataFrame:
+    """The accepted customers of a customers file (their names go next to tenant ids)."""
+    from escalation_kit.intake import read_customers
+
+    return read_customers(path).accepted
 
 
 @cli_errors
@@ -83,6 +90,14 @@ def report_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     theme: Annotated[str, typer.Option("--theme", help="light or dark.")] = "light",
+    customers: Annotated[
+        Path | None,
+        typer.Option(
+            "--customers",
+            help="Customers file (CSV, JSON lines or Excel) naming the tenants; "
+            "default: the ledger's customers when reading the ledger.",
+        ),
+    ] = None,
     export_dir: Annotated[
         Path | None,
         typer.Option("--export-dir", help="Also write every table as CSV and Excel here."),
@@ -96,15 +111,22 @@ def report_command(
 
     \b
         escalation-kit report --history data/sample/escalation_history.csv \\
-            --since 2026-01-01 --out report.html --theme dark --export-dir tables/
+            --customers data/sample/customers.csv --since 2026-01-01 \\
+            --out report.html --theme dark --export-dir tables/
     """
     from escalation_kit.analytics.palette import template_name
     from escalation_kit.analytics.report import build_report
 
     template_name(theme)  # a bad theme fails before any reading
     end = until_bound(until)
-    frame = _history_from_file(history, out) if history else _ledger_history(since, end)
-    report = build_report(frame, since=since, until=end, theme=theme)
+    known = None
+    if history:
+        frame = _history_from_file(history, out)
+    else:
+        frame, known = _ledger_history(since, end)
+    if customers is not None:
+        known = _customers_file(customers)
+    report = build_report(frame, since=since, until=end, theme=theme, customers=known)
     report.write(out)
     typer.echo(f"wrote {out} ({report.summary.total} escalations)")
     if export_dir is not None:
