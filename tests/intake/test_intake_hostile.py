@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from intake_helpers import HEADER, T1, reasons, row, write
 from typer.testing import CliRunner
@@ -22,7 +23,7 @@ from escalation_kit.cli._common import terminal_text
 from escalation_kit.errors import InputError
 from escalation_kit.health.parse import html_to_text
 from escalation_kit.health.snapshot import load_snapshot
-from escalation_kit.intake import read_tickets
+from escalation_kit.intake import read_tickets, readers
 from escalation_kit.intake.history import load_history
 from escalation_kit.intake.readers import MAX_FIELD_CHARS
 from escalation_kit.jsonlimits import json_too_deep
@@ -265,3 +266,28 @@ def test_a_history_in_cp1252_with_semicolons_reads_like_tickets(tmp_path: Path) 
     loaded = load_history(path)
     assert loaded.accepted["service"].tolist() == ["Exchange Online", "Bürodienst"]
     assert len(loaded.rejected) == 0
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])
+def test_a_file_read_in_many_chunks_gives_what_one_chunk_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    services = ["Télé", "Outlook", "", "почта", "Téams"]
+    rows = [
+        row(ticket_id=f"T{i}", service=services[i % 5], tenant_id=T1 if i % 9 else "bad")
+        | ({"extra": f"x{i}"} if i > 30 else {})
+        for i in range(60)
+    ]
+    path = tmp_path / f"t{suffix}"
+    if suffix == ".jsonl":
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    else:
+        frame = pd.DataFrame(rows)
+        frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_excel(path, index=False)
+    whole = read_tickets(path)
+    monkeypatch.setattr(readers, "_CHUNK_ROWS", 7)
+    chunked = read_tickets(path)
+    pd.testing.assert_frame_equal(chunked.accepted, whole.accepted)
+    pd.testing.assert_frame_equal(chunked.rejected, whole.rejected)
+    assert chunked.read == 60 and len(chunked.rejected) == 7
+    assert set(chunked.accepted["normalized_service"].dropna()) >= {"Exchange Online"}

@@ -489,7 +489,8 @@ class _Chunks:
         self.frames = []
         if self.header is None:  # JSON lines: the header is the union of the keys
             names = [c for c in frame.columns if c != SOURCE_ROW]
-            frame.columns = [*_clean_header(names, self.source), SOURCE_ROW]
+            cleaned = _clean_header(names, self.source)
+            frame = frame.rename(columns=dict(zip(names, cleaned, strict=True)))
         frame = frame.astype({c: "str" for c in frame.columns if c != SOURCE_ROW})
         if PARSE_ERROR in frame.columns and frame[PARSE_ERROR].isna().all():
             frame = frame.drop(columns=[PARSE_ERROR])
@@ -499,8 +500,9 @@ class _Chunks:
 
 
 def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Chunk frames stacked without copying the text: each column becomes one chunked Arrow
-    array over the chunks' buffers (a column absent from a chunk is null there)."""
+    """Chunk frames stacked into one frame of single-chunk Arrow columns (what Arrow's compute
+    kernels downstream expect), one column at a time: each column's chunks are dropped as soon
+    as they are joined, so the text is never held twice."""
     if len(frames) == 1:
         return frames[0]
     names = list(dict.fromkeys(name for frame in frames for name in frame.columns))
@@ -518,7 +520,12 @@ def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
                 _arrow_text(f[name]).chunks if name in f.columns else [pa.nulls(len(f), _TEXT)]
             )
         ]
-        columns[name] = pd.Series(pd.array(pa.chunked_array(parts, _TEXT), dtype="str"))
+        joined = pa.chunked_array(parts, _TEXT).combine_chunks()
+        del parts
+        for f in frames:
+            if name in f.columns:
+                del f[name]
+        columns[name] = pd.Series(pd.array(pa.chunked_array([joined]), dtype="str"))
     return pd.DataFrame(columns, copy=False)
 
 
