@@ -28,9 +28,13 @@ from escalation_kit.ledger._version import (
     stamp,
 )
 from escalation_kit.ledger.schema import metadata
-from escalation_kit.ledger.upgrade import alembic_config, head_revision, upgrade
+from escalation_kit.ledger.upgrade import (
+    alembic_config,
+    baseline_statements,
+    head_revision,
+    upgrade,
+)
 
-BASELINE_DDL = Path(__file__).parent / "baseline_schema"
 WHEN = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
@@ -42,9 +46,7 @@ def make_baseline_ledger(url: str) -> None:
     """A ledger as escalation-kit 0.1 left it: the frozen DDL, one escalation, one sent note."""
     engine = _engine(url)
     dialect = engine.dialect.name
-    lines = (BASELINE_DDL / f"{dialect}.sql").read_text(encoding="utf-8").splitlines()
-    ddl = "\n".join(line for line in lines if not line.startswith("--"))
-    statements = [statement for statement in ddl.split(";") if statement.strip()]
+    statements = baseline_statements(dialect)
     stamp_text = WHEN.isoformat(sep=" ") if dialect == "postgresql" else "2026-11-20 09:00:00"
     with engine.begin() as conn:
         for statement in statements:

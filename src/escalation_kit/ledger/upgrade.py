@@ -10,6 +10,7 @@ roll back DDL) and two upgrades never run at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 
 from alembic import command
 from alembic.config import Config
@@ -33,7 +34,14 @@ from escalation_kit.ledger._version import (
 )
 from escalation_kit.ledger.schema import metadata
 
-__all__ = ["SCRIPT_LOCATION", "UpgradeReport", "alembic_config", "head_revision", "upgrade"]
+__all__ = [
+    "SCRIPT_LOCATION",
+    "UpgradeReport",
+    "alembic_config",
+    "baseline_statements",
+    "head_revision",
+    "upgrade",
+]
 
 SCRIPT_LOCATION = "escalation_kit.ledger:migrations"
 
@@ -48,6 +56,15 @@ class UpgradeReport:
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+
+def baseline_statements(dialect: str) -> list[str]:
+    """The frozen DDL of revision 0001 for ``sqlite`` or ``postgresql``, one statement each."""
+    name = f"{dialect}.sql"
+    folder = resources.files("escalation_kit.ledger.migrations") / "baseline"
+    lines = folder.joinpath(name).read_text(encoding="utf-8").splitlines()
+    ddl = "\n".join(line for line in lines if not line.startswith("--"))
+    return [statement.strip() for statement in ddl.split(";") if statement.strip()]
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
