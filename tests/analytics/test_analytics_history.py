@@ -12,13 +12,13 @@ from ek_fixtures import SAMPLE_DATA, require
 from escalation_kit.analytics.synthetic import synthetic_history
 from escalation_kit.errors import InputError, MissingColumnsError
 from escalation_kit.intake.history import (
-    HISTORY_COLUMNS,
     history_text,
     load_history,
     typed_history,
     validate_history,
     write_history,
 )
+from escalation_kit.intake.history_checks import HISTORY_COLUMNS
 
 HEADER = ",".join(HISTORY_COLUMNS)
 

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from escalation_kit.errors import InputError
 from escalation_kit.health.snapshot import load_snapshot
 from escalation_kit.intake import read_customers, read_tickets
-from escalation_kit.intake.history import HISTORY_COLUMNS, load_history
+from escalation_kit.intake.history import load_history
+from escalation_kit.intake.history_checks import HISTORY_COLUMNS
 from escalation_kit.intake.triage_output import TRIAGE_COLUMNS, read_triage_output
 
 TICKET_HEADER = ["ticket_id", "tenant_id", "title", "reported_at", "users_affected"]

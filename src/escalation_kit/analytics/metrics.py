@@ -15,7 +15,7 @@ import numpy as np
 
 from escalation_kit.analytics.periods import next_period, period_range, period_start
 from escalation_kit.errors import InputError
-from escalation_kit.intake.history import ESCALATION_CATEGORIES, HISTORY_COLUMNS
+from escalation_kit.intake.history_checks import ESCALATION_CATEGORIES, HISTORY_COLUMNS
 from escalation_kit.models import Category, TriageDecision
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from escalation_kit.analytics.anomalies import weekly_anomalies
 from escalation_kit.analytics.metrics import as_history
 from escalation_kit.analytics.palette import category_label
-from escalation_kit.intake.history import OPEN_STATUSES
+from escalation_kit.intake.history_checks import OPEN_STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd

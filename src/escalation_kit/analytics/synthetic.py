@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_kit.intake.history import (
+from escalation_kit.intake.history_checks import (
     ESCALATION_CATEGORIES,
     HISTORY_SEVERITIES,
     HISTORY_STATUSES,

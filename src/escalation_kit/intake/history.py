@@ -25,10 +25,7 @@ from escalation_kit.intake.history_checks import (
     HISTORY_COLUMNS,
     HISTORY_SEVERITIES,
     HISTORY_STATUSES,
-    MAX_LENGTHS,
-    OPEN_STATUSES,
     REGIONS,
-    REJECT_COLUMNS,
     Columns,
     check_history,
 )
@@ -36,14 +33,6 @@ from escalation_kit.intake.readers import MAX_FIELD_CHARS, sniff_delimiter, text
 from escalation_kit.intake.writers import write_csv
 
 __all__ = [
-    "ESCALATION_CATEGORIES",
-    "HISTORY_COLUMNS",
-    "HISTORY_SEVERITIES",
-    "HISTORY_STATUSES",
-    "MAX_LENGTHS",
-    "OPEN_STATUSES",
-    "REGIONS",
-    "REJECT_COLUMNS",
     "HistoryLoad",
     "empty_history",
     "history_text",

@@ -34,6 +34,7 @@ __all__ = [
     "parse_whole_numbers",
     "quote",
     "require_columns",
+    "text_column",
 ]
 
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
@@ -217,6 +218,15 @@ def clean_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if empty.any():
         text = text.mask(empty)
     return text, dirty
+
+
+def text_column(raw: pd.DataFrame, name: str, findings: Findings) -> pd.Series:
+    """Column ``name`` as text with control characters removed (and a warning), NA if absent."""
+    if name not in raw.columns:
+        return pd.Series(pd.NA, index=raw.index, dtype="str")
+    values, dirty = clean_text(raw[name])
+    findings.warn(name, dirty, lambda: f"control characters removed from {name}")
+    return values
 
 
 def check_length(findings: Findings, name: str, values: pd.Series, limit: int) -> None:
