@@ -30,7 +30,7 @@ from escalation_kit.ledger._version import (
 from escalation_kit.ledger.schema import metadata
 from escalation_kit.ledger.upgrade import (
     alembic_config,
-    baseline_statements,
+    baseline_tables,
     head_revision,
     upgrade,
 )
@@ -46,11 +46,9 @@ def make_baseline_ledger(url: str) -> None:
     """A ledger as escalation-kit 0.1 left it: the frozen DDL, one escalation, one sent note."""
     engine = _engine(url)
     dialect = engine.dialect.name
-    statements = baseline_statements(dialect)
     stamp_text = WHEN.isoformat(sep=" ") if dialect == "postgresql" else "2026-11-20 09:00:00"
+    baseline_tables().create_all(engine)
     with engine.begin() as conn:
-        for statement in statements:
-            conn.exec_driver_sql(statement)
         conn.execute(
             text(
                 "INSERT INTO escalations (escalation_id, content_key, tracking_tag, category, "

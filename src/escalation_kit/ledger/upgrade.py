@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
+import sqlalchemy as sa
+import yaml
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -38,7 +41,7 @@ __all__ = [
     "SCRIPT_LOCATION",
     "UpgradeReport",
     "alembic_config",
-    "baseline_statements",
+    "baseline_tables",
     "head_revision",
     "upgrade",
 ]
@@ -58,13 +61,50 @@ class UpgradeReport:
         return self.before != self.after
 
 
-def baseline_statements(dialect: str) -> list[str]:
-    """The frozen DDL of revision 0001 for ``sqlite`` or ``postgresql``, one statement each."""
-    name = f"{dialect}.sql"
-    folder = resources.files("escalation_kit.ledger.migrations") / "baseline"
-    lines = folder.joinpath(name).read_text(encoding="utf-8").splitlines()
-    ddl = "\n".join(line for line in lines if not line.startswith("--"))
-    return [statement.strip() for statement in ddl.split(";") if statement.strip()]
+def baseline_tables() -> sa.MetaData:
+    """Revision 0001's tables and indexes, built from the frozen ``migrations/baseline.yaml``."""
+    text = (resources.files("escalation_kit.ledger.migrations") / "baseline.yaml").read_text(
+        encoding="utf-8"
+    )
+    spec = yaml.safe_load(text)
+    metadata = sa.MetaData()
+    for name, table in spec["tables"].items():
+        items: list[Any] = [_column(c, kind) for c, kind in table["columns"].items()]
+        items.append(sa.PrimaryKeyConstraint(*table["primary_key"]))
+        items += [
+            sa.ForeignKeyConstraint([c], [t]) for c, t in table.get("foreign_keys", {}).items()
+        ]
+        items += [
+            sa.UniqueConstraint(*u["columns"], name=u.get("name")) for u in table.get("unique", [])
+        ]
+        sa.Table(name, metadata, *items)
+    for index in spec["indexes"]:  # an index on a table's columns joins that table
+        table = metadata.tables[index["table"]]
+        where: dict[str, Any] = {}
+        if index.get("where_automatic"):
+            automatic = table.c.is_override == sa.false()
+            where = {"sqlite_where": automatic, "postgresql_where": automatic}
+        columns = [table.c[c] for c in index["columns"]]
+        sa.Index(index["name"], *columns, unique=index["unique"], **where)
+    return metadata
+
+
+_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "text": sa.Text(),
+    "integer": sa.Integer(),
+    "float": sa.Float(),
+    "boolean": sa.Boolean(),
+    "json": sa.JSON(),
+    "datetime": sa.DateTime(timezone=True),
+}
+
+
+def _column(name: str, kind: str) -> sa.Column[Any]:
+    words = kind.split()
+    base = words[0]
+    column_type = sa.String(int(base[7:-1])) if base.startswith("string(") else _TYPES[base]
+    automatic: Any = "autoincrement" in words or "auto"
+    return sa.Column(name, column_type, nullable="not" not in words, autoincrement=automatic)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from escalation_kit.ledger.upgrade import baseline_statements
+from escalation_kit.ledger.upgrade import baseline_tables
 
 revision = "0001"
 down_revision = None
@@ -19,9 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Run the frozen DDL of ``migrations/baseline/<dialect>.sql`` (made once by create_all)."""
-    for statement in baseline_statements(op.get_bind().dialect.name):
-        op.execute(statement)
+    """Create the tables and indexes of the frozen ``migrations/baseline.yaml``."""
+    baseline_tables().create_all(op.get_bind())
 
 
 def downgrade() -> None:
