@@ -400,6 +400,7 @@ def close_loop_command(
     from escalation_kit.escalation.workflow import close_loop
 
     with _ledger() as ledger:
+        _fetch_reviews(ledger, sandbox, health)
         if triage_out is not None:
             _known_issue_notices(ledger, triage_out, tickets, health)
         client = _client(sandbox) if (yes or sandbox) else None
@@ -421,6 +422,44 @@ def close_loop_command(
         typer.echo(
             f"{len(report.awaiting_confirmation)} closing note(s) waiting; nothing sent (use --yes)"
         )
+
+
+def _fetch_reviews(ledger: Ledger, sandbox: str | None, health: Path | None) -> None:
+    """Fetch Microsoft's published post-incident reviews (Graph incidentReport) of the documented
+    issues in --health and in the ledger's health cache, so notices can attach them."""
+    from escalation_kit.auth import provider_from_settings
+    from escalation_kit.errors import EscalationKitError
+    from escalation_kit.escalation.reviews import fetch_incident_reports, has_review
+    from escalation_kit.health.graph import GraphHealthClient
+    from escalation_kit.health.snapshot import load_snapshot
+    from escalation_kit.http import RetryPolicy
+
+    issues = load_snapshot(health).all_issues() if health is not None else []
+    issues += _cached_issues(ledger)
+    wanted = [i for i in issues if has_review(i)]
+    if not wanted:
+        return
+    settings = _settings()
+    try:
+        tokens = provider_from_settings(settings, sandbox=sandbox is not None)
+    except EscalationKitError as exc:
+        typer.echo(f"warning: post-incident reviews not fetched: {exc}", err=True)
+        return
+    base_url = sandbox or settings.graph_url
+    policy = RetryPolicy(max_retries=settings.max_retries)
+    with GraphHealthClient(base_url, tokens, policy=policy, timeout=settings.timeout) as client:
+        fetched = fetch_incident_reports(ledger, client, wanted)
+    for report in fetched:
+        typer.echo(f"fetched Microsoft's post-incident review of {report.issue_id}")
+
+
+def _cached_issues(ledger: Ledger) -> list[Any]:
+    """The documented issues the ledger's health cache holds, per tenant."""
+    from escalation_kit.health.parse import parse_issue
+
+    stored = ledger.tickets()
+    tenants = sorted(set(stored["tenant_id"].astype(str))) if len(stored) else []
+    return [parse_issue(raw, tenant) for tenant in tenants for raw in ledger.health_issues(tenant)]
 
 
 def _known_issue_notices(
