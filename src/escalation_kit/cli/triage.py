@@ -68,17 +68,20 @@ def triage_command(
         + (f": {summary}" if summary else "")
     )
     if record and len(result.decisions):
-        _record(result.decisions)
+        _record(result.decisions, result.intake.accepted if result.intake else None)
 
 
-def _record(decisions: pd.DataFrame) -> None:
-    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new."""
+def _record(decisions: pd.DataFrame, tickets: pd.DataFrame | None) -> None:
+    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new.
+    The tickets are stored too, so notices later know each customer's language and name."""
     from escalation_kit.ledger import Ledger
     from escalation_kit.triage.runs import run_id_for
 
     run_id = run_id_for(decisions)
     ledger = Ledger()
     try:
+        if tickets is not None and len(tickets):
+            ledger.upsert_tickets(tickets, progress=False)
         recorded = ledger.record_decisions(decisions, run_id=run_id)
     finally:
         ledger.close()
