@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from escalation_kit.analytics.anomalies import weekly_anomalies
 from escalation_kit.analytics.figures import main_figures
 from escalation_kit.analytics.metrics import (
+    _is_ledger,
     as_history,
     group_counts,
     repeat_customers,
@@ -28,6 +29,7 @@ from escalation_kit.analytics.metrics import (
     top_services,
 )
 from escalation_kit.analytics.palette import category_label, template_name
+from escalation_kit.analytics.requests import request_tables
 from escalation_kit.analytics.summary import Summary, summarize
 from escalation_kit.errors import InputError
 
@@ -46,6 +48,9 @@ _TABLE_TITLES = {
     "top_services": "Top services",
     "repeat_customers": "Customers with repeated escalations",
     "anomalies": "Unusual weeks",
+    "first_response": "Microsoft's first response after filing (hours, by severity)",
+    "request_aging": "Open requests by age",
+    "known_issue_hit_rate": "Known-issue hit rate (share of tickets documented issues explain)",
 }
 
 
@@ -169,6 +174,8 @@ def build_report(
     summary = summarize(frame, anomalies=anomalies)
     figures = main_figures(frame, freq=freq, theme=theme, backlog_from=full)
     tables = report_tables(frame, anomalies)
+    if _is_ledger(history):  # these need what only the ledger keeps (requests, decisions)
+        tables.update(request_tables(history))
     meta = {"since": since, "until": until, "rows": len(frame), "theme": theme}
     html = render_html(
         title=title,
