@@ -15,8 +15,10 @@ import pytest
 from esc_helpers import CONTACT
 
 from ek_fixtures import SAMPLE_DATA
+from escalation_kit.analytics import investigate
 from escalation_kit.escalation.batch import PackageBatch, prepare_packages
 from escalation_kit.health.snapshot import load_snapshot
+from escalation_kit.intake import read_tickets
 from escalation_kit.ledger import Ledger
 from escalation_kit.sample.generate import generate_sample
 from escalation_kit.triage import triage
@@ -84,3 +86,21 @@ def test_generated_set_packages_are_one_problem_each(tmp_path: Path, seed: int) 
     batch, decisions = run(tmp_path, data)
     assert len(batch) > 100
     assert problems(batch, decisions) == []
+
+
+def test_incident_view_and_package_state_documented_issues_in_the_same_words(
+    tmp_path: Path,
+) -> None:
+    batch, decisions = run(tmp_path, SAMPLE_DATA)
+    with_issues = [p for p in batch.packages if p.cluster_id and p.issues_considered]
+    assert with_issues
+    tickets = read_tickets(SAMPLE_DATA / "tickets.csv", customers=SAMPLE_DATA / "customers.csv")
+    for package in with_issues[:3]:
+        view = investigate(
+            tickets.accepted,
+            decisions,
+            cluster_id=package.cluster_id,
+            health=SAMPLE_DATA / "health.json",
+        )
+        assert view.considered == package.issues_considered
+        assert package.issues_considered[0] in view.summary_markdown().replace("\\", "")
