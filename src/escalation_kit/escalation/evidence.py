@@ -47,14 +47,14 @@ _ERROR_WORDS = re.compile(
     r"fails? with|failed with|échoue|falla|schlägt|status|статус|stay on|bleib|avec|con|mit"
 )
 _TIMES = re.compile(
-    r"(?i)\b(?:\d{4}-\d{2}-\d{2}[ T])?(?:[01]?\d|2[0-3])[:h.][0-5]\d"
-    r"(?:\s*(?:am|pm))?(?-i:\s*(?:UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)"
+    r"(?i)(?<![\d.:])(?:\d{4}-\d{2}-\d{2}[ T])?(?:[01]?\d|2[0-3])[:h.][0-5]\d(?![\d.])"
+    r"(?:\s*(?:am|pm))?(?-i:\s*(?:Z\b|UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)"
     r"(?:[+-]\d{1,2}(?::?\d{2})?)?)?"
 )
-_ZONE = re.compile(r"(?:UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)")
+_ZONE = re.compile(r"(?:Z$|UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)")
 _USERS = re.compile(
-    r"(?i)\b(\d{1,6})\s+(?:users?|people|employees|staff|пользовател\S*|человек\S*|"
-    r"сотрудник\S*|benutzer\S*|nutzer\S*|mitarbeite\S*|usuari\S*|personas|empleados|"
+    r"(?i)\b(\d{1,6})\s+(?:users?|people|employees|staff|пользовател\w*|человек\w*|"
+    r"сотрудник\w*|benutzer\w*|nutzer\w*|mitarbeite\w*|usuari\w*|personas|empleados|"
     r"utilisateurs?|personnes|collaborateurs|employés)"
 )
 _SITES = re.compile(
@@ -77,6 +77,9 @@ _TRIED = re.compile(
     r"borrado|verificado)"
     r"|\b(?:nous avons|j'ai|on a)\s+(?:déjà\s+)?(?:essayé|vérifié|redémarré|réinstallé|"
     r"vidé|testé|réinitialisé)"
+    r"|\b(?:reiniciamos|reinstalamos|borramos|probamos|comprobamos|revisamos|verificamos)\b"
+    r"|\btested (?:on|with|in)\b|\b(?:getestet|geprüft)\b|\bprobado en\b|\btesté sur\b"
+    r"|(?:перезапускали|проверяли|переустанавливали|проверено)"
 )
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 
