@@ -168,6 +168,12 @@ def escalate(
         out_dir,
         allow_unchecked=allow_unchecked,
     )
+    if health is None:
+        typer.echo(
+            "warning: no --health snapshot given: packages cannot cite its time or list the "
+            "documented issues considered",
+            err=True,
+        )
     for withdrawal in batch.withdrawals:
         typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
     unchecked = [p for p in batch.packages if not p.health_checked]

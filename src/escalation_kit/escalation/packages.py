@@ -422,6 +422,11 @@ def health_statement(package: FilingPackage) -> str:
             f"Service health was checked (snapshot fetched {package.health_checked_at.isoformat()}"
             f") for every affected tenant: no documented issue matches."
         )
+    if package.health_checked:
+        return (
+            "Service health was checked at triage for every affected tenant: no documented "
+            "issue matches (the snapshot's time was not given to the package)."
+        )
     unchecked = [t for t in package.tickets if not t.health_checked]
     tenants = ", ".join(dict.fromkeys(t.tenant_id for t in unchecked))
     return (
@@ -436,6 +441,7 @@ def compose_description(package: FilingPackage) -> str:
     the last tickets, with a pointer to affected.csv)."""
     every = len(package.tickets)
     attempts = [(DESCRIPTION_CHARS, every), (SHORT_DESCRIPTION_CHARS, every)]
+    attempts += [(SHORT_DESCRIPTION_CHARS // 2, every)]
     attempts += [(0, shown) for shown in range(every, 0, -1)]
     for detail, shown in attempts:  # shorten descriptions, then drop them, then tickets
         text = _description(package, detail=detail, shown=shown)
