@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -159,7 +159,7 @@ def override_command(
         escalation-kit override T-1042 --category bug --reason "reproduced twice" --analyst dana
     """
     from escalation_kit.config import Settings
-    from escalation_kit.escalation.drafting import withdraw_overridden
+    from escalation_kit.escalation.overrides import record_override
     from escalation_kit.ledger import Ledger
     from escalation_kit.models import Category
 
@@ -169,58 +169,17 @@ def override_command(
     if not reason.strip():
         raise InputError("a reason is required", field="--reason")
     who = analyst or Settings.from_env().analyst_name
-    chosen = Category(category)
     ledger = Ledger(actor=who)
     try:
-        severity = _override_severity(ledger, ticket_id, chosen)
-        ledger.override_decision(
-            ticket_id,
-            category=category,
-            reason=reason.strip(),
-            actor=who,
-            severity=severity,
-            recommended_action=_next_action(chosen),
+        outcome = record_override(
+            ledger, ticket_id, category=category, reason=reason.strip(), actor=who
         )
-        effective = ledger.decisions(ticket_ids=[ticket_id])
-        withdrawals = [] if chosen.escalate else withdraw_overridden(ledger, _decisions(effective))
     finally:
         ledger.close()
-    shown = f", severity {severity}" if severity else ""
+    shown = f", severity {outcome.severity}" if outcome.severity else ""
     typer.echo(f"recorded override of {ticket_id}: {category}{shown} (by {who})")
-    for withdrawal in withdrawals:
+    for withdrawal in outcome.withdrawals:
         typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
-
-
-def _next_action(category: Any) -> str:
-    from escalation_kit.triage.engine import RECOMMENDED_ACTIONS
-
-    return RECOMMENDED_ACTIONS[category]
-
-
-def _override_severity(ledger: Any, ticket_id: str, category: Any) -> str | None:
-    """The severity rule applied to the new category (the ticket's users, when stored)."""
-    from escalation_kit.triage.severity import severity_for
-
-    if not category.escalate:
-        return None
-    stored = ledger.tickets([ticket_id])
-    users = None
-    if len(stored) and not pd_isna(stored["users_affected"].iloc[0]):
-        users = int(stored["users_affected"].iloc[0])
-    severity = severity_for(category, users)
-    return severity.value if severity is not None else None
-
-
-def pd_isna(value: Any) -> bool:
-    import pandas as pd  # only where needed: the CLI imports pandas lazily
-
-    return bool(pd.isna(value))
-
-
-def _decisions(frame: Any) -> list[Any]:
-    from escalation_kit.escalation.inputs import decisions_from_frame
-
-    return decisions_from_frame(frame) if len(frame) else []
 
 
 def register(app: typer.Typer) -> None:
