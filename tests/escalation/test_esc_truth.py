@@ -373,3 +373,37 @@ def test_needs_review_is_refused_until_an_analyst_decides(env: Path) -> None:
     code, _, err = escalate(env, tickets, health)
     assert code == 0, err
     assert [tuple(p["ticket_ids"]) for p in packages(env)] == [("S1",)]
+
+
+def test_the_analyst_edits_what_was_checked_and_every_rendering_follows(env: Path) -> None:
+    health = write_health(env, [T[1], T[2]], "2026-11-05T12:00:00Z")
+    assert triage_then_escalate(env, health)[0] == 0
+    path = next((env / "packages").glob("*/package.json"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["checks"] == [] and "- nothing stated" in data["description"]
+    data["checks"] = ["Reproduced in a test tenant at 10:05 UTC"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run("edit-package", str(path))
+    assert code == 0, err
+    assert "edited checks" in out
+    for name in ("package.txt", "package.md", "package.json"):
+        text = (path.parent / name).read_text(encoding="utf-8")
+        assert "- Reproduced in a test tenant at 10:05 UTC" in text, name
+        assert "- nothing stated" not in text, name
+
+
+def test_an_old_triage_output_without_health_checked_is_explained(env: Path) -> None:
+    tickets = write_tickets(env, TWO_OUTAGES)
+    assert run("triage", str(tickets), "--out", str(env / "t.csv"))[0] == 0
+    with (env / "t.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with (env / "t.csv").open("w", newline="", encoding="utf-8") as handle:
+        fields = [f for f in rows[0] if f != "health_checked"]
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    code, _, err = run(
+        "escalate", str(env / "t.csv"), "--tickets", str(tickets), "--out-dir", str(env / "p")
+    )
+    assert code == 1
+    assert "has no health_checked column" in err and "service health" in err

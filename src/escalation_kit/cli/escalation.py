@@ -208,6 +208,13 @@ def _prepare(
     from escalation_kit.health.snapshot import load_snapshot
 
     decisions = read_decisions(triage_out)
+    if not allow_unchecked and "health_checked" not in _header(triage_out):
+        raise InputError(
+            "the triage output has no health_checked column, so service health cannot be shown "
+            "to have been checked: triage the tickets again with --health SNAPSHOT.json (or pass "
+            "--allow-unchecked)",
+            file=str(triage_out),
+        )
     intake = _read_tickets(tickets, customers)
     snapshot = load_snapshot(health) if health is not None else None
     with _ledger() as ledger:
@@ -221,6 +228,17 @@ def _prepare(
             link_window=timedelta(hours=link_window_hours),
             allow_unchecked=allow_unchecked,
         )
+
+
+def _header(path: Path) -> list[str]:
+    """The CSV's column names (empty when unreadable: read_decisions reports that)."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
 
 
 @cli_errors
