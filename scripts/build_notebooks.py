@@ -158,8 +158,10 @@ app""",
         (
             "md",
             "## 4 · Draft the escalation packages\n"
-            "One filing package per problem: a cluster is one package listing all its tenants. "
-            "The decisions come back from the ledger, so your overrides count. Partner Center's "
+            "One filing package per problem: a cluster is one package listing all its tenants; "
+            "outside a cluster, one tenant's tickets about the same problem within 7 days. Each "
+            "ticket is drafted from its latest decision in the ledger, so your overrides count; "
+            "tickets whose service health was not checked are refused. Partner Center's "
             "API no longer creates requests: a person files each package in the web UI "
             "(customer › Service management › New request), keeping the tracking tag in the title; "
             "`escalation-kit track` then finds it. Drafting again creates nothing new.",
@@ -169,13 +171,12 @@ app""",
             PACKAGES
             + """
 
-effective = ledger.decisions(ticket_ids=result.decisions["ticket_id"])
 batch = prepare_packages(
-    effective,
+    result.decisions,  # overrides recorded in the ledger win
     tickets,
     ledger=ledger,
     out_dir=OUT / "packages",
-    health_checked_at=health.fetched_at,
+    health=health,
 )
 print(f"{len(batch)} package(s) in {batch.out_dir} (index.csv), {batch.created} new")
 batch.index.head(15)""",
@@ -406,11 +407,8 @@ Markdown(incident.summary_markdown())""",
             PACKAGES
             + """
 
-in_cluster = decisions.loc[decisions["cluster_id"] == largest, "ticket_id"]
-members = ledger.decisions(ticket_ids=in_cluster)  # effective decisions: overrides count
-batch = prepare_packages(
-    members, tickets, ledger=ledger, out_dir=OUT / "incident", health_checked_at=health.fetched_at
-)
+members = decisions[decisions["cluster_id"] == largest]  # overrides in the ledger still win
+batch = prepare_packages(members, tickets, ledger=ledger, out_dir=OUT / "incident", health=health)
 (package,) = batch.packages
 print(f"{package.package_id}: {len(package.tenant_ids)} tenants, {len(package.tickets)} tickets")
 print(f"written to {batch.out_dir / package.package_id}")
@@ -439,7 +437,7 @@ from escalation_kit.sandbox import Sandbox
 from escalation_kit.sandbox.partner_center import file_service_request, microsoft_update
 
 with Ledger("sqlite://") as demo, Sandbox(SAMPLE / "health.json") as sandbox:
-    (drafted,) = prepare_packages(members, tickets, ledger=demo).outcomes
+    (drafted,) = prepare_packages(members, tickets, ledger=demo, health=health).outcomes
     filed = file_service_request(  # what the analyst does in the web UI
         sandbox.base_url,
         customer_tenant_id=drafted.package.primary_tenant_id,

@@ -154,7 +154,10 @@ def test_summary_markdown_and_html_are_escaped() -> None:
     assert markdown.startswith("**Multi-tenant incident: Exchange Online, Europe**\n")
     assert "- Affected tenants: 3 (Europe 3)" in markdown
     assert "- Tickets: 4" in markdown
-    assert "EX900001 'Mail delays for some users'" in markdown
+    # the package's words for the same fact (escalation.considered.issues_considered)
+    assert found.considered is not None and len(found.considered) == 1
+    assert found.considered[0].startswith('EX900001 "Mail delays for some users" (')
+    assert f"- Documented issues considered: {found.considered[0]}" in markdown
     assert "- Support request: not looked up (no ledger given)" in markdown
     assert "| ta | Alpha GmbH | Europe | 2 | 2026-11-20 08:00 | 2026-11-20 10:00 |" in markdown
     assert "\\<script\\>" in markdown and "\\| \\*\\*bold\\*\\*" in markdown

@@ -120,9 +120,11 @@ def test_cluster_package_content() -> None:
     assert package.filed_as_partner and package.to_dict()["filed_as"] == "partner"
     assert package.portal_url == PARTNER_SUPPORT_URL
     assert "Filed by the partner for 2 customer tenant(s)" in package.description
-    # no snapshot was given: the package says health was not checked, and claims no checks
+    # triage checked health but the package was given no snapshot time: it says so, and
+    # claims no troubleshooting nobody reported
     assert package.health_checked_at is None
-    assert "Service health was checked" not in package.description
+    assert "Service health was checked at triage for every affected tenant" in package.description
+    assert "snapshot fetched" not in package.description
     assert "What was checked or tried" in package.description
     assert "- nothing stated" in package.description
     assert "admin settings, licences" not in package.description

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from escalation_kit.cli import app
 from escalation_kit.errors import ConfigError
 from escalation_kit.health.snapshot import HealthSnapshot
+from escalation_kit.ledger import Ledger
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import triage_tickets
 
@@ -103,3 +104,7 @@ def test_cli_writes_the_column_and_warns_with_counts(
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert written["health_checked"].tolist() == ["true", "false", "false"]
     assert "lacks 2 of 3 tenant(s) (2 of 3 ticket(s))" in result.stderr
+    with Ledger() as ledger:  # the tickets are kept for later notices (language, name)
+        stored = ledger.tickets()
+    assert stored["ticket_id"].tolist() == ["A", "B", "C"]
+    assert stored["customer_name"].tolist() == ["Customer 1", "Customer 2", "Customer 3"]

@@ -16,6 +16,11 @@ from escalation_kit.analytics.metrics import (
 )
 from escalation_kit.analytics.palette import CATEGORY_COLORS
 from escalation_kit.analytics.report import Report, build_report, write_report
+from escalation_kit.analytics.requests import (
+    first_response_lag,
+    known_issue_hit_rate,
+    request_aging,
+)
 from escalation_kit.analytics.synthetic import synthetic_history
 from escalation_kit.intake.history import HistoryLoad, load_history, write_history
 
@@ -27,9 +32,12 @@ __all__ = [
     "backlog_over_time",
     "build_report",
     "escalation_rate_per_customer",
+    "first_response_lag",
     "investigate",
+    "known_issue_hit_rate",
     "load_history",
     "repeat_customers",
+    "request_aging",
     "share_of_outcomes",
     "synthetic_history",
     "time_to_resolve",

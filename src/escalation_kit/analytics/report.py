@@ -30,6 +30,7 @@ from escalation_kit.analytics.metrics import (
 )
 from escalation_kit.analytics.names import customer_names, with_customer_names
 from escalation_kit.analytics.palette import category_label, template_name
+from escalation_kit.analytics.requests import request_tables
 from escalation_kit.analytics.summary import Summary, summarize
 from escalation_kit.errors import InputError
 from escalation_kit.intake.writers import write_csv, write_xlsx
@@ -50,6 +51,9 @@ _TABLE_TITLES = {
     "top_services": "Top services",
     "repeat_customers": "Customers with repeated escalations",
     "anomalies": "Unusual weeks",
+    "first_response": "Microsoft's first response after filing (hours, by severity)",
+    "request_aging": "Open requests by age",
+    "known_issue_hit_rate": "Known-issue hit rate (share of tickets documented issues explain)",
 }
 # what a table's columns mean, for readers who never saw the code
 _TABLE_NOTES = {
@@ -167,6 +171,8 @@ def build_report(
     summary = summarize(frame, anomalies=anomalies)
     figures = main_figures(frame, freq=freq, theme=theme, backlog_from=full)
     tables = report_tables(frame, anomalies, names)
+    if _is_ledger(history):  # these need what only the ledger keeps (requests, decisions)
+        tables.update(request_tables(history))
     meta = {"since": since, "until": until, "rows": len(frame), "theme": theme}
     html = render_html(
         title=title,

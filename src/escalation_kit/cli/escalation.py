@@ -168,6 +168,12 @@ def escalate(
         out_dir,
         allow_unchecked=allow_unchecked,
     )
+    if health is None:
+        typer.echo(
+            "warning: no --health snapshot given: packages cannot cite its time or list the "
+            "documented issues considered",
+            err=True,
+        )
     for withdrawal in batch.withdrawals:
         typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
     unchecked = [p for p in batch.packages if not p.health_checked]
@@ -202,6 +208,13 @@ def _prepare(
     from escalation_kit.health.snapshot import load_snapshot
 
     decisions = read_decisions(triage_out)
+    if not allow_unchecked and "health_checked" not in _header(triage_out):
+        raise InputError(
+            "the triage output has no health_checked column, so service health cannot be shown "
+            "to have been checked: triage the tickets again with --health SNAPSHOT.json (or pass "
+            "--allow-unchecked)",
+            file=str(triage_out),
+        )
     intake = _read_tickets(tickets, customers)
     snapshot = load_snapshot(health) if health is not None else None
     with _ledger() as ledger:
@@ -215,6 +228,17 @@ def _prepare(
             link_window=timedelta(hours=link_window_hours),
             allow_unchecked=allow_unchecked,
         )
+
+
+def _header(path: Path) -> list[str]:
+    """The CSV's column names (empty when unreadable: read_decisions reports that)."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
 
 
 @cli_errors
@@ -403,6 +427,7 @@ def close_loop_command(
     from escalation_kit.escalation.workflow import close_loop
 
     with _ledger() as ledger:
+        _fetch_reviews(ledger, sandbox, health)
         if triage_out is not None:
             _known_issue_notices(ledger, triage_out, tickets, health)
         client = _client(sandbox) if (yes or sandbox) else None
@@ -424,6 +449,44 @@ def close_loop_command(
         typer.echo(
             f"{len(report.awaiting_confirmation)} closing note(s) waiting; nothing sent (use --yes)"
         )
+
+
+def _fetch_reviews(ledger: Ledger, sandbox: str | None, health: Path | None) -> None:
+    """Fetch Microsoft's published post-incident reviews (Graph incidentReport) of the documented
+    issues in --health and in the ledger's health cache, so notices can attach them."""
+    from escalation_kit.auth import provider_from_settings
+    from escalation_kit.errors import EscalationKitError
+    from escalation_kit.escalation.reviews import fetch_incident_reports, has_review
+    from escalation_kit.health.graph import GraphHealthClient
+    from escalation_kit.health.snapshot import load_snapshot
+    from escalation_kit.http import RetryPolicy
+
+    issues = load_snapshot(health).all_issues() if health is not None else []
+    issues += _cached_issues(ledger)
+    wanted = [i for i in issues if has_review(i)]
+    if not wanted:
+        return
+    settings = _settings()
+    try:
+        tokens = provider_from_settings(settings, sandbox=sandbox is not None)
+    except EscalationKitError as exc:
+        typer.echo(f"warning: post-incident reviews not fetched: {exc}", err=True)
+        return
+    base_url = sandbox or settings.graph_url
+    policy = RetryPolicy(max_retries=settings.max_retries)
+    with GraphHealthClient(base_url, tokens, policy=policy, timeout=settings.timeout) as client:
+        fetched = fetch_incident_reports(ledger, client, wanted)
+    for report in fetched:
+        typer.echo(f"fetched Microsoft's post-incident review of {report.issue_id}")
+
+
+def _cached_issues(ledger: Ledger) -> list[Any]:
+    """The documented issues the ledger's health cache holds, per tenant."""
+    from escalation_kit.health.parse import parse_issue
+
+    stored = ledger.tickets()
+    tenants = sorted(set(stored["tenant_id"].astype(str))) if len(stored) else []
+    return [parse_issue(raw, tenant) for tenant in tenants for raw in ledger.health_issues(tenant)]
 
 
 def _known_issue_notices(

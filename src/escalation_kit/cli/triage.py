@@ -71,17 +71,20 @@ def triage_command(
         + (f": {summary}" if summary else "")
     )
     if record and len(result.decisions):
-        _record(result.decisions)
+        _record(result.decisions, result.intake.accepted if result.intake else None)
 
 
-def _record(decisions: pd.DataFrame) -> None:
-    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new."""
+def _record(decisions: pd.DataFrame, tickets: pd.DataFrame | None) -> None:
+    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new.
+    The tickets are stored too, so notices later know each customer's language and name."""
     from escalation_kit.ledger import Ledger
     from escalation_kit.triage.runs import run_id_for
 
     run_id = run_id_for(decisions)
     ledger = Ledger()
     try:
+        if tickets is not None and len(tickets):
+            ledger.upsert_tickets(tickets, progress=False)
         recorded = ledger.record_decisions(decisions, run_id=run_id)
     finally:
         ledger.close()
@@ -146,12 +149,17 @@ def override_command(
 ) -> None:
     """Record an analyst's category for a ticket beside its automatic decision.
 
+    escalate drafts from this decision: severity and the next action are recomputed for the
+    new category, and a draft for a ticket overridden away from escalation is withdrawn (if it
+    was already filed, you are told to update or close the request).
+
     Example:
 
     \b
         escalation-kit override T-1042 --category bug --reason "reproduced twice" --analyst dana
     """
     from escalation_kit.config import Settings
+    from escalation_kit.escalation.overrides import record_override
     from escalation_kit.ledger import Ledger
     from escalation_kit.models import Category
 
@@ -163,10 +171,15 @@ def override_command(
     who = analyst or Settings.from_env().analyst_name
     ledger = Ledger(actor=who)
     try:
-        ledger.override_decision(ticket_id, category=category, reason=reason.strip(), actor=who)
+        outcome = record_override(
+            ledger, ticket_id, category=category, reason=reason.strip(), actor=who
+        )
     finally:
         ledger.close()
-    typer.echo(f"recorded override of {ticket_id}: {category} (by {who})")
+    shown = f", severity {outcome.severity}" if outcome.severity else ""
+    typer.echo(f"recorded override of {ticket_id}: {category}{shown} (by {who})")
+    for withdrawal in outcome.withdrawals:
+        typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from sqlalchemy import select
 
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.drafting import (
@@ -37,10 +38,12 @@ from escalation_kit.escalation.inputs import (
 from escalation_kit.escalation.locking import folder_lock
 from escalation_kit.escalation.packages import FilingPackage, PartnerContact
 from escalation_kit.escalation.render import write_package
+from escalation_kit.escalation.reviews import IncidentReport
 from escalation_kit.health.snapshot import load_snapshot
 from escalation_kit.intake.writers import csv_text
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
+from escalation_kit.ledger.schema import incident_reports
 from escalation_kit.models import Category, EscalationStatus, Ticket, TriageDecision
 from escalation_kit.triage.engine import RECOMMENDED_ACTIONS
 from escalation_kit.triage.severity import severity_for
@@ -53,6 +56,7 @@ __all__ = [
     "INDEX_COLUMNS",
     "PackageBatch",
     "apply_latest_decisions",
+    "attached_reports",
     "index_frame",
     "prepare_known_issue_notices",
     "prepare_packages",
@@ -410,7 +414,8 @@ def prepare_known_issue_notices(
 
 
 def write_unsent_notices(ledger: Ledger, out_dir: PathLike) -> list[sql.NoticeRecord]:
-    """Write every unsent notice as ``<notice_id>.txt`` (with its subject) and ``.html``."""
+    """Write every unsent notice as ``<notice_id>.txt`` (with its subject) and ``.html``, and
+    the post-incident reviews they attach (``<issue>-post-incident-review.<ext>``)."""
     notices = unsent_notices(ledger)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -419,7 +424,21 @@ def write_unsent_notices(ledger: Ledger, out_dir: PathLike) -> list[sql.NoticeRe
             f"Subject: {notice.subject}\n\n{notice.text}", encoding="utf-8"
         )
         (folder / f"{notice.notice_id}.html").write_text(notice.html, encoding="utf-8")
+        for report in attached_reports(ledger, notice):
+            (folder / report.file_name).write_bytes(report.content)
     return notices
+
+
+def attached_reports(ledger: Ledger, notice: sql.NoticeRecord) -> list[IncidentReport]:
+    """The post-incident reviews a notice says are attached."""
+    with ledger.reading("read post-incident reviews") as conn:
+        rows = conn.execute(
+            select(incident_reports).where(incident_reports.c.tenant_id == notice.tenant_id)
+        ).all()
+    reports = [
+        IncidentReport(r.tenant_id, r.issue_id, bytes(r.content), r.content_type) for r in rows
+    ]
+    return [r for r in reports if r.file_name in notice.text]
 
 
 def unsent_notices(ledger: Ledger) -> list[sql.NoticeRecord]:

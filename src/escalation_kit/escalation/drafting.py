@@ -52,7 +52,13 @@ from escalation_kit.escalation.packages import (
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
 from escalation_kit.ledger.types import utc_now
-from escalation_kit.models import EscalationStatus, HealthIssue, Ticket, TriageDecision
+from escalation_kit.models import (
+    Category,
+    EscalationStatus,
+    HealthIssue,
+    Ticket,
+    TriageDecision,
+)
 from escalation_kit.triage.symptoms import load_symptoms
 
 __all__ = [
@@ -170,7 +176,7 @@ def draft_escalations(
     """
     decisions = list(decisions)
     check_drafting_allowed(decisions, tickets, allow_unchecked=allow_unchecked)
-    settings = _Settings(contact, health_checked_at, link_window, join_window, issues)
+    settings = _Settings(contact, health_checked_at, link_window, join_window, issues, set())
     outcomes: dict[str, DraftOutcome] = {}
     for key, members in group_problems(decisions, tickets):
         with ledger.transaction("draft an escalation") as conn:
@@ -194,6 +200,7 @@ class _Settings:
     link_window: timedelta
     join_window: timedelta
     issues: Issues | None
+    drafted_now: set[str]  # escalations created by this call: another cluster never joins them
 
 
 def _draft_one(
@@ -224,6 +231,7 @@ def _draft_one(
             raise LedgerError(f"tracking tag {package.tracking_tag} was taken meanwhile; retry")
         return _link_more(ledger, conn, raced, members, tickets, "same content key (a race)")
     linked = _link(conn, package.package_id, members, tickets, now)
+    settings.drafted_now.add(package.package_id)
     ledger.append_event(
         conn,
         entity="escalation",
@@ -379,7 +387,7 @@ def _covering_escalation(
                 return found, f"ticket {decision.ticket_id} is already linked to it"
     lead = members[0]
     if lead.cluster_id:
-        return _covering_cluster(conn, members, tickets, settings.link_window)
+        return _covering_cluster(conn, members, tickets, settings)
     return _covering_problem(conn, lead, tickets[lead.ticket_id], settings.join_window)
 
 
@@ -387,16 +395,26 @@ def _covering_cluster(
     conn: Connection,
     members: Sequence[TriageDecision],
     tickets: Mapping[str, Ticket],
-    window: timedelta,
+    settings: _Settings,
 ) -> tuple[sql.EscalationRecord | None, str]:
-    """A later cluster of the same category and region joins an open cluster escalation when
-    its reports fall within ``window`` of that escalation's reports."""
+    """A cluster from a later run joins an open cluster escalation of the same category and
+    region (and service, unless a network disruption) when its reports fall within
+    ``link_window`` of that escalation's reports. Clusters of one run stay apart: triage
+    already decided they are different problems."""
     lead = members[0]
+    window = settings.link_window
+    network = lead.category is Category.NETWORK_DISRUPTION
     candidates = sql.list_escalations(
-        conn, statuses=OPEN, region=lead.region, category=lead.category.value
+        conn,
+        statuses=OPEN,
+        region=lead.region,
+        category=lead.category.value,
+        service=None if network else lead.service,
     )
     reported = [tickets[d.ticket_id].reported_at for d in members]
     for record in candidates:
+        if record.escalation_id in settings.drafted_now:
+            continue
         if record.cluster_id and _within(record, reported, window):
             return record, (
                 f"cluster {lead.cluster_id}: same category ({lead.category.value}) and region "

@@ -38,18 +38,23 @@ _IDS = re.compile(
     r"(?i)\b(?:correlation|request|activity|trace)[\s-]*id\b[\s:=#]*"
     r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
-_QUOTED = re.compile(r"[\"“„«‹]([^\"“”„«»‹›\n]{6,160})[\"”“»›]")
+_QUOTED = re.compile(
+    r"[\"“„«‹]([^\"“”„«»‹›\n]{4,160})[\"”“»›]"
+    r"|(?:(?<=\s)|^)'([^'\n]{4,160})'(?=[\s.,;:!?)]|$)"
+)
 _ERROR_WORDS = re.compile(
-    r"(?i)error|fehler|ошибк|сообщени|mensaje|message|meldung|says|shows|zeigt|muestra|affiche"
+    r"(?i)error|fehler|ошибк|сообщени|mensaje|message|meldung|says|show|zeigt|muestra|affiche|"
+    r"fails? with|failed with|échoue|falla|schlägt|status|статус|stay on|bleib|avec|con|mit"
 )
 _TIMES = re.compile(
-    r"(?i)\b(?:\d{4}-\d{2}-\d{2}[ T])?(?:[01]?\d|2[0-3])[:h.][0-5]\d"
-    r"(?:\s*(?:am|pm))?(?:\s*(?:UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|[A-Z]{3,4})"
+    r"(?i)(?<![\d.:])(?:\d{4}-\d{2}-\d{2}[ T])?(?:[01]?\d|2[0-3])[:h.][0-5]\d(?![\d.])"
+    r"(?:\s*(?:am|pm))?(?-i:\s*(?:Z\b|UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)"
     r"(?:[+-]\d{1,2}(?::?\d{2})?)?)?"
 )
+_ZONE = re.compile(r"(?:Z$|UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)")
 _USERS = re.compile(
-    r"(?i)\b(\d{1,6})\s+(?:users?|people|employees|staff|пользовател\S*|человек\S*|"
-    r"сотрудник\S*|benutzer\S*|nutzer\S*|mitarbeite\S*|usuari\S*|personas|empleados|"
+    r"(?i)\b(\d{1,6})\s+(?:users?|people|employees|staff|пользовател\w*|человек\w*|"
+    r"сотрудник\w*|benutzer\w*|nutzer\w*|mitarbeite\w*|usuari\w*|personas|empleados|"
     r"utilisateurs?|personnes|collaborateurs|employés)"
 )
 _SITES = re.compile(
@@ -72,6 +77,9 @@ _TRIED = re.compile(
     r"borrado|verificado)"
     r"|\b(?:nous avons|j'ai|on a)\s+(?:déjà\s+)?(?:essayé|vérifié|redémarré|réinstallé|"
     r"vidé|testé|réinitialisé)"
+    r"|\b(?:reiniciamos|reinstalamos|borramos|probamos|comprobamos|revisamos|verificamos)\b"
+    r"|\btested (?:on|with|in)\b|\b(?:getestet|geprüft)\b|\bprobado en\b|\btesté sur\b"
+    r"|(?:перезапускали|проверяли|переустанавливали|проверено)"
 )
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 
@@ -139,6 +147,11 @@ def trim(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     return cut + "…"
 
 
+def _with_zone(time: str) -> str:
+    """A time as written, saying so when the customer gave no time zone."""
+    return time if _ZONE.search(time) else f"{time} (customer's local time, zone not stated)"
+
+
 def symptom_mask(text: str) -> int:
     """The symptom lexicon's concept bits for one text."""
     return int(load_symptoms().masks(pa.array([text], pa.string()))[0])
@@ -151,12 +164,12 @@ def extract_evidence(ticket: Ticket) -> TicketEvidence:
     codes = [m.group(0) for m in _CODES.finditer(text)]
     codes += [f"{m.group(0).split()[0]} ID {m.group(1)}" for m in _IDS.finditer(text)]
     messages = [
-        m.group(1)
+        m.group(1) or m.group(2)
         for m in _QUOTED.finditer(text)
-        if _ERROR_WORDS.search(text[max(0, m.start() - 40) : m.start()])
-        or _CODES.search(m.group(1))
+        if _ERROR_WORDS.search(text[max(0, m.start() - 60) : m.start()])
+        or _CODES.search(m.group(1) or m.group(2))
     ]
-    times = [m.group(0) for m in _TIMES.finditer(ticket.description or "")]
+    times = [_with_zone(m.group(0)) for m in _TIMES.finditer(ticket.description or "")]
     users = [f"{ticket.users_affected} (users_affected field)"] if ticket.users_affected else []
     users += [m.group(0) for m in _USERS.finditer(text)]
     sites = [m.group(0) for m in _SITES.finditer(text)]

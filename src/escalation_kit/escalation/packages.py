@@ -19,7 +19,7 @@ from escalation_kit.categories import CATEGORIES
 from escalation_kit.config import Settings
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.catalogue import lookup
-from escalation_kit.escalation.evidence import extract_evidence
+from escalation_kit.escalation.evidence import DESCRIPTION_CHARS, extract_evidence, trim
 from escalation_kit.models import Category, Severity, Ticket, TriageDecision
 
 __all__ = [
@@ -54,6 +54,7 @@ PARTNER_SUPPORT_URL = "https://partner.microsoft.com/dashboard/v2/support/servic
 TITLE_LIMIT = 120
 DESCRIPTION_LIMIT = 4000
 FORM_LIMITS = {"title": TITLE_LIMIT, "description": DESCRIPTION_LIMIT}
+SHORT_DESCRIPTION_CHARS = 240  # per ticket, when the full descriptions do not fit
 
 SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.MODERATE: 1, Severity.MINIMAL: 2}
 EDITABLE_FIELDS = frozenset(
@@ -407,6 +408,11 @@ def health_statement(package: FilingPackage) -> str:
             f"Service health was checked (snapshot fetched {package.health_checked_at.isoformat()}"
             f") for every affected tenant: no documented issue matches."
         )
+    if package.health_checked:
+        return (
+            "Service health was checked at triage for every affected tenant: no documented "
+            "issue matches (the snapshot's time was not given to the package)."
+        )
     unchecked = [t for t in package.tickets if not t.health_checked]
     tenants = ", ".join(dict.fromkeys(t.tenant_id for t in unchecked))
     return (
@@ -417,16 +423,20 @@ def health_statement(package: FilingPackage) -> str:
 
 def compose_description(package: FilingPackage) -> str:
     """The evidence, as plain text for the request's description box (at most
-    :data:`DESCRIPTION_LIMIT` characters; per-ticket detail is shortened first)."""
-    for detail in (True, False):
-        for shown in range(len(package.tickets), 0, -1):
-            text = _description(package, detail=detail, shown=shown)
-            if len(text) <= DESCRIPTION_LIMIT:
-                return text
-    return fit(_description(package, detail=False, shown=1), DESCRIPTION_LIMIT)
+    :data:`DESCRIPTION_LIMIT` characters: the tickets' descriptions are left out first, then
+    the last tickets, with a pointer to affected.csv)."""
+    every = len(package.tickets)
+    attempts = [(DESCRIPTION_CHARS, every), (SHORT_DESCRIPTION_CHARS, every)]
+    attempts += [(SHORT_DESCRIPTION_CHARS // 2, every)]
+    attempts += [(0, shown) for shown in range(every, 0, -1)]
+    for detail, shown in attempts:  # shorten descriptions, then drop them, then tickets
+        text = _description(package, detail=detail, shown=shown)
+        if len(text) <= DESCRIPTION_LIMIT:
+            return text
+    return fit(_description(package, detail=0, shown=1), DESCRIPTION_LIMIT)
 
 
-def _description(package: FilingPackage, *, detail: bool, shown: int) -> str:
+def _description(package: FilingPackage, *, detail: int, shown: int) -> str:
     first, last = package.first_reported, package.last_reported
     users = package.users_affected
     who = (
@@ -463,7 +473,7 @@ def _description(package: FilingPackage, *, detail: bool, shown: int) -> str:
     return "\n".join(lines)
 
 
-def _ticket_lines(t: AffectedTicket, *, detail: bool) -> list[str]:
+def _ticket_lines(t: AffectedTicket, *, detail: int) -> list[str]:
     head = (
         f"[{t.ticket_id}] {t.customer_name or '(customer name not given)'}, tenant {t.tenant_id} "
         f"({t.country or 'country not given'}, {t.region}), {t.service}, reported "
@@ -473,7 +483,7 @@ def _ticket_lines(t: AffectedTicket, *, detail: bool) -> list[str]:
     if t.english_summary:
         lines.append(f"  English summary (from the extracted evidence): {t.english_summary}")
     if detail and t.description:
-        lines.append(f"  Description ({t.language}): {t.description}")
+        lines.append(f"  Description ({t.language}): {trim(t.description, detail)}")
     facts = [
         ("Error codes", t.error_codes),
         ("Error messages", t.error_messages),

@@ -272,6 +272,17 @@ class GraphHealthClient(_GraphBase):
         objects = list(self._collect(tenant_id, self._url("healthOverviews"), params, None))
         return _overviews(tenant_id, objects)
 
+    def get_incident_report(self, tenant_id: str, issue_id: str) -> tuple[bytes, str]:
+        """The issue's post-incident review (Graph ``incidentReport``: a file stream, served
+        only once the status is ``postIncidentReviewPublished``): (content, content type)."""
+        token = self.tokens.get_token(tenant_id, self.scopes)
+        url = self._url(f"issues/{quote(issue_id, safe='')}/incidentReport")
+        headers = {**self._headers(token), "Accept": "*/*"}
+        request = self.client.build_request("GET", url, headers=headers)
+        response = send(self.client, request, policy=self.policy, error=HealthLookupError)
+        kind = response.headers.get("Content-Type", "application/octet-stream")
+        return response.content, kind.split(";")[0].strip()
+
 
 class AsyncGraphHealthClient(_GraphBase):
     """The asyncio twin of :class:`GraphHealthClient`, for fan-out over many tenants.

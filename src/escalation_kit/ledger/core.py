@@ -229,15 +229,23 @@ class Ledger:
         reason: str,
         actor: str,
         severity: str | None = None,
+        recommended_action: str | None = None,
     ) -> int:
         """Record an analyst's category for a ticket beside its automatic decision; returns its id.
 
         The automatic decision is never changed. ``severity`` applies when the new category
-        escalates (default: the automatic decision's, else moderate).
+        escalates (default: the automatic decision's, else moderate); ``recommended_action`` is
+        the next step for the new category (default: the automatic decision's).
         """
         with self.transaction("record the override") as conn:
             new_id, automatic = _decisions.insert_override(
-                conn, ticket_id, category=category, reason=reason, actor=actor, severity=severity
+                conn,
+                ticket_id,
+                category=category,
+                reason=reason,
+                actor=actor,
+                severity=severity,
+                recommended_action=recommended_action,
             )
             detail = {
                 "decision_id": new_id,

@@ -105,6 +105,7 @@ def insert_override(
     reason: str,
     actor: str,
     severity: str | None = None,
+    recommended_action: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Add an override of the latest automatic decision; returns (new id, the automatic row)."""
     chosen = _valid_category(category)
@@ -120,6 +121,9 @@ def insert_override(
         severity=_override_severity(chosen, severity, automatic["severity"]),
         confidence=1.0,
         reasons=f"analyst override: {reason.strip()}",
+        recommended_action=(
+            recommended_action.strip() if recommended_action else automatic["recommended_action"]
+        ),
         run_id=automatic["run_id"],
         decided_at=utc_now(),
         decided_by=actor.strip(),

@@ -19,6 +19,7 @@ from escalation_kit.ledger.limits import check_values
 from escalation_kit.ledger.schema import (
     escalation_links,
     escalations,
+    incident_reports,
     notices,
     outbox,
     service_requests,
@@ -33,7 +34,9 @@ __all__ = [
     "escalation_by_service_request",
     "escalation_by_tag",
     "get_escalation",
+    "incident_report",
     "insert_escalation",
+    "insert_incident_report",
     "insert_notice",
     "insert_outbox",
     "link_ticket",
@@ -48,6 +51,7 @@ __all__ = [
     "service_request_row",
     "set_outbox_state",
     "tag_taken",
+    "ticket_row",
     "ticket_text",
     "unlink_tickets",
     "update_escalation",
@@ -355,6 +359,25 @@ def list_notices(
     if unsent_only:
         query = query.where(notices.c.sent_at.is_(None))
     return [NoticeRecord.from_row(row) for row in conn.execute(query)]
+
+
+def insert_incident_report(conn: Connection, values: Mapping[str, Any]) -> bool:
+    """Store a post-incident review; False when it was already stored."""
+    return _insert_ignoring_conflicts(conn, incident_reports, values)
+
+
+def incident_report(conn: Connection, tenant_id: str, issue_id: str) -> Row[Any] | None:
+    """The stored post-incident review of one tenant's issue, if any."""
+    return conn.execute(
+        select(incident_reports).where(
+            incident_reports.c.tenant_id == tenant_id, incident_reports.c.issue_id == issue_id
+        )
+    ).first()
+
+
+def ticket_row(conn: Connection, ticket_id: str) -> Row[Any] | None:
+    """A ticket as the ledger keeps it (customer name, country, text), if it was stored."""
+    return conn.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
 
 
 def ticket_text(conn: Connection, ticket_id: str) -> str | None:

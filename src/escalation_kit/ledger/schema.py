@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -205,6 +206,18 @@ notices = Table(
     Column("drafted_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("sent_by", String(200)),
+)
+
+# Microsoft's post-incident reviews (Graph issue incidentReport), fetched once, attached to
+# the notices of the tickets the issue explained.
+incident_reports = Table(
+    "incident_reports",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("content_type", String(100), nullable=False, default="application/octet-stream"),
+    Column("fetched_at", UTCDateTime, nullable=False),
 )
 
 # Append-only: who did what to which record, when.

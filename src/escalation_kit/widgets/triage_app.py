@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from escalation_kit.errors import EscalationKitError
+from escalation_kit.escalation.overrides import record_override
 from escalation_kit.models import Category
 from escalation_kit.widgets import _html
 from escalation_kit.widgets._imports import ipywidgets
@@ -116,8 +117,9 @@ class TriageApp:
         if self.ledger is None or self.ticket.value is None:
             self.status.value = _html.message("choose a ticket first", ok=False)
             return
-        try:
-            decision_id = self.ledger.override_decision(
+        try:  # the same rule as the CLI: severity/next step recomputed, drafts withdrawn
+            outcome = record_override(
+                self.ledger,
                 self.ticket.value,
                 category=self.override_category.value,
                 reason=self.reason.value,
@@ -126,8 +128,10 @@ class TriageApp:
         except EscalationKitError as exc:
             self.status.value = _html.message(str(exc), ok=False)
             return
+        notes = "; ".join(outcome.describe()[1:])
         self.status.value = _html.message(
-            f"override recorded (decision {decision_id}); the automatic decision is kept"
+            f"override recorded (decision {outcome.decision_id}); the automatic decision is kept"
+            + (f"; {notes}" if notes else "")
         )
         self.reason.value = ""
 
