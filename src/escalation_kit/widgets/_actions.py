@@ -72,6 +72,8 @@ def escalation_id_for(escalations: Mapping[str, Record], ticket_id: str) -> str:
 
 def with_effective(decisions: pd.DataFrame, ledger: Ledger, ticket_ids: list[str]) -> pd.DataFrame:
     """``decisions`` with the rows of ``ticket_ids`` replaced by their effective decisions."""
+    if not ticket_ids:
+        return decisions
     effective = ledger.decisions(ticket_ids=ticket_ids).set_index("ticket_id")
     updated = decisions.copy()
     index = updated["ticket_id"].astype(str)

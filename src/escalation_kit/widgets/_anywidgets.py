@@ -31,7 +31,8 @@ GRID_CSS = """
 .ek-grid th button { all: unset; cursor: pointer; padding: 4px 6px; font-weight: 600; }
 .ek-grid th button:focus-visible { outline: 2px solid #0969da; }
 .ek-grid td { padding: 3px 6px; border-top: 1px solid #eaeef2; white-space: nowrap;
-  max-width: 28em; overflow: hidden; text-overflow: ellipsis; }
+  max-width: 16em; overflow: hidden; text-overflow: ellipsis; }
+.ek-grid td[data-key="title"] { max-width: 24em; }
 .ek-grid tr[aria-selected="true"] td { background: #ddf4ff; }
 .ek-grid tr.ek-cursor td { background: #fff8c5;
   box-shadow: inset 0 1px #9a6700, inset 0 -1px #9a6700; }

@@ -163,6 +163,21 @@ class TriageApp:
             layout={"width": "100%"},
         )
         self.widget.add_class("ek-triage-console")
+        for control, name in (
+            (self.view, "ek-view"),
+            (self.search, "ek-search"),
+            (self.analyst, "ek-analyst"),
+            (self.override_category, "ek-override-category"),
+            (self.reason, "ek-reason"),
+            (self.accept, "ek-accept"),
+            (self.record, "ek-override"),
+            (self.status, "ek-status"),
+            (self.bulk_status, "ek-bulk-status"),
+            (self.detail, "ek-detail-pane"),
+            (self.draft, "ek-draft"),
+            (self.tabs, "ek-tabs"),
+        ):
+            control.add_class(name)
         self._reload()
 
     @staticmethod
@@ -328,9 +343,9 @@ class TriageApp:
             return []
         for ticket_id in accepted:
             self._say(ticket_id, f"{ticket_id}: decision accepted by {who}")
-        self.bulk_status.value = _html.message(f"accepted {len(accepted)} decision(s)")
         self.grid.selected = []
         self._reload()
+        self.bulk_status.value = _html.message(f"accepted {len(accepted)} decision(s)")
         return accepted
 
     def override_targets(self) -> list[str]:
@@ -367,9 +382,9 @@ class TriageApp:
                 f"{ticket_id}: override to {category} recorded (decision {decision_id}); "
                 "the automatic decision is kept",
             )
-        self.bulk_status.value = _html.message(f"overrode {len(changed)} ticket(s) to {category}")
         self.grid.selected = []
         self._reload()
+        self.bulk_status.value = _html.message(f"overrode {len(changed)} ticket(s) to {category}")
         self.reason.value = ""
         return changed
 
