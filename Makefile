@@ -26,7 +26,7 @@ app: $(STAMP)
 
 ## screenshots: the browser tests write README's screenshots into docs/screenshots
 screenshots: $(STAMP)
-	ESCALATION_KIT_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/pytest -q \
+	EK_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/pytest -q \
 		tests/app/test_app_browser.py tests/notebooks/test_lab_console.py
 
 ## demo: the whole pipeline on the sample data from the command line, into out/

@@ -1,7 +1,7 @@
 """`escalation-kit app` on the sample data, driven in headless Debian Chromium (Playwright) with
 every non-local request blocked: sort, filter, keyboard, override, bulk accept, draft the package,
 and a hostile ticket title shown as text. Asserts the page and the ledger; saves screenshots
-(to ESCALATION_KIT_SCREENSHOTS, e.g. docs/screenshots, else the test's tmp folder)."""
+(to EK_SCREENSHOTS, e.g. docs/screenshots, else the test's tmp folder)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, SAMPLE_DATA, require
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger.escalations import get_escalation, linked_tickets
 from escalation_kit.ledger.reviews import review_states
+from escalation_kit.sandbox import Sandbox
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ANALYST = "Ana Analyst"
@@ -54,7 +55,10 @@ def tickets_with_a_hostile_title(folder: Path) -> Path:
 def app(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The app on the sample data; yields (URL, ledger URL) and stops it afterwards."""
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
+    sandbox = Sandbox(SAMPLE_DATA / "health.json")  # plays Microsoft Graph for the health panel
+    sandbox.start()
     env = os.environ | {
+        "ESCALATION_KIT_GRAPH_URL": sandbox.base_url,
         "ESCALATION_KIT_DB": db,
         "ESCALATION_KIT_ANALYST": ANALYST,
         "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -86,10 +90,11 @@ def app(tmp_path: Path) -> Iterator[tuple[str, str]]:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        sandbox.stop()
 
 
 def shots_dir(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("ESCALATION_KIT_SCREENSHOTS") or tmp_path)
+    folder = Path(os.environ.get("EK_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -98,13 +103,19 @@ def cells(page: object, key: str) -> list[str]:
     return page.locator(f"{ROWS} td[data-key={key}]").all_inner_texts()  # type: ignore[attr-defined]
 
 
-def wait_for(check: object, what: str, timeout: float = 20) -> None:
+def wait_for(
+    check: Callable[[], bool],
+    what: str,
+    timeout: float = 30,
+    detail: Callable[[], str] | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return
         time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
+    shown = f" (the page says: {detail()!r})" if detail is not None else ""
+    pytest.fail(f"timed out waiting for {what}{shown}")
 
 
 @pytest.mark.browser
@@ -196,6 +207,7 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
         wait_for(
             lambda: "accepted 3 decision(s)" in page.locator(".ek-bulk-status").inner_text(),
             "the bulk accept",
+            detail=lambda: page.locator(".ek-triage-console").inner_text()[-2000:],
         )
         statuses = [f"{ROWS}[data-id='{ticket}'] td[data-key=status]" for ticket in accepted]
         wait_for(
@@ -205,6 +217,7 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
         assert page.locator(f"{ROWS}[aria-selected=true]").count() == 0
 
         # draft the overridden ticket's package (e) and read its text
+        page.locator(".ek-view button", has_text="all tickets").click()
         page.locator(".ek-search input").fill(chosen)
         wait_for(lambda: page.locator(ROWS).count() == 1, "the search")
         page.locator(ROWS).first.click()
@@ -215,9 +228,27 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
         assert f"ticket {chosen}" in text
         page.screenshot(path=str(shots / "console_package.png"))
 
+        assert page.locator(f"{ROWS}[data-id='{chosen}'] td[data-key=status]").inner_text() == (
+            "escalated"
+        )
+
         page.locator(".ek-search input").fill("onerror")
-        wait_for(lambda: page.locator(ROWS).count() == 1, "the hostile ticket")
-        assert cells(page, "title") == [HOSTILE]
+        wait_for(lambda: cells(page, "title") == [HOSTILE], "the hostile ticket alone")
+
+        # the health panel: emulator sign-in, sync every tenant, per-tenant results
+        page.locator(".lm-TabBar-tab", has_text="Health").first.click()
+        page.locator("button", has_text="Sign in").click()
+        wait_for(lambda: "signed in" in page.locator(".ek-health-panel").inner_text(), "sign-in")
+        page.locator("button", has_text="Select all").click()
+        page.locator("button", has_text="Sync health").click()
+        wait_for(
+            lambda: (
+                "60 tenant(s) synced, 0 failed" in page.locator(".ek-health-panel").inner_text()
+            ),
+            "the health sync",
+            timeout=60,
+        )
+        page.screenshot(path=str(shots / "console_health.png"))
         browser.close()
 
     assert dialogs == []

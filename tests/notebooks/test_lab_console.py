@@ -53,7 +53,7 @@ def test_console_in_jupyterlab_keeps_keys_and_drafts_only_reviewed(tmp_path: Pat
     (tmp_path / "data").symlink_to(REPO / "data")
     db = f"sqlite:///{tmp_path / 'ledger.db'}"
     env = {"ESCALATION_KIT_DB": db, "ESCALATION_KIT_ANALYST": ANALYST}
-    shots = Path(os.environ.get("ESCALATION_KIT_SCREENSHOTS") or tmp_path)
+    shots = Path(os.environ.get("EK_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with running_lab(tmp_path, env=env) as (base, token), sync_playwright() as pw:
