@@ -80,6 +80,7 @@ def test_keys_move_accept_and_the_message_stays_with_its_ticket(
     app.grid.cursor = "T4"
     app.grid.act("accept")
     assert "T4: decision accepted by Ana Analyst" in app.status.value
+    assert app.bulk_status.value == ""  # one ticket: its message only, shown with it
     row = next(r for r in app.grid.rows if r["id"] == "T4")
     assert (row["status"], row["analyst"]) == ("reviewed", "Ana Analyst")
     app.grid.cursor = "T3"
@@ -124,6 +125,7 @@ def test_bulk_accept_and_bulk_override_with_one_reason(
     assert app.accept.description == "Accept 3 selected (a)"
     assert app.accept_targets() == ["T3", "T2", "T1"]  # in queue order
     assert app.grid.selected == []
+    assert "accepted 3 decision(s)" in app.bulk_status.value
     reviews = review_states(sqlite_ledger)
     assert set(reviews["ticket_id"]) == {"T1", "T2", "T3"}
     app.view.value = "my reviewed today"
@@ -167,7 +169,8 @@ def test_detail_pane_escapes_customer_text(app: TriageApp) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; SharePoint down" in detail
     assert SCRIPT not in detail
     assert "2026-11-13 09:40 UTC" in detail  # reported time in UTC (and local beside it)
-    assert "reported (local)" in detail and "users affected" in detail
+    assert "reported (local)" in detail
+    assert "users affected</th><td style='white-space:pre-wrap'>25</td>" in detail
     assert "11111111" not in detail and "22222222-2222-4222-8222-222222222222" in detail
 
 

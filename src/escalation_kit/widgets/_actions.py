@@ -226,7 +226,7 @@ def detail_html(
         "tenant": row["tenant_id"],
         "reported (UTC)": _utc(row["reported_at"]),
         "reported (local)": _local(row["reported_at"]),
-        "users affected": "unknown" if users is None or pd.isna(users) else users,
+        "users affected": "unknown" if users is None or pd.isna(users) else f"{int(users):,}",
         "category": row["category"],
         "confidence": row["confidence_text"],
         "severity": row["severity"] or "—",

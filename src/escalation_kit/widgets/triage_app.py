@@ -345,7 +345,8 @@ class TriageApp:
             self._say(ticket_id, f"{ticket_id}: decision accepted by {who}")
         self.grid.selected = []
         self._reload()
-        self.bulk_status.value = _html.message(f"accepted {len(accepted)} decision(s)")
+        bulk = f"accepted {len(accepted)} decision(s)" if len(accepted) > 1 else ""
+        self.bulk_status.value = _html.message(bulk) if bulk else ""
         return accepted
 
     def override_targets(self) -> list[str]:
@@ -384,7 +385,8 @@ class TriageApp:
             )
         self.grid.selected = []
         self._reload()
-        self.bulk_status.value = _html.message(f"overrode {len(changed)} ticket(s) to {category}")
+        bulk = f"overrode {len(changed)} ticket(s) to {category}" if len(changed) > 1 else ""
+        self.bulk_status.value = _html.message(bulk) if bulk else ""
         self.reason.value = ""
         return changed
 
