@@ -184,6 +184,8 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
         reason.fill("the customer reproduced it on a clean profile")
         page.locator("button.ek-override").click()
         wait_for(lambda: page.locator(ROWS).count() == review - 1, "the row to leave the view")
+        focused = "() => document.activeElement && document.activeElement.getAttribute('role')"
+        wait_for(lambda: page.evaluate(focused) == "grid", "the focus back on the queue")
         page.locator(".ek-view button", has_text="all tickets").click()
         page.locator(".ek-search input").fill(chosen)
         wait_for(lambda: page.locator(ROWS).count() == 1, "the search")
@@ -226,6 +228,11 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
         wait_for(lambda: "FILING PACKAGE" in package.inner_text(), "the package text")
         text = package.inner_text()
         assert f"ticket {chosen}" in text
+        download = page.locator(".ek-download").first
+        assert (download.get_attribute("download") or "").endswith(".txt")
+        page.locator(".ek-copy-bar button", has_text="Copy").first.click()
+        copied = page.locator(".ek-copy-bar span").first
+        wait_for(lambda: copied.inner_text() != "", "the copy to say what it did")
         page.screenshot(path=str(shots / "console_package.png"))
 
         assert page.locator(f"{ROWS}[data-id='{chosen}'] td[data-key=status]").inner_text() == (

@@ -347,6 +347,7 @@ class TriageApp:
         self._reload()
         bulk = f"accepted {len(accepted)} decision(s)" if len(accepted) > 1 else ""
         self.bulk_status.value = _html.message(bulk) if bulk else ""
+        self.grid.focus_grid()  # back to the queue: the next key acts there
         return accepted
 
     def override_targets(self) -> list[str]:
@@ -388,6 +389,7 @@ class TriageApp:
         bulk = f"overrode {len(changed)} ticket(s) to {category}" if len(changed) > 1 else ""
         self.bulk_status.value = _html.message(bulk) if bulk else ""
         self.reason.value = ""
+        self.grid.focus_grid()
         return changed
 
     # -- actions in place ------------------------------------------------------------------------
