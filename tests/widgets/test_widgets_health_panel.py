@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from ek_fixtures import SAMPLE_DATA
 from escalation_kit.intake import read_customers
@@ -43,3 +44,47 @@ def test_sync_lists_every_tenant_with_failures_first(sqlite_ledger: Ledger) -> N
 def test_only_loopback_urls_are_the_emulator() -> None:
     assert is_loopback("http://127.0.0.1:8765")
     assert not is_loopback("https://graph.microsoft.com")
+
+
+class Tokens:
+    """A token provider that records its calls, or fails like a refused sign-in."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.calls: list[str] = []
+        self.error = error
+
+    def get_token(self, tenant_id: str, scopes: object) -> str:
+        self.calls.append(tenant_id)
+        if self.error is not None:
+            raise self.error
+        return "token"
+
+
+def customers_frame() -> pd.DataFrame:
+    return pd.DataFrame({"tenant_id": [UNKNOWN], "name": ["Contoso"]})
+
+
+def test_sign_in_against_microsoft_uses_the_provider_and_reports_failures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from escalation_kit.errors import AuthError
+
+    monkeypatch.setenv("ESCALATION_KIT_PARTNER_TENANT_ID", "partner.example")
+    tokens = Tokens()
+    panel = HealthPanel(
+        customers_frame(), base_url="https://graph.microsoft.com", tokens=tokens, background=False
+    )
+    panel.sign_in.click()
+    assert tokens.calls == ["partner.example"] and "signed in" in panel.signed.value
+    refused = Tokens(AuthError("the sign-in was declined"))
+    panel = HealthPanel(
+        customers_frame(), base_url="https://graph.microsoft.com", tokens=refused, background=False
+    )
+    panel.sign_in.click()
+    assert "sign-in failed: the sign-in was declined" in panel.signed.value
+
+
+def test_device_code_sign_in_without_a_client_id_says_which_setting() -> None:
+    panel = HealthPanel(customers_frame(), base_url="https://graph.microsoft.com", background=False)
+    panel.sign_in.click()
+    assert "ESCALATION_KIT_CLIENT_ID" in panel.signed.value
