@@ -177,16 +177,14 @@ app""",
             "code",
             PACKAGES
             + """
-from escalation_kit.ledger.reviews import review_states
 
-reviewed = review_states(ledger)["ticket_id"]
-effective = ledger.decisions(ticket_ids=reviewed)  # your overrides count
+reviewed = app.reviewed_decisions()  # accepted or overridden in the console: overrides count
 batch = None
-if effective.empty:
+if reviewed.empty:
     print("Nothing reviewed yet: accept (a) or override (o) decisions in the console above.")
 else:
     batch = prepare_packages(
-        effective,
+        reviewed,
         tickets,
         ledger=ledger,
         out_dir=OUT / "packages",

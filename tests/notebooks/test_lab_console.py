@@ -67,7 +67,7 @@ def test_console_in_jupyterlab_keeps_keys_and_drafts_only_reviewed(tmp_path: Pat
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_text("Run All Cells", exact=True).click()
         page.wait_for_selector(ROWS, timeout=90_000)
-        packages = page.locator(".jp-CodeCell").filter(has_text="review_states(ledger)")
+        packages = page.locator(".jp-CodeCell").filter(has_text="app.reviewed_decisions()")
         wait_for(
             lambda: "Nothing reviewed yet" in packages.locator(".jp-OutputArea").inner_text(),
             "Run All to reach the packages cell",

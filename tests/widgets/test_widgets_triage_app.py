@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from widget_data import SCRIPT, accepted_tickets
+from widget_data import SCRIPT, TENANTS, accepted_tickets
 
+from escalation_kit.health.snapshot import HealthSnapshot
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger.reviews import review_states
 from escalation_kit.triage.engine import TriageResult, triage_tickets
@@ -22,18 +23,34 @@ def tickets() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result(tickets: pd.DataFrame) -> TriageResult:
-    return triage_tickets(tickets)
+def health() -> HealthSnapshot:
+    """Service health checked for every tenant (health first), nothing documented."""
+    empty = {"healthOverviews": [], "issues": []}
+    return HealthSnapshot({t: empty for t in TENANTS}, fetched_at="2026-11-14T12:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def result(tickets: pd.DataFrame, health: HealthSnapshot) -> TriageResult:
+    return triage_tickets(tickets, health=health)
 
 
 @pytest.fixture
 def app(
-    result: TriageResult, tickets: pd.DataFrame, sqlite_ledger: Ledger, tmp_path: Path
+    result: TriageResult,
+    tickets: pd.DataFrame,
+    health: HealthSnapshot,
+    sqlite_ledger: Ledger,
+    tmp_path: Path,
 ) -> TriageApp:
     sqlite_ledger.upsert_tickets(tickets, progress=False)
     sqlite_ledger.record_decisions(result.decisions, run_id=run_id_for(result.decisions))
     return TriageApp(
-        result, tickets, ledger=sqlite_ledger, analyst="Ana Analyst", out_dir=tmp_path / "pk"
+        result,
+        tickets,
+        ledger=sqlite_ledger,
+        analyst="Ana Analyst",
+        health=health,
+        out_dir=tmp_path / "pk",
     )
 
 

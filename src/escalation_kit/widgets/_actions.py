@@ -33,6 +33,7 @@ __all__ = [
     "link_request",
     "notice_for",
     "queue_note",
+    "reviewed_rows",
     "reviews",
     "with_effective",
 ]
@@ -89,12 +90,32 @@ def with_effective(decisions: pd.DataFrame, ledger: Ledger, ticket_ids: list[str
     return updated
 
 
+def reviewed_rows(
+    decisions: pd.DataFrame, queue: pd.DataFrame, ticket_ids: Iterable[str]
+) -> pd.DataFrame:
+    """The triage rows of the reviewed tickets among ``ticket_ids``, as drafting takes them.
+
+    ``decisions`` is the console's frame: the triage output (with its run columns such as
+    ``health_checked``) where overridden rows already carry the analyst's category. The analyst
+    has reviewed these rows, so a ``needs_review`` flag is cleared: the review is done.
+    """
+    reviewed = set(queue.loc[queue["status"] != "new", "ticket_id"])
+    wanted = [t for t in dict.fromkeys(str(t) for t in ticket_ids) if t in reviewed]
+    rows = decisions[decisions["ticket_id"].astype(str).isin(wanted)]
+    if "needs_review" in rows.columns:
+        rows = rows.assign(needs_review=False)
+    return rows.reset_index(drop=True)
+
+
 def draft_for(
     ledger: Ledger,
     ticket_id: str,
+    decisions: pd.DataFrame,
     queue: pd.DataFrame,
     tickets: pd.DataFrame | None,
     out_dir: Path,
+    *,
+    health_checked_at: datetime | None = None,
 ) -> FilingPackage:
     """Draft (or redraft) the package of a reviewed ticket, with its reviewed cluster mates."""
     from escalation_kit.escalation.batch import prepare_packages
@@ -115,10 +136,12 @@ def draft_for(
         raise InputError("drafting a package needs the tickets", field="tickets")
     members = [ticket_id]
     if row["cluster_id"]:
-        mates = rows[(rows["cluster_id"] == row["cluster_id"]) & (rows["status"] != "new")]
+        mates = rows[rows["cluster_id"] == row["cluster_id"]]
         members += [t for t in mates.index if t != ticket_id and bool(mates.at[t, "escalate"])]
-    decisions = ledger.decisions(ticket_ids=members)
-    batch = prepare_packages(decisions, tickets, ledger=ledger, out_dir=out_dir)
+    chosen = reviewed_rows(decisions, queue, members)
+    batch = prepare_packages(
+        chosen, tickets, ledger=ledger, out_dir=out_dir, health_checked_at=health_checked_at
+    )
     for package in batch.packages:
         if ticket_id in package.ticket_ids:
             return package

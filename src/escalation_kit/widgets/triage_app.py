@@ -392,6 +392,11 @@ class TriageApp:
         self.grid.focus_grid()
         return changed
 
+    def reviewed_decisions(self) -> pd.DataFrame:
+        """The decisions reviewed in the console (accepted or overridden), as triage rows with
+        the analyst's category: what the notebook drafts packages from."""
+        return _actions.reviewed_rows(self.decisions, self.queue, self.queue["ticket_id"])
+
     # -- actions in place ------------------------------------------------------------------------
 
     def draft_package(self) -> str:
@@ -401,7 +406,13 @@ class TriageApp:
             return ""
         try:
             package = _actions.draft_for(
-                self.ledger, ticket_id, self.queue, self.tickets, self.out_dir
+                self.ledger,
+                ticket_id,
+                self.decisions,
+                self.queue,
+                self.tickets,
+                self.out_dir,
+                health_checked_at=self.health.fetched_at if self.health is not None else None,
             )
         except EscalationKitError as exc:
             self._say(ticket_id, str(exc), ok=False)
