@@ -182,7 +182,9 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
         reason = page.locator(".ek-reason input")
         wait_for(lambda: reason.evaluate("el => el === document.activeElement"), "reason focus")
         reason.fill("the customer reproduced it on a clean profile")
-        page.locator("button.ek-override").click()
+        enabled = page.locator("button.ek-override:not([disabled])")
+        enabled.wait_for(timeout=30_000)  # the kernel has the reason
+        enabled.click()
         wait_for(lambda: page.locator(ROWS).count() == review - 1, "the row to leave the view")
         focused = "() => document.activeElement && document.activeElement.getAttribute('role')"
         wait_for(lambda: page.evaluate(focused) == "grid", "the focus back on the queue")

@@ -32,8 +32,8 @@ def test_inputs_reach_the_console_as_absolute_paths(tmp_path: Path) -> None:
         ENV["health"]: "",
         ENV["out"]: str(Path("out").resolve()),
     }
-    command = voila_command(8123)
-    assert str(NOTEBOOK) in command and "--port=8123" in command
+    command = voila_command(8123, "s3cret")
+    assert str(NOTEBOOK) in command and "--port=8123" in command and "--token=s3cret" in command
     assert "--Voila.ip=127.0.0.1" in command
     assert 1024 <= free_port() <= 65535
 

@@ -93,7 +93,9 @@ def test_console_in_jupyterlab_keeps_keys_and_drafts_only_reviewed(tmp_path: Pat
         reason = page.locator(".ek-reason input")
         wait_for(lambda: reason.evaluate("el => el === document.activeElement"), "reason focus")
         reason.fill("reproduced on a clean profile")
-        page.locator("button.ek-override").click()
+        enabled = page.locator("button.ek-override:not([disabled])")
+        enabled.wait_for(timeout=30_000)  # the kernel has the reason
+        enabled.click()
         row = page.locator(f"{ROWS}[data-id='{chosen}']")
         wait_for(
             lambda: row.locator("td[data-key=category]").inner_text() == "bug",

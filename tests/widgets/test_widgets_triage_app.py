@@ -117,8 +117,10 @@ def test_override_updates_grid_detail_and_ledger_at_once(
     app.grid.cursor = "T4"
     app.grid.act("override")  # no reason yet: nothing recorded
     assert len(sqlite_ledger.decision_history("T4")) == 1
+    assert app.record.disabled
     app.override_category.value = chosen
     app.reason.value = "the customer reproduced it on a clean profile"
+    assert not app.record.disabled
     app.grid.act("override")
     row = next(r for r in app.grid.rows if r["id"] == "T4")
     assert (row["category"], row["status"], row["analyst"]) == (chosen, "reviewed", "Ana Analyst")
@@ -220,3 +222,14 @@ def test_packages_are_drafted_only_from_reviewed_decisions(
     assert "note queued" in app.status.value
     assert [e.action for e in sqlite_ledger.events(action="write_queued")] == ["write_queued"]
     assert ticket in app.compose_notice()
+
+
+def test_a_key_acts_on_the_selection_it_was_pressed_with(app: TriageApp) -> None:
+    """The front end sends the selection with the key: a buffered selection update cannot make
+    'a' accept only the cursor's ticket."""
+    app.grid.cursor = "T5"
+    app.grid._received(
+        app.grid, {"action": "accept", "ticket_id": "T5", "selected": ["T1", "T2"]}, []
+    )
+    rows = {r["id"]: r["status"] for r in app.grid.rows}
+    assert (rows["T1"], rows["T2"], rows["T5"]) == ("reviewed", "reviewed", "new")

@@ -1,7 +1,8 @@
 """CLI command ``escalation-kit app``: the triage console as a local web app (Voilà).
 
 For analysts who never open a notebook: Voilà serves the one-cell notebook ``console.ipynb``
-beside this module on 127.0.0.1 (no code shown, widgets only). The options reach the console
+beside this module on 127.0.0.1 (no code shown, widgets only), behind a token made for this run
+(in the URL printed). The options reach the console
 as ``ESCALATION_KIT_APP_*`` variables. The first line on stdout is the app's URL; Voilà's
 own log goes to stderr.
 """
@@ -9,6 +10,7 @@ own log goes to stderr.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -72,7 +74,8 @@ def app_environment(
     }
 
 
-def voila_command(port: int) -> list[str]:
+def voila_command(port: int, token: str) -> list[str]:
+    """Voilà serving the console notebook on 127.0.0.1 only, behind a one-run token."""
     return [
         sys.executable,
         "-m",
@@ -82,6 +85,7 @@ def voila_command(port: int) -> list[str]:
         f"--port={port}",
         f"--Voila.ip={HOST}",
         "--show_tracebacks=False",
+        f"--token={token}",
     ]
 
 
@@ -114,7 +118,8 @@ def app_command(
     chosen = free_port() if port == 0 else port
     if _listening(chosen):
         raise ConfigError(f"port {chosen} is in use on {HOST}: choose another with --port")
-    proc = subprocess.Popen(voila_command(chosen), env=env, stdout=sys.stderr)
+    token = secrets.token_urlsafe(24)  # other users of this machine cannot open the console
+    proc = subprocess.Popen(voila_command(chosen, token), env=env, stdout=sys.stderr)
     try:
         deadline = time.monotonic() + timeout
         while not _listening(chosen):
@@ -123,7 +128,7 @@ def app_command(
             if time.monotonic() > deadline:
                 raise ConfigError(f"the app server did not start within {timeout:.0f} s")
             time.sleep(0.2)
-        typer.echo(f"http://{HOST}:{chosen}/")
+        typer.echo(f"http://{HOST}:{chosen}/?token={token}")
         sys.stdout.flush()
         proc.wait()
     except KeyboardInterrupt:

@@ -88,6 +88,9 @@ class QueueGrid(anywidget.AnyWidget):
 
     def _received(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and isinstance(content.get("action"), str):
+            selected = content.get("selected")
+            if isinstance(selected, list):
+                self.selected = [str(t) for t in selected]
             self.act(content["action"], str(content.get("ticket_id") or self.cursor))
 
 

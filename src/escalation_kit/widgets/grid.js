@@ -159,7 +159,9 @@ function render({ model, el }) {
   }
 
   function action(name) {
-    model.send({ action: name, ticket_id: model.get("cursor") });
+    // the cursor and selection travel with the action: a state update may still be buffered
+    // behind an earlier one, and the action must act on what the analyst sees
+    model.send({ action: name, ticket_id: model.get("cursor"), selected: model.get("selected") });
   }
 
   function onKey(event) {

@@ -145,6 +145,8 @@ class TriageApp:
         self.draft_notice.on_click(lambda _b: self.compose_notice())
         for button in (self.accept, self.record, self.draft, self.link, self.add_note):
             button.disabled = ledger is None
+        self.reason.observe(self._reason_changed, names="value")
+        self._reason_changed()
 
         self.widget = w.VBox(
             [
@@ -253,6 +255,10 @@ class TriageApp:
             + html.escape(", ".join(parts))
             + f" · {escalate} to escalate · {review} need review"
         )
+
+    def _reason_changed(self, _change: Any = None) -> None:
+        """Override is possible once there is a reason (and a ledger)."""
+        self.record.disabled = self.ledger is None or not self.reason.value.strip()
 
     def _show_selection(self, _change: Any = None) -> None:
         count = len(self.grid.selected)
