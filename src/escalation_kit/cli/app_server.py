@@ -9,6 +9,7 @@ own log goes to stderr.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import signal
@@ -114,6 +115,8 @@ def app_command(
         escalation-kit app --tickets data/sample/tickets.csv \\
             --customers data/sample/customers.csv --health data/sample/health.json --port 0
     """
+    if importlib.util.find_spec("voila") is None:
+        raise ConfigError("the app needs Voilà: pip install voila")
     env = os.environ | app_environment(tickets, customers, health, out)
     chosen = free_port() if port == 0 else port
     if _listening(chosen):
