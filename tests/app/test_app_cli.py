@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from ek_fixtures import SAMPLE_DATA
+from ek_fixtures import REPO, SAMPLE_DATA
 from escalation_kit.cli import app as cli
 from escalation_kit.cli.app_server import NOTEBOOK, app_environment, free_port, voila_command
 from escalation_kit.errors import InputError
@@ -80,3 +85,22 @@ def test_an_empty_ledger_says_what_to_give(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(InputError, match="give --tickets"):
         console_from_environment({})
     assert show_console({}) is None
+
+
+def test_the_app_needs_its_token_and_stops_voila_when_terminated(tmp_path: Path) -> None:
+    command = [str(Path(sys.executable).with_name("escalation-kit")), "app", "--port", "0"]
+    env = os.environ | {"PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        base, token = url.split("?token=")
+        assert base.startswith("http://127.0.0.1:") and len(token) >= 30
+        port = int(base.rsplit(":", 1)[1].strip("/"))
+        refused = httpx.get(base, timeout=10, follow_redirects=False)
+        assert refused.status_code in (302, 403)  # without the token: the login page at most
+    finally:
+        proc.terminate()  # what a service manager or Ctrl+C does
+        assert proc.wait(timeout=30) == 0
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0  # Voilà is gone too

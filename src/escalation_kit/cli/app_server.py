@@ -27,6 +27,7 @@ from escalation_kit.errors import ConfigError, InputError
 
 NOTEBOOK = Path(__file__).with_name("console.ipynb")
 HOST = "127.0.0.1"
+STOP_TIMEOUT = 10  # seconds Voilà gets to shut its kernels down
 ENV = {
     "tickets": "ESCALATION_KIT_APP_TICKETS",
     "customers": "ESCALATION_KIT_APP_CUSTOMERS",
@@ -122,6 +123,8 @@ def app_command(
     if _listening(chosen):
         raise ConfigError(f"port {chosen} is in use on {HOST}: choose another with --port")
     token = secrets.token_urlsafe(24)  # other users of this machine cannot open the console
+    # a SIGTERM to this command (a service manager, a test) stops Voilà too, never orphaning it
+    signal.signal(signal.SIGTERM, _interrupt)
     proc = subprocess.Popen(voila_command(chosen, token), env=env, stdout=sys.stderr)
     try:
         deadline = time.monotonic() + timeout
@@ -137,9 +140,23 @@ def app_command(
     except KeyboardInterrupt:
         pass
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop(proc)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop Voilà like Ctrl+C does (it shuts its kernels down), then for good if it hangs."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
