@@ -128,11 +128,19 @@ to_escalate[columns].head(10)""",
         ),
         (
             "md",
-            "## 3 · Review and override\n"
+            "## 3 · Review: the triage console\n"
             "Decisions are recorded in the ledger (`ESCALATION_KIT_DB`, else a SQLite file in your "
-            "data folder). Recording the same run again records nothing new. In the app, pick a "
-            "ticket to read its text and reasons; an override is recorded beside the automatic "
-            "decision, which is kept.",
+            "data folder); recording the same run again records nothing new. The console is the "
+            "queue of every ticket, newest first: click a column to sort, combine the filters, "
+            "or pick a view (*needs review*, *to escalate*, *my reviewed today*).\n\n"
+            "Click the queue, then work from the keyboard: **j**/**k** or the arrows move, "
+            "**x** selects, **a** accepts the decision (or the selected ones), **o** overrides "
+            "it (choose the category, write the reason, press *Override*), **e** drafts the "
+            "filing package, **Enter** opens the detail. An override is recorded beside the "
+            "automatic decision, which is kept; your name comes from `ESCALATION_KIT_ANALYST` "
+            "(else the console asks once). The *Package*, *Note* and *Notice* tabs act on the "
+            "ticket in place: copy or download the package text, link the request you filed, "
+            "add a note for Microsoft (confirmed), draft the customer notice.",
         ),
         (
             "code",
@@ -146,7 +154,7 @@ ledger.upsert_customers(customers.accepted, progress=False)
 ledger.upsert_tickets(tickets.accepted, progress=False)
 recorded = ledger.record_decisions(result.decisions, run_id=run_id_for(result.decisions))
 print(f"{recorded} new decision(s) recorded in {ledger.url}")
-app = TriageApp(result, tickets.accepted, ledger=ledger)
+app = TriageApp(result, tickets.accepted, ledger=ledger, health=health, out_dir=OUT / "packages")
 app""",
         ),
         (
@@ -157,13 +165,14 @@ app""",
         ("code", 'result.to_csv(OUT / "triage.csv")'),
         (
             "md",
-            "## 4 · Draft the escalation packages\n"
+            "## 4 · Draft the escalation packages of the reviewed decisions\n"
             "One filing package per problem: a cluster is one package listing all its tenants; "
-            "outside a cluster, one tenant's tickets about the same problem within 7 days. Each "
-            "ticket is drafted from its latest decision in the ledger, so your overrides count; "
-            "tickets whose service health was not checked are refused. Partner Center's "
-            "API no longer creates requests: a person files each package in the web UI "
-            "(customer › Service management › New request), keeping the tracking tag in the title; "
+            "outside a cluster, one tenant's tickets about the same problem within 7 days. Only "
+            "decisions you accepted or overrode in the console are drafted, so *Run All* drafts "
+            "nothing before you have reviewed: review first, then run this cell again. Tickets "
+            "whose service health was not checked are refused. Partner Center's API no longer "
+            "creates requests: a person files each package in the web UI (customer › Service "
+            "management › New request), keeping the tracking tag in the title; "
             "`escalation-kit track` then finds it. Drafting again creates nothing new.",
         ),
         (
@@ -171,18 +180,23 @@ app""",
             PACKAGES
             + """
 
-batch = prepare_packages(
-    result.decisions,  # overrides recorded in the ledger win
-    tickets,
-    ledger=ledger,
-    out_dir=OUT / "packages",
-    health=health,
-)
-print(f"{len(batch)} package(s) in {batch.out_dir} (index.csv), {batch.created} new")
-batch.index.head(15)""",
+reviewed = app.reviewed_decisions()  # accepted or overridden in the console: overrides count
+batch = None
+if reviewed.empty:
+    print("Nothing reviewed yet: accept (a) or override (o) decisions in the console above.")
+else:
+    batch = prepare_packages(
+        reviewed,
+        tickets,
+        ledger=ledger,
+        out_dir=OUT / "packages",
+        health=health,
+    )
+    print(f"{len(batch)} package(s) in {batch.out_dir} (index.csv), {batch.created} new")
+batch.index.head(15) if batch else None""",
         ),
         ("md", "The first package, as the analyst pastes it into Partner Center:"),
-        ("code", "batch.packages[0]"),
+        ("code", "batch.packages[0] if batch and batch.packages else None"),
     ]
 
 
