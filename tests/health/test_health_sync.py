@@ -6,7 +6,6 @@ import copy
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -192,7 +191,7 @@ def test_ledger_records_each_tenant_and_resume_fetches_only_failed(
         )
 
 
-def test_resume_of_a_previously_synced_tenant_is_incremental(
+def test_resume_refetches_a_failed_tenant_in_full_and_drops_vanished_issues(
     graph_sandbox: Sandbox,
     health_doc: dict[str, Any],
     tenants: list[str],
@@ -200,38 +199,33 @@ def test_resume_of_a_previously_synced_tenant_is_incremental(
     sqlite_ledger: Ledger,
     settled: Settled,
 ) -> None:
-    tenant = tenants[0]
-    run(graph_sandbox, [tenant], policy, ledger=sqlite_ledger)
-    watermark = sqlite_ledger.health_sync_states()[tenant].watermark
-    newest = max(
-        datetime.fromisoformat(i["lastModifiedDateTime"])
-        for i in health_doc["tenants"][tenant]["issues"]
-    )
-    assert watermark == newest
-    sqlite_ledger.record_health_sync(tenant, status="failed", reason="simulated crash")
-
+    """Resume never merges older cached data: the failed tenant is fetched whole (no $filter),
+    and an issue Microsoft no longer lists leaves the cache and the snapshot."""
+    tenant, other = tenants[0], tenants[1]
+    run(graph_sandbox, [tenant, other], policy, ledger=sqlite_ledger)
     changed = copy.deepcopy(health_doc)
-    new_issue = dict(
-        changed["tenants"][tenant]["issues"][0],
-        id="EX999999",
-        lastModifiedDateTime="2026-11-23T10:00:00Z",
-    )
-    changed["tenants"][tenant]["issues"].append(new_issue)
+    kept = changed["tenants"][tenant]["issues"][1:]  # the first issue is gone
+    kept.append(dict(kept[0], id="EX999999", lastModifiedDateTime="2026-10-01T10:00:00Z"))
+    changed["tenants"][tenant]["issues"] = kept
     graph_sandbox.set_snapshot(changed)
-    settled(graph_sandbox, 2)
+    graph_sandbox.set_faults(Faults(server_errors=1.0, tenants=frozenset({tenant})))
+    second = run(graph_sandbox, [tenant, other], policy, ledger=sqlite_ledger)
+    assert [r.ok for r in second.results] == [False, True]
+
+    graph_sandbox.set_faults(Faults())
+    settled(graph_sandbox, 1)
     graph_sandbox.clear_requests()
-    result = run(graph_sandbox, [tenant], policy, ledger=sqlite_ledger, resume=True)
-    assert result.results[0].incremental and result.results[0].ok
+    result = run(graph_sandbox, [tenant, other], policy, ledger=sqlite_ledger, resume=True)
+    assert [(r.ok, r.skipped) for r in result.results] == [(True, False), (True, True)]
     issue_requests = [r for r in settled(graph_sandbox, 2) if r.path.endswith("/issues")]
-    assert issue_requests[0].query["$filter"] == (
-        f"lastModifiedDateTime ge {newest.astimezone(UTC).isoformat().replace('+00:00', 'Z')}"
+    assert [r.tenant for r in issue_requests] == [tenant]
+    assert "$filter" not in issue_requests[0].query
+    assert result.snapshot.to_json()["tenants"][tenant]["issues"] == kept
+    assert sorted(i["id"] for i in sqlite_ledger.health_issues(tenant)) == sorted(
+        i["id"] for i in kept
     )
-    ids = sorted(i["id"] for i in result.snapshot.to_json()["tenants"][tenant]["issues"])
-    assert ids == sorted([*(i["id"] for i in health_doc["tenants"][tenant]["issues"]), "EX999999"])
-    assert result.results[0].issues == 6
-    assert sqlite_ledger.health_sync_states()[tenant].watermark == datetime(
-        2026, 11, 23, 10, tzinfo=UTC
-    )
+    assert result.results[0].issues == 5
+    assert sqlite_ledger.health_sync_states()[tenant].ok
 
 
 def test_sync_from_a_notebook_cell_with_a_ledger(

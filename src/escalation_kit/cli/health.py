@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -16,7 +16,6 @@ from escalation_kit.cli._common import cli_errors
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
-    from escalation_kit.health.snapshot import HealthSnapshot
     from escalation_kit.health.sync import SyncResult
     from escalation_kit.intake import IntakeResult
     from escalation_kit.models import HealthIssue
@@ -58,10 +57,14 @@ def sync(
         None, "--exclude", help="Skip these tenant ids (wildcards allowed; repeatable)."
     ),
     concurrency: int | None = typer.Option(
-        None, "--concurrency", help="Tenants fetched at once, 1-256 (default 16)."
+        None,
+        "--concurrency",
+        help="Most requests in flight, 1-256 (default 64); halved on throttling, grown back.",
     ),
     resume: bool = typer.Option(
-        False, "--resume", help="Fetch only tenants whose last sync failed or never ran."
+        False,
+        "--resume",
+        help="Finish the last run: fetch only the tenants it has not fetched ok yet.",
     ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
@@ -102,11 +105,10 @@ def sync(
             progress=not no_progress,
             policy=RetryPolicy(max_retries=settings.max_retries),
             timeout=settings.timeout,
+            out=out,
         )
-    snapshot = _with_previous(out, result) if resume else result.snapshot
-    snapshot.save(out)
     _print_results(result, tenants)
-    typer.echo(f"{result.summary()}; wrote {len(snapshot)} tenant(s) to {out}")
+    typer.echo(f"{result.summary()}; wrote {len(result.ok)} tenant(s) to {out}")
     if result.failed:
         typer.echo(
             f"{len(result.failed)} tenant(s) failed; fix the cause and run again with --resume",
@@ -189,33 +191,13 @@ def _checked_url(url: str) -> str:
     return str(parsed).rstrip("/")
 
 
-def _with_previous(out: Path, result: SyncResult) -> HealthSnapshot:
-    """On resume, tenants skipped as already synced keep their entry from the previous file."""
-    from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
-
-    if not out.exists():
-        return result.snapshot
-    try:
-        previous = load_snapshot(out).to_json()["tenants"]
-    except InputError as exc:
-        typer.echo(f"warning: not reusing the previous snapshot: {exc}", err=True)
-        return result.snapshot
-    fresh = result.snapshot.to_json()
-    tenants: dict[str, Any] = {}
-    for outcome in result.ok:
-        tenant = outcome.tenant_id
-        reuse = outcome.skipped and tenant in previous
-        tenants[tenant] = previous[tenant] if reuse else fresh["tenants"][tenant]
-    return HealthSnapshot(tenants, fetched_at=fresh["fetched_at"])
-
-
 def _print_results(result: SyncResult, names: dict[str, str]) -> None:
     rows = [("tenant_id", "customer", "result", "issues", "overviews", "reason")]
     for r in result.results:
         state = "skipped" if r.skipped else ("ok" if r.ok else "FAILED")
         issues = str(r.issues) if r.ok else ""
         overviews = str(r.overviews) if r.ok and not r.skipped else ""
-        reason = r.reason if not r.ok else ("incremental" if r.incremental else "")
+        reason = r.reason
         rows.append(
             (r.tenant_id, names.get(r.tenant_id, "")[:30], state, issues, overviews, reason)
         )

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
-from escalation_kit.auth import TokenProvider, graph_scopes
+from escalation_kit.auth import StaticTokenProvider, TokenProvider, graph_scopes
 from escalation_kit.config import DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT
 from escalation_kit.errors import HealthLookupError, InputError
 from escalation_kit.health.parse import ServiceHealth, parse_issue, parse_overview
@@ -35,6 +35,7 @@ from escalation_kit.http import (
     send,
 )
 from escalation_kit.models import HealthIssue
+from escalation_kit.pacing import Pacer
 
 __all__ = [
     "ANNOUNCEMENT_PATH",
@@ -69,6 +70,8 @@ class _GraphBase:
         loopback = host in ("127.0.0.1", "localhost", "::1")
         self.scopes: Sequence[str] = graph_scopes(DEFAULT_GRAPH_URL if loopback else self.base_url)
         self._origin = httpx.URL(self.base_url).copy_with(path="/", query=None)
+        self._overviews_url = self._url("healthOverviews")
+        self._issues_url = self._url("issues")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -288,12 +291,14 @@ class AsyncGraphHealthClient(_GraphBase):
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        pacer: Pacer | None = None,
     ) -> None:
         if tokens is None:
             raise HealthLookupError("AsyncGraphHealthClient needs a token provider (tokens=...)")
         super().__init__(base_url, tokens, policy)
         self._owns_client = client is None
         self.client = client or httpx.AsyncClient(timeout=timeout)
+        self.pacer = pacer
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -306,8 +311,13 @@ class AsyncGraphHealthClient(_GraphBase):
         await self.aclose()
 
     async def _token(self, tenant_id: str) -> str:
-        from escalation_kit.auth import StaticTokenProvider
-
+        """The tenant's token: the provider's own coroutine (``aget_token``) when it has one,
+        else its synchronous ``get_token`` in a worker thread (the emulator's static tokens
+        inline)."""
+        aget = getattr(self.tokens, "aget_token", None)
+        if aget is not None:
+            token: str = await aget(tenant_id, self.scopes)
+            return token
         if isinstance(self.tokens, StaticTokenProvider):
             return self.tokens.get_token(tenant_id, self.scopes)
         return await asyncio.to_thread(self.tokens.get_token, tenant_id, self.scopes)
@@ -318,6 +328,7 @@ class AsyncGraphHealthClient(_GraphBase):
         url: str,
         params: Mapping[str, str] | None = None,
         page_size: int | None = None,
+        tenant: str = "",
     ) -> tuple[httpx.Response, Any]:
         """The response and its decoded JSON; a truncated body is fetched again (GET is safe)."""
         request = self.client.build_request(
@@ -326,7 +337,12 @@ class AsyncGraphHealthClient(_GraphBase):
         attempt = 0
         while True:
             response = await asend(
-                self.client, request, policy=self.policy, error=HealthLookupError
+                self.client,
+                request,
+                policy=self.policy,
+                error=HealthLookupError,
+                pacer=self.pacer,
+                tenant=tenant,
             )
             try:
                 return response, json_body(response, error=HealthLookupError)
@@ -335,19 +351,23 @@ class AsyncGraphHealthClient(_GraphBase):
             attempt += 1
 
     async def _collect(
-        self, token: str, url: str, params: Mapping[str, str], page_size: int | None
+        self,
+        token: str,
+        url: str,
+        params: Mapping[str, str],
+        page_size: int | None,
+        tenant: str = "",
     ) -> tuple[list[Any], int]:
         """Every item of a paged collection and the number of pages fetched."""
         seen: set[str] = set()
-        items: list[Any] = []
-        response, body = await self._get(token, url, params, page_size)
-        while True:
+        response, body = await self._get(token, url, params, page_size, tenant)
+        items, link = self._page_values(response, body)
+        while link is not None:
+            next_url = self._next_url(link, seen, response)
+            response, body = await self._get(token, next_url, None, page_size, tenant)
             values, link = self._page_values(response, body)
             items.extend(values)
-            if link is None:
-                return items, len(seen) + 1
-            next_url = self._next_url(link, seen, response)
-            response, body = await self._get(token, next_url, None, page_size)
+        return items, len(seen) + 1
 
     async def list_issues(
         self,
@@ -386,18 +406,18 @@ class AsyncGraphHealthClient(_GraphBase):
         The two collections are fetched at the same time (two connections per tenant).
         """
         token = await self._token(tenant_id)
+        issues_params = self._issues_params(modified_since)
         both = await asyncio.gather(
-            self._collect(token, self._url("healthOverviews"), {}, None),
-            self._collect(
-                token, self._url("issues"), self._issues_params(modified_since), page_size
-            ),
+            self._collect(token, self._overviews_url, {}, None, tenant_id),
+            self._collect(token, self._issues_url, issues_params, page_size, tenant_id),
             return_exceptions=True,
         )
         (overviews, overview_pages), (issues, issue_pages) = _unwrap(both)
-        _overviews(tenant_id, overviews)
+        _overviews(tenant_id, overviews)  # validated once; the objects are kept as decoded
+        _issues(tenant_id, issues)
         return TenantHealth(
             tenant_id=tenant_id,
-            overviews=[dict(o) for o in overviews],
-            issues=[dict(i.raw) for i in _issues(tenant_id, issues)],
+            overviews=overviews,
+            issues=issues,
             requests=overview_pages + issue_pages,
         )
