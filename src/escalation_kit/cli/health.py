@@ -16,6 +16,8 @@ from escalation_kit.cli._common import cli_errors
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
+    from escalation_kit.auth import TokenProvider
+    from escalation_kit.config import Settings
     from escalation_kit.health.sync import SyncResult
     from escalation_kit.intake import IntakeResult
     from escalation_kit.models import HealthIssue
@@ -91,7 +93,11 @@ def sync(
     settings = Settings.from_env(concurrency=concurrency)
     tenants = _customer_tenants(customers)
     base_url = _checked_url(sandbox) if sandbox else settings.graph_url
-    tokens = provider_from_settings(settings, sandbox=sandbox is not None)
+    tokens = (
+        _sync_tokens(settings, base_url)
+        if sandbox
+        else provider_from_settings(settings, sandbox=False)
+    )
     with Ledger(settings.db_url) as ledger:
         result = sync_health(
             list(tenants),
@@ -154,6 +160,22 @@ def show(
     typer.echo(_issue_table(issues))
     active = sum(issue_is_active(i) for i in issues)
     typer.echo(f"{len(issues)} issue(s), {active} active, for tenant {tenant}")
+
+
+def _sync_tokens(settings: Settings, identity_url: str) -> TokenProvider:
+    """Against the emulator, sign in per tenant as against Microsoft Entra: client credentials
+    through msal at the emulator's token endpoint (its built-in app registration)."""
+    from escalation_kit.auth import AppOnlyTokenProvider
+    from escalation_kit.http import RetryPolicy
+    from escalation_kit.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+
+    return AppOnlyTokenProvider(
+        SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        identity_url=identity_url,
+        max_concurrent=min(settings.concurrency, 32),
+        policy=RetryPolicy(max_retries=settings.max_retries),
+    )
 
 
 def _customer_tenants(path: Path) -> dict[str, str]:

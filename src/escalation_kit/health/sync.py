@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.request import getproxies
 
 import httpx
 
@@ -43,6 +44,7 @@ from escalation_kit.health.snapshot import (
 )
 from escalation_kit.http import RetryPolicy, redact
 from escalation_kit.pacing import Pacer
+from escalation_kit.transport import PooledTransport
 
 if TYPE_CHECKING:
     from escalation_kit.ledger import Ledger
@@ -259,8 +261,7 @@ async def async_sync_health(
         done = store.done & set(targets)
         pending = [t for t in targets if t not in done]
         pacer = pacer or Pacer(concurrency)
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        http = client or httpx.AsyncClient(timeout=timeout, limits=limits)
+        http = client or _pooled_client(concurrency, timeout)
         graph = AsyncGraphHealthClient(base_url, tokens, client=http, policy=policy, pacer=pacer)
         run = _Run(graph, store, page_size)
         try:
@@ -284,6 +285,15 @@ async def async_sync_health(
     return SyncResult(
         results, snapshot, time.monotonic() - started, run_id=store.run_id, out=target
     )
+
+
+def _pooled_client(concurrency: int, timeout: float) -> httpx.AsyncClient:
+    """One client for the whole fan-out, its pool sized to the concurrency. Its transport is
+    the lean keep-alive one unless a proxy is configured (then httpx's own handles it)."""
+    if getproxies():
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        return httpx.AsyncClient(timeout=timeout, limits=limits)
+    return httpx.AsyncClient(timeout=timeout, transport=PooledTransport(concurrency))
 
 
 def _snapshot_loader(
