@@ -95,7 +95,7 @@ def _tokens(base_url: str, concurrency: int) -> AppOnlyTokenProvider:
         SANDBOX_CLIENT_ID,
         client_secret=SANDBOX_CLIENT_SECRET,
         identity_url=base_url,
-        max_concurrent=concurrency,
+        max_concurrent=min(concurrency, int(os.environ.get("SIGNIN_THREADS", "16"))),
     )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import certifi
 import httpx
 
-__all__ = ["PooledTransport"]
+__all__ = ["PooledClient", "PooledTransport"]
 
 _MAX_HEAD = 64 * 1024
 _NO_BODY_STATUS = frozenset({204, 304})
@@ -171,6 +171,23 @@ class PooledTransport(httpx.AsyncBaseTransport):
         for origin in self._origins.values():
             while origin.idle:
                 origin.idle.pop().close()
+
+
+class PooledClient(httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` on a :class:`PooledTransport` whose :meth:`send` goes straight
+    to the transport: no cookie jar, no redirects, no auth flow, no event hooks (an API client
+    that follows ``@odata.nextLink`` itself needs none of them, and each cost CPU per request).
+    """
+
+    def __init__(self, max_connections: int = 64, *, timeout: float | httpx.Timeout = 30.0):
+        self._pooled = PooledTransport(max_connections)
+        super().__init__(timeout=timeout, transport=self._pooled)
+
+    async def send(self, request: httpx.Request, **kwargs: object) -> httpx.Response:
+        """Send ``request`` and read the whole body (``kwargs`` are accepted and ignored)."""
+        response = await self._pooled.handle_async_request(request)
+        await response.aread()
+        return response
 
 
 class _StaleConnection(Exception):

@@ -44,7 +44,7 @@ from escalation_kit.health.snapshot import (
 )
 from escalation_kit.http import RetryPolicy, redact
 from escalation_kit.pacing import Pacer
-from escalation_kit.transport import PooledTransport
+from escalation_kit.transport import PooledClient
 
 if TYPE_CHECKING:
     from escalation_kit.ledger import Ledger
@@ -60,6 +60,7 @@ __all__ = [
 
 T = TypeVar("T")
 BATCH_MAX = 256  # tenants per ledger transaction at most
+BATCH_WAIT_S = 0.2  # how long a finished tenant may wait for others to share its transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +294,7 @@ def _pooled_client(concurrency: int, timeout: float) -> httpx.AsyncClient:
     if getproxies():
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         return httpx.AsyncClient(timeout=timeout, limits=limits)
-    return httpx.AsyncClient(timeout=timeout, transport=PooledTransport(concurrency))
+    return PooledClient(concurrency, timeout=timeout)
 
 
 def _snapshot_loader(
@@ -483,8 +484,19 @@ class _Run:
             first = await queue.get()
             batch = [] if first is None else [first]
             closed = first is None
-            while not closed and len(batch) < BATCH_MAX and not queue.empty():
-                item = queue.get_nowait()
+            # a transaction costs far more than a row: gather for a moment before committing
+            until = time.monotonic() + BATCH_WAIT_S
+            while not closed and len(batch) < BATCH_MAX:
+                if queue.empty():
+                    left = until - time.monotonic()
+                    if left <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(queue.get(), left)
+                    except TimeoutError:
+                        break
+                else:
+                    item = queue.get_nowait()
                 if item is None:
                     closed = True
                 else:
