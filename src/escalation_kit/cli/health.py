@@ -173,7 +173,7 @@ def _sync_tokens(settings: Settings, identity_url: str) -> TokenProvider:
         SANDBOX_CLIENT_ID,
         client_secret=SANDBOX_CLIENT_SECRET,
         identity_url=identity_url,
-        max_concurrent=min(settings.concurrency, 32),
+        max_concurrent=settings.concurrency,
         policy=RetryPolicy(max_retries=settings.max_retries),
     )
 
