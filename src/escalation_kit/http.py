@@ -299,6 +299,10 @@ async def asend(
             await pacer.acquire(tenant)
         try:
             response = await client.send(request)
+        except asyncio.CancelledError:
+            if pacer is not None:
+                pacer.release(tenant, None)
+            raise
         except httpx.RequestError as exc:
             if pacer is not None:
                 pacer.release(tenant, None)
