@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from escalation_kit.auth import StaticTokenProvider
 from escalation_kit.errors import AuthError, ConfigError, InputError
+from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot, snapshot_pieces
 from escalation_kit.health.sync import select_tenants, sync_health
 from escalation_kit.http import RetryPolicy
 from escalation_kit.ledger import Ledger
@@ -239,3 +242,48 @@ def test_sync_from_a_notebook_cell_with_a_ledger(
     result = asyncio.run(cell())
     assert [r.ok for r in result.results] == [True, True, True]
     assert set(sqlite_ledger.health_sync_states()) == set(tenants[:3])
+
+
+def test_ledger_writes_come_in_batches_and_the_snapshot_from_the_ledger(
+    graph_sandbox: Sandbox,
+    health_doc: dict[str, Any],
+    tenants: list[str],
+    policy: RetryPolicy,
+    sqlite_ledger: Ledger,
+    tmp_path: Any,
+) -> None:
+    from sqlalchemy import event
+
+    commits: list[int] = []
+    writes = "ek_write"  # the ledger's marker of a write transaction
+
+    def committed(conn: Any) -> None:
+        if conn.get_execution_options().get(writes):
+            commits.append(1)
+
+    event.listen(sqlite_ledger.engine, "commit", committed)
+    out = tmp_path / "health.json"
+    result = run(graph_sandbox, tenants, policy, ledger=sqlite_ledger, concurrency=8, out=out)
+    assert len(result.ok) == len(tenants)
+    # start the run, a batch or two of tenants, finish the run: not one transaction per tenant
+    assert len(commits) <= 4 < len(tenants)
+    assert sqlite_ledger.health_run_tenants(result.run_id) == set(tenants)
+    written = load_snapshot(out)
+    assert written.to_json()["tenants"] == health_doc["tenants"]
+    assert written.tenants == tenants  # input order
+
+
+def test_per_tenant_fetched_at_when_times_differ() -> None:
+    entries = [
+        ("t1", datetime(2026, 11, 2, tzinfo=UTC), '{"healthOverviews":[],"issues":[]}'),
+        ("t2", datetime(2026, 11, 1, tzinfo=UTC), '{"healthOverviews":[],"issues":[]}'),
+    ]
+    document = json.loads("".join(snapshot_pieces(entries, datetime(2026, 11, 1, tzinfo=UTC))))
+    assert document["fetched_at"] == "2026-11-01T00:00:00Z"
+    assert document["tenants"]["t1"]["fetched_at"] == "2026-11-02T00:00:00Z"
+    assert "fetched_at" not in document["tenants"]["t2"]
+    snapshot = HealthSnapshot.from_json(document)
+    assert snapshot.fetched_at_for("t1") == datetime(2026, 11, 2, tzinfo=UTC)
+    assert snapshot.fetched_at_for("t2") == snapshot.fetched_at
+    with pytest.raises(InputError, match=r"tenants\.t1\.fetched_at"):
+        HealthSnapshot({"t1": {"fetched_at": "yesterday"}}, fetched_at="2026-11-01T00:00:00Z")
