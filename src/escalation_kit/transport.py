@@ -4,7 +4,7 @@ httpcore's pool re-examines every pooled connection (a socket poll each) wheneve
 starts or ends, so its CPU per request grows with the pool: with 64 connections that was most of
 the health sync's CPU. :class:`PooledTransport` keeps idle connections per origin in a stack and
 touches only the one it hands out. It speaks plain HTTP/1.1 over asyncio streams (TLS with the
-system's verified defaults plus certifi): ``Content-Length`` and chunked bodies, keep-alive,
+certifi's roots or ``SSL_CERT_FILE``, verified): ``Content-Length`` and chunked bodies, keep-alive,
 ``Connection: close``. Everything else (redirect policy, decoding, cookies, timeouts' values)
 stays httpx's; errors are httpx's own exception types, so retries work unchanged.
 
@@ -15,6 +15,7 @@ and the request is sent once more on a new connection (only then: nothing was an
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 from collections import deque
 from dataclasses import dataclass, field
@@ -55,8 +56,14 @@ class PooledTransport(httpx.AsyncBaseTransport):
         self._closed = False
 
     def _tls(self) -> ssl.SSLContext:
+        """Verified TLS: certifi's roots, or ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set (as
+        httpx does, e.g. for a company's own root certificate)."""
         if self._ssl is None:
-            self._ssl = ssl.create_default_context(cafile=certifi.where())
+            cafile = os.environ.get("SSL_CERT_FILE") or None
+            capath = os.environ.get("SSL_CERT_DIR") or None
+            if cafile is None and capath is None:
+                cafile = certifi.where()
+            self._ssl = ssl.create_default_context(cafile=cafile, capath=capath)
         return self._ssl
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
