@@ -3,10 +3,11 @@
 httpcore's pool re-examines every pooled connection (a socket poll each) whenever a request
 starts or ends, so its CPU per request grows with the pool: with 64 connections that was most of
 the health sync's CPU. :class:`PooledTransport` keeps idle connections per origin in a stack and
-touches only the one it hands out. It speaks plain HTTP/1.1 over asyncio streams (TLS with the
-certifi's roots or ``SSL_CERT_FILE``, verified): ``Content-Length`` and chunked bodies, keep-alive,
-``Connection: close``. Everything else (redirect policy, decoding, cookies, timeouts' values)
-stays httpx's; errors are httpx's own exception types, so retries work unchanged.
+touches only the one it hands out. It speaks plain HTTP/1.1 over asyncio streams (TLS verified
+against certifi's roots, or ``SSL_CERT_FILE``): ``Content-Length`` and chunked bodies,
+keep-alive, ``Connection: close``. Requests, responses, content decoding and timeouts' values
+stay httpx's; errors are httpx's own exception types, so retries work unchanged.
+:class:`PooledClient` also skips the client's cookie jar, redirects and hooks.
 
 A connection that the server closed while idle is detected when its request gets no byte back
 and the request is sent once more on a new connection (only then: nothing was answered).

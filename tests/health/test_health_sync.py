@@ -249,7 +249,7 @@ def test_ledger_writes_come_in_batches_and_the_snapshot_from_the_ledger(
     health_doc: dict[str, Any],
     tenants: list[str],
     policy: RetryPolicy,
-    sqlite_ledger: Ledger,
+    ledger: Ledger,
     tmp_path: Any,
 ) -> None:
     from sqlalchemy import event
@@ -261,13 +261,13 @@ def test_ledger_writes_come_in_batches_and_the_snapshot_from_the_ledger(
         if conn.get_execution_options().get(writes):
             commits.append(1)
 
-    event.listen(sqlite_ledger.engine, "commit", committed)
+    event.listen(ledger.engine, "commit", committed)
     out = tmp_path / "health.json"
-    result = run(graph_sandbox, tenants, policy, ledger=sqlite_ledger, concurrency=8, out=out)
+    result = run(graph_sandbox, tenants, policy, ledger=ledger, concurrency=8, out=out)
     assert len(result.ok) == len(tenants)
     # start the run, a batch or two of tenants, finish the run: not one transaction per tenant
     assert len(commits) <= 4 < len(tenants)
-    assert sqlite_ledger.health_run_tenants(result.run_id) == set(tenants)
+    assert ledger.health_run_tenants(result.run_id) == set(tenants)
     written = load_snapshot(out)
     assert written.to_json()["tenants"] == health_doc["tenants"]
     assert written.tenants == tenants  # input order
