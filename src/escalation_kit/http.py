@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import httpx
 
 from escalation_kit.errors import ApiError
+from escalation_kit.pacing import Pacer
 from escalation_kit.redaction import redact, remember_secret
 
 __all__ = [
@@ -274,16 +275,33 @@ async def asend(
     policy: RetryPolicy,
     error: type[ApiError],
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    pacer: Pacer | None = None,
+    tenant: str = "",
 ) -> httpx.Response:
-    """The async twin of :func:`send`."""
+    """The async twin of :func:`send`.
+
+    With a ``pacer``, every attempt waits for its turn (adaptive concurrency, ``tenant``'s
+    request budget) and reports its status back, so throttling slows the whole fan-out down.
+    """
     _remember_token(request)
     attempt = 0
     while True:
+        if pacer is not None:
+            await pacer.acquire(tenant)
         try:
             response = await client.send(request)
+        except asyncio.CancelledError:
+            if pacer is not None:
+                pacer.release(tenant, None)
+            raise
         except httpx.RequestError as exc:
+            if pacer is not None:
+                pacer.release(tenant, None)
             delay = _after_transport_error(request, exc, attempt, policy, error)
         else:
+            if pacer is not None:
+                advised = _retry_after(response, now=None) if response.status_code >= 400 else None
+                pacer.release(tenant, response.status_code, advised)
             retry_in = _after_response(response, attempt, policy, error)
             if retry_in is None:
                 return response

@@ -30,9 +30,9 @@ __all__ = [
 ]
 
 BASELINE_REVISION = "0001"  # the schema before migrations (escalation-kit 0.1's create_all)
-SCHEMA_REVISION = "0003"  # the newest migration's revision: keep equal to the Alembic head
+SCHEMA_REVISION = "0004"  # the newest migration's revision: keep equal to the Alembic head
 # Every revision in order, oldest first: a new migration appends its id and moves SCHEMA_REVISION.
-KNOWN_REVISIONS = ("0001", "0002", "0003")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")
 SCHEMA_LOCK_KEY = zlib.crc32(b"escalation-kit ledger schema")  # a pg advisory lock id
 
 # Alembic's own bookkeeping table (the same definition Alembic creates).

@@ -24,6 +24,7 @@ from escalation_kit.config import Settings, default_data_dir
 from escalation_kit.errors import LedgerError
 from escalation_kit.ledger import decisions as _decisions
 from escalation_kit.ledger import health_cache as _health
+from escalation_kit.ledger import health_runs as _runs
 from escalation_kit.ledger import records as _records
 from escalation_kit.ledger._engine import (
     WRITE_OPTION,
@@ -35,6 +36,7 @@ from escalation_kit.ledger._engine import (
 from escalation_kit.ledger._version import prepare_schema
 from escalation_kit.ledger.events import Event, insert_event, select_events
 from escalation_kit.ledger.health_cache import SyncState
+from escalation_kit.ledger.health_runs import HealthRun, TenantFetch
 from escalation_kit.ledger.records import ImportCounts
 from escalation_kit.ledger.schema import customers as customers_table
 from escalation_kit.ledger.schema import tickets as tickets_table
@@ -346,6 +348,52 @@ class Ledger:
         """Each tenant's last health sync outcome, by tenant id."""
         with self.reading("read health sync states") as conn:
             return _health.select_sync_states(conn)
+
+    # -- health sync runs -----------------------------------------------------------------
+
+    def start_health_run(self, tenants: int) -> HealthRun:
+        """Start a health sync run (a new run id) for ``tenants`` tenants."""
+        with self.transaction("start a health sync run") as conn:
+            return _runs.insert_run(conn, tenants)
+
+    def latest_health_run(self) -> HealthRun | None:
+        """The most recently started health sync run, finished or not."""
+        with self.reading("read health sync runs") as conn:
+            return _runs.latest_run(conn)
+
+    def finish_health_run(self, run_id: str) -> None:
+        with self.transaction("finish the health sync run") as conn:
+            _runs.finish_run(conn, run_id)
+
+    def health_run_tenants(self, run_id: str) -> set[str]:
+        """Tenants fetched ok in run ``run_id`` whose entry is still that run's."""
+        with self.reading("read health sync runs") as conn:
+            return _runs.run_tenants(conn, run_id)
+
+    def record_health_fetches(self, run_id: str, fetches: Sequence[TenantFetch]) -> dict[str, str]:
+        """Record a batch of tenants' outcomes in one transaction; durable on return.
+
+        Returns the tenants the ledger refused (recorded as failed) with the reason.
+        """
+        with self.transaction("record health sync results") as conn:
+            return _runs.write_batch(conn, run_id, fetches, actor=self.actor)
+
+    def health_issue_counts(self, tenants: Sequence[str]) -> dict[str, int]:
+        """How many issues the cache holds per tenant."""
+        with self.reading("read the health cache") as conn:
+            return _runs.issue_counts(conn, tenants)
+
+    def health_run_oldest_fetch(self, run_id: str) -> datetime | None:
+        with self.reading("read health sync runs") as conn:
+            return _runs.oldest_fetch(conn, run_id)
+
+    def health_run_entries(
+        self, run_id: str, tenants: Sequence[str]
+    ) -> Iterator[tuple[str, datetime, str]]:
+        """``(tenant, fetched_at, entry JSON)`` of the run's tenants in ``tenants`` order,
+        streamed in chunks."""
+        with self.reading("read health snapshot entries") as conn:
+            yield from _runs.select_entries(conn, run_id, tenants)
 
 
 def default_url(settings: Settings | None) -> str:

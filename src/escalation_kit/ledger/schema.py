@@ -119,6 +119,27 @@ health_syncs = Table(
     Column("watermark", UTCDateTime),  # newest lastModifiedDateTime seen: incremental $filter
 )
 
+# One row per health sync run: ``--resume`` finishes the latest run instead of starting one.
+health_runs = Table(
+    "health_runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False, index=True),
+    Column("finished_at", UTCDateTime),
+    Column("tenants", Integer, nullable=False, default=0),
+)
+
+# Each tenant's last good fetch, as the snapshot holds it: the run that fetched it, when, and
+# the tenant's snapshot entry ({"healthOverviews": [...], "issues": [...]}) as JSON text.
+health_entries = Table(
+    "health_entries",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("run_id", String(64), nullable=False, index=True),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("entry", Text, nullable=False),
+)
+
 # One row per problem escalated. content_key makes drafting idempotent: one problem, one row.
 # Imported history rows carry content_key "history:<escalation_id>".
 escalations = Table(
