@@ -196,7 +196,14 @@ else:
 batch.index.head(15) if batch else None""",
         ),
         ("md", "The first package, as the analyst pastes it into Partner Center:"),
-        ("code", "batch.packages[0] if batch and batch.packages else None"),
+        (
+            "code",
+            """from IPython.display import HTML
+
+from escalation_kit.escalation.render import render_html
+
+HTML(render_html(batch.packages[0])) if batch and batch.packages else None""",
+        ),
     ]
 
 

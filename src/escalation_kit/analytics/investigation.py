@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from escalation_kit.analytics.palette import CATEGORY_COLORS, category_label, template_name
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.considered import issues_considered
+from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
+from escalation_kit.ledger.history import linked_escalations
 from escalation_kit.models import HealthIssue, Ticket
 
 if TYPE_CHECKING:
@@ -252,8 +254,6 @@ def investigate(
         considered = issues_considered(snapshot.issues_by_tenant(), _tickets(chosen), service)
     requests = None
     if ledger is not None:
-        from escalation_kit.ledger.history import linked_escalations
-
         requests = linked_escalations(ledger, ticket_ids=chosen["ticket_id"], cluster_id=cluster_id)
     return Investigation(
         service=service,
@@ -269,7 +269,6 @@ def investigate(
 
 
 def _snapshot(health: HealthSnapshot | str | os.PathLike[str]) -> HealthSnapshot:
-    from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
 
     return health if isinstance(health, HealthSnapshot) else load_snapshot(health)
 

@@ -16,6 +16,7 @@ import numpy as np
 from escalation_kit.analytics.periods import next_period, period_range, period_start
 from escalation_kit.errors import InputError
 from escalation_kit.intake.history_checks import ESCALATION_CATEGORIES, HISTORY_COLUMNS
+from escalation_kit.ledger.history import aggregate_services, aggregate_volume, export_history
 from escalation_kit.models import Category, TriageDecision
 
 if TYPE_CHECKING:
@@ -58,8 +59,6 @@ def _grouping(frame: pd.DataFrame, by: Sequence[str] | str) -> list[str]:
 def as_history(source: Any) -> pd.DataFrame:
     """The history frame itself, or the whole history exported from a ledger."""
     if _is_ledger(source):
-        from escalation_kit.ledger.history import export_history
-
         return export_history(source)
     missing = [c for c in HISTORY_COLUMNS if c not in source.columns]
     if missing:
@@ -119,8 +118,6 @@ def volume(
     GROUP BY. With a ledger, the grouping runs in the database.
     """
     if _is_ledger(history):
-        from escalation_kit.ledger.history import aggregate_volume
-
         return aggregate_volume(history, by=tuple(by), freq=freq)
     frame = as_history(history)
     keys = {"period": period_start(frame["created_at"], freq)}
@@ -263,8 +260,6 @@ def top_services(history: Any, n: int = 10) -> pd.DataFrame:
     import pandas as pd
 
     if _is_ledger(history):
-        from escalation_kit.ledger.history import aggregate_services
-
         counts = aggregate_services(history)
     else:
         counts = group_counts({"service": as_history(history)["service"]})

@@ -7,6 +7,8 @@ A thin layer over :mod:`escalation_kit.escalation`. Nothing is written to Micros
 
 from __future__ import annotations
 
+# Each command imports the library inside its function: pandas, SQLAlchemy and httpx load only
+# for the command that runs, so `escalation-kit --help` stays fast (see cli/__init__.py).
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 

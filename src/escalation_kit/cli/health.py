@@ -6,6 +6,8 @@ writing the snapshot and printing tables. Heavy imports stay inside the commands
 
 from __future__ import annotations
 
+# Each command imports the library inside its function: pandas, SQLAlchemy and httpx load only
+# for the command that runs, so `escalation-kit --help` stays fast (see cli/__init__.py).
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING

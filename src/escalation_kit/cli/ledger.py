@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# Each command imports the library inside its function: pandas, SQLAlchemy and httpx load only
+# for the command that runs, so `escalation-kit --help` stays fast (see cli/__init__.py).
 import typer
 
 from escalation_kit.cli._common import cli_errors

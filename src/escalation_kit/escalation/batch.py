@@ -39,7 +39,9 @@ from escalation_kit.escalation.locking import folder_lock
 from escalation_kit.escalation.packages import FilingPackage, PartnerContact
 from escalation_kit.escalation.render import write_package
 from escalation_kit.escalation.reviews import IncidentReport
+from escalation_kit.escalation.workflow import draft_known_issue_notices
 from escalation_kit.health.snapshot import load_snapshot
+from escalation_kit.intake import IntakeResult, read_tickets, validate_tickets
 from escalation_kit.intake.writers import csv_text
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
@@ -156,7 +158,6 @@ def tickets_by_id(
     with :func:`~escalation_kit.intake.validate_tickets` first; its rejected rows are left out
     and logged.
     """
-    from escalation_kit.intake import IntakeResult
 
     if not isinstance(tickets, pd.DataFrame | IntakeResult):
         raise InputError(
@@ -171,7 +172,6 @@ def _ticket_map(
     customers: Customers,
 ) -> tuple[dict[str, Ticket], pd.DataFrame]:
     """The ticket map and the rows intake rejected (empty when intake had already run)."""
-    from escalation_kit.intake import IntakeResult, read_tickets, validate_tickets
 
     if isinstance(tickets, IntakeResult):
         return tickets_from_frame(tickets.accepted), tickets.rejected
@@ -404,8 +404,6 @@ def prepare_known_issue_notices(
 ) -> list[str]:
     """Draft customer notices for known-issue tickets whose documented issue is now resolved
     in ``health`` (a fresh snapshot or its file); returns the new notice ids."""
-    from escalation_kit.escalation.workflow import draft_known_issue_notices
-    from escalation_kit.health.snapshot import load_snapshot
 
     snapshot = load_snapshot(health) if isinstance(health, str | os.PathLike) else health
     records = read_decisions(decisions)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from escalation_kit.errors import ConfigError
+from escalation_kit.triage.language import detect_language
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
@@ -144,7 +145,6 @@ def notice_for(facts: NoticeFacts, language: str) -> NoticeDraft:
 
 def notice_language(text: str) -> str:
     """The ticket's language when a template exists for it, else English."""
-    from escalation_kit.triage.language import detect_language
 
     language = detect_language(text or "")
     return language if language in SUPPORTED_LANGUAGES else "en"

@@ -237,11 +237,6 @@ class FilingPackage:
         counts = [t.users_affected for t in self.tickets if t.users_affected is not None]
         return sum(counts) if counts else None
 
-    def _repr_html_(self) -> str:
-        from escalation_kit.escalation.render import render_html
-
-        return render_html(self)
-
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO 8601 strings)."""
         data = asdict(self)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from escalation_kit.auth import DeviceCodeTokenProvider, StaticTokenProvider
 from escalation_kit.config import DEFAULT_LOCALE, DEFAULT_TIMEOUT, Settings
 from escalation_kit.errors import ConfigError, PartnerCenterError
 from escalation_kit.escalation.service_request import ServiceRequest, parse_service_request
@@ -68,7 +69,6 @@ class PartnerCenterClient:
     ) -> PartnerCenterClient:
         """The emulator at ``sandbox_url`` with sandbox tokens, else Partner Center signed in
         as App+User (device code) in ``ESCALATION_KIT_PARTNER_TENANT_ID``."""
-        from escalation_kit.auth import DeviceCodeTokenProvider, StaticTokenProvider
 
         settings = settings if settings is not None else Settings.from_env()
         tokens: TokenSource

@@ -142,7 +142,7 @@ def render_markdown(package: FilingPackage) -> str:
 
 
 def render_html(package: FilingPackage) -> str:
-    """An HTML card (for notebooks via ``_repr_html_``); every value is escaped."""
+    """An HTML card (for notebooks: ``HTML(render_html(package))``); every value is escaped."""
     esc = html.escape
     fields = [
         ("Tracking tag", package.tracking_tag),

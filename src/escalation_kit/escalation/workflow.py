@@ -21,11 +21,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from escalation_kit.errors import InputError, InvalidTransition
+from escalation_kit.escalation.inputs import decisions_from_frame, tickets_from_frame
 from escalation_kit.escalation.notify import NoticeFacts, notice_for, notice_language
 from escalation_kit.escalation.outbox import FlushReport, flush_outbox, queue_write
 from escalation_kit.escalation.partner_center import PartnerCenterClient
 from escalation_kit.escalation.reviews import has_review, report_file_name
 from escalation_kit.escalation.tracking import sync_request
+from escalation_kit.health.parse import parse_issue, post_text
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
 from escalation_kit.ledger.types import utc_now
@@ -211,8 +213,6 @@ def draft_known_issue_notices(
 def known_issue_notices_from_ledger(ledger: Ledger) -> list[str]:
     """:func:`draft_known_issue_notices` from what the ledger holds: the effective triage
     decisions, the imported tickets and the cached health issues (from ``health sync``)."""
-    from escalation_kit.escalation.inputs import decisions_from_frame, tickets_from_frame
-    from escalation_kit.health.parse import parse_issue
 
     frame = ledger.decisions()
     if frame.empty:
@@ -232,7 +232,6 @@ def known_issue_notices_from_ledger(ledger: Ledger) -> list[str]:
 
 
 def _issue_action(issue: HealthIssue) -> str:
-    from escalation_kit.health.parse import post_text
 
     if issue.posts:
         latest = max(issue.posts, key=lambda p: p.created or issue.start or utc_now())

@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from escalation_kit.errors import InputError
+from escalation_kit.escalation.catalogue import catalogue
 from escalation_kit.models import TICKET_COLUMNS
 from escalation_kit.sample.customers import SampleCustomer, sample_customers
 from escalation_kit.sample.history import HISTORY_COLUMNS, HistoryRow, escalation_history
@@ -186,7 +187,6 @@ def _users(planned: PlannedTicket, seats: int, rng: random.Random) -> int:
 
 def _catalogue_rows() -> Iterable[tuple[str, str, str]]:
     """Partner Center product and problem area per Graph service (from the escalation module)."""
-    from escalation_kit.escalation.catalogue import catalogue
 
     for entry in catalogue().values():
         yield (entry.service, f"{entry.workload} / {entry.product}", entry.support_category)

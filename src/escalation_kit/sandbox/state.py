@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from escalation_kit.errors import InputError
+from escalation_kit.health.snapshot import HealthSnapshot
 from escalation_kit.sandbox.demo import demo_snapshot
 from escalation_kit.sandbox.faults import Faults
 
@@ -123,7 +124,6 @@ def load_snapshot(source: SnapshotSource) -> dict[str, Any]:
 
 def _snapshot_document(source: object) -> dict[str, Any]:
     """A :class:`HealthSnapshot`'s contract document; anything else is refused."""
-    from escalation_kit.health.snapshot import HealthSnapshot
 
     if not isinstance(source, HealthSnapshot):
         raise InputError(

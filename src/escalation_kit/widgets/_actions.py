@@ -14,6 +14,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from escalation_kit.errors import InputError, InvalidTransition
+from escalation_kit.escalation.batch import prepare_packages
+from escalation_kit.escalation.notify import compose_notice, notice_language
+from escalation_kit.escalation.outbox import queue_write
+from escalation_kit.escalation.tracking import link
+from escalation_kit.health.matching import match_ticket
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as esc_sql
 from escalation_kit.ledger.reviews import accept_decisions, review_states
@@ -118,7 +123,6 @@ def draft_for(
     health_checked_at: datetime | None = None,
 ) -> FilingPackage:
     """Draft (or redraft) the package of a reviewed ticket, with its reviewed cluster mates."""
-    from escalation_kit.escalation.batch import prepare_packages
 
     rows = queue.set_index("ticket_id")
     row = rows.loc[ticket_id]
@@ -149,7 +153,6 @@ def draft_for(
 
 
 def link_request(ledger: Ledger, escalation_id: str, request_id: str) -> None:
-    from escalation_kit.escalation.tracking import link
 
     if not request_id:
         raise InputError("give the Partner Center request id", field="request_id")
@@ -157,14 +160,12 @@ def link_request(ledger: Ledger, escalation_id: str, request_id: str) -> None:
 
 
 def queue_note(ledger: Ledger, escalation_id: str, text: str) -> None:
-    from escalation_kit.escalation.outbox import queue_write
 
     queue_write(ledger, escalation_id, text)
 
 
 def notice_for(ticket_id: str, row: pd.Series, record: Record | None) -> NoticeDraft:
     """The customer notice for a ticket, from what the ledger knows (drafted, never sent)."""
-    from escalation_kit.escalation.notify import compose_notice, notice_language
 
     reported = _utc(row["reported_at"])
     happened = f"{row['service']}: {row['title']} (reported {reported})."
@@ -208,7 +209,6 @@ def _candidates(row: pd.Series, ticket_id: str, health: HealthSnapshot | None) -
     """The best documented-issue candidate and its score (any score), when health is known."""
     if health is None:
         return ""
-    from escalation_kit.health.matching import match_ticket
 
     try:
         match = match_ticket(

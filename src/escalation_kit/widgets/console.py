@@ -16,8 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from escalation_kit.errors import InputError
+from escalation_kit.errors import EscalationKitError, InputError
+from escalation_kit.health import load_snapshot
+from escalation_kit.intake import read_customers, read_tickets
 from escalation_kit.ledger import Ledger
+from escalation_kit.triage.engine import triage_tickets
+from escalation_kit.triage.runs import run_id_for
 from escalation_kit.widgets import _actions
 from escalation_kit.widgets._imports import ipywidgets
 from escalation_kit.widgets.health_panel import HealthPanel
@@ -85,10 +89,6 @@ def console_from_environment(environ: Mapping[str, str] | None = None) -> Consol
 def _from_files(
     ledger: Ledger, paths: Mapping[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, HealthSnapshot | None, int]:
-    from escalation_kit.health import load_snapshot
-    from escalation_kit.intake import read_customers, read_tickets
-    from escalation_kit.triage.engine import triage_tickets
-    from escalation_kit.triage.runs import run_id_for
 
     customers = read_customers(Path(paths["customers"])) if paths["customers"] else None
     accepted_customers = customers.accepted if customers is not None else None
@@ -115,8 +115,6 @@ def _from_files(
 def show_console(environ: Mapping[str, str] | None = None) -> Console | None:
     """Display the console (the app's one cell); a bad input shows its message, not a traceback."""
     from IPython.display import HTML, display
-
-    from escalation_kit.errors import EscalationKitError
 
     try:
         console = console_from_environment(environ)

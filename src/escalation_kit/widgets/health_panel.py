@@ -16,9 +16,15 @@ from urllib.parse import urlparse
 
 import pandas as pd
 
-from escalation_kit.auth import GRAPH_SCOPES, StaticTokenProvider, TokenProvider
+from escalation_kit.auth import (
+    GRAPH_SCOPES,
+    DeviceCodeTokenProvider,
+    StaticTokenProvider,
+    TokenProvider,
+)
 from escalation_kit.config import Settings
 from escalation_kit.errors import EscalationKitError
+from escalation_kit.health.sync import sync_health
 from escalation_kit.widgets import _html
 from escalation_kit.widgets._imports import ipywidgets
 
@@ -104,8 +110,6 @@ class HealthPanel:
             if is_loopback(self.base_url):
                 self.tokens = StaticTokenProvider()
             else:
-                from escalation_kit.auth import DeviceCodeTokenProvider
-
                 self.tokens = DeviceCodeTokenProvider(
                     self.settings.client_id,
                     cache_path=self.settings.token_cache or None,
@@ -133,7 +137,6 @@ class HealthPanel:
 
     def do_sync(self) -> list[TenantResult]:
         """Sync the selected tenants in batches; returns every tenant's result."""
-        from escalation_kit.health.sync import sync_health
 
         chosen: Sequence[str] = list(self.tenants.value)
         if not chosen:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from escalation_kit.analytics.investigation import investigate
 from escalation_kit.errors import EscalationKitError, InputError
 from escalation_kit.widgets import _html
 from escalation_kit.widgets._figures import show_figures
@@ -109,7 +110,6 @@ class IncidentApp:
             self._investigate()
 
     def _investigate(self, _button: Any = None) -> None:
-        from escalation_kit.analytics.investigation import investigate
 
         try:
             found = investigate(

@@ -9,7 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from escalation_kit.analytics.figures import main_figures
+from escalation_kit.analytics.metrics import as_history
 from escalation_kit.analytics.palette import CATEGORY_LABELS
+from escalation_kit.analytics.report import build_report, filter_period
+from escalation_kit.analytics.summary import summarize
 from escalation_kit.errors import EscalationKitError
 from escalation_kit.widgets import _html
 from escalation_kit.widgets._figures import show_figures
@@ -38,7 +42,6 @@ class TrendsApp:
         theme: str = "light",
         report_path: str | Path = "out/report.html",
     ) -> None:
-        from escalation_kit.analytics.metrics import as_history
 
         w = ipywidgets()
         self.history = as_history(history)
@@ -97,14 +100,11 @@ class TrendsApp:
     @property
     def value(self) -> pd.DataFrame:
         """The escalations in the chosen period, categories and regions."""
-        from escalation_kit.analytics.report import filter_period
 
         since, until = self._bounds()
         return filter_period(self._scoped(), since, until)
 
     def _render(self, _change: Any = None) -> None:
-        from escalation_kit.analytics.figures import main_figures
-        from escalation_kit.analytics.summary import summarize
 
         try:
             frame = self.value
@@ -126,7 +126,6 @@ class TrendsApp:
 
     def _write_report(self, _button: Any = None) -> None:
         """Write the HTML report of the current selection to the path in the Report box."""
-        from escalation_kit.analytics.report import build_report
 
         since, until = self._bounds()
         try:

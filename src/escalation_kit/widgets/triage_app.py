@@ -17,6 +17,7 @@ import pandas as pd
 from escalation_kit.config import Settings
 from escalation_kit.errors import EscalationKitError
 from escalation_kit.escalation.overrides import record_override
+from escalation_kit.escalation.render import render_text
 from escalation_kit.models import Category
 from escalation_kit.widgets import _actions, _html
 from escalation_kit.widgets._imports import ipywidgets
@@ -61,7 +62,7 @@ class TriageApp:
         health: HealthSnapshot | None = None,
         out_dir: str | Path = "out/packages",
     ) -> None:
-        from escalation_kit.widgets._anywidgets import CopyText, QueueGrid
+        from escalation_kit.widgets._anywidgets import CopyText, QueueGrid  # heavy: anywidget
 
         w = ipywidgets()
         self.result = result
@@ -426,7 +427,6 @@ class TriageApp:
             self._say(ticket_id, str(exc), ok=False)
             self.tabs.selected_index = 1
             return ""
-        from escalation_kit.escalation.render import render_text
 
         text = render_text(package)
         self._reload()
