@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.request import getproxies
 
 import httpx
@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 BATCH_MAX = 256  # tenants per ledger transaction at most
 BATCH_WAIT_S = 0.2  # how long a finished tenant may wait for others to share its transaction
 
@@ -188,47 +189,6 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def sync_health(
-    tenant_ids: Iterable[str],
-    *,
-    tokens: TokenProvider,
-    base_url: str = DEFAULT_GRAPH_URL,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    include: Iterable[str] | None = None,
-    exclude: Iterable[str] | None = None,
-    ledger: Ledger | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    policy: RetryPolicy | None = None,
-    page_size: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    out: str | os.PathLike[str] | None = None,
-    pacer: Pacer | None = None,
-) -> SyncResult:
-    """Fetch health overviews and issues for every tenant; see the module docstring.
-
-    Works from scripts and from notebook cells alike (see :func:`run_coroutine`).
-    """
-    return run_coroutine(
-        async_sync_health(
-            tenant_ids,
-            tokens=tokens,
-            base_url=base_url,
-            concurrency=concurrency,
-            include=include,
-            exclude=exclude,
-            ledger=ledger,
-            resume=resume,
-            progress=progress,
-            policy=policy,
-            page_size=page_size,
-            timeout=timeout,
-            out=out,
-            pacer=pacer,
-        )
-    )
-
-
 async def async_sync_health(
     tenant_ids: Iterable[str],
     *,
@@ -247,7 +207,10 @@ async def async_sync_health(
     out: str | os.PathLike[str] | None = None,
     pacer: Pacer | None = None,
 ) -> SyncResult:
-    """The coroutine behind :func:`sync_health` (``client`` lets tests hand in a transport).
+    """Fetch health overviews and issues for every tenant; see the module docstring.
+
+    :func:`sync_health` is the same call for scripts and notebook cells (``client`` lets tests
+    hand in a transport).
 
     ``concurrency`` is the most requests in flight (the pacer starts there and backs off);
     ``out`` is the snapshot file to write; ``pacer`` replaces the default one (Graph's limits).
@@ -540,3 +503,18 @@ def _reason(exc: Exception) -> str:
     else:
         text = f"unexpected {type(exc).__name__}: {exc}"
     return redact(" ".join(text.split()))
+
+
+def blocking(coroutine_function: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """The same function, run to completion from synchronous code (see :func:`run_coroutine`)."""
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return run_coroutine(coroutine_function(*args, **kwargs))
+
+    return run
+
+
+sync_health = blocking(async_sync_health)
+sync_health.__name__ = sync_health.__qualname__ = "sync_health"
+sync_health.__doc__ = """Fetch health overviews and issues for every tenant, from scripts and
+notebook cells alike; the parameters of :func:`async_sync_health`."""
