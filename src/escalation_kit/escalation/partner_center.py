@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import httpx
 
 from escalation_kit.auth import DeviceCodeTokenProvider, StaticTokenProvider
+from escalation_kit.closing import ClosesOnExit
 from escalation_kit.config import DEFAULT_LOCALE, DEFAULT_TIMEOUT, Settings
 from escalation_kit.errors import ConfigError, PartnerCenterError
 from escalation_kit.escalation.service_request import ServiceRequest, parse_service_request
@@ -37,7 +38,7 @@ class TokenSource(Protocol):
     def get_token(self, tenant_id: str, scopes: Sequence[str]) -> str: ...
 
 
-class PartnerCenterClient:
+class PartnerCenterClient(ClosesOnExit):
     """Read and update a partner's Partner Center service requests.
 
     ``tokens`` gives App+User tokens for the partner tenant (SR APIs refuse App-only tokens);
@@ -103,12 +104,6 @@ class PartnerCenterClient:
         """Release the HTTP connections (a client passed in is left to its owner)."""
         if self._owns_client:
             self._client.close()
-
-    def __enter__(self) -> PartnerCenterClient:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def _headers(self, request_id: str | None = None) -> dict[str, str]:
         token = self._tokens.get_token(self.partner_tenant_id, PARTNER_CENTER_SCOPES)

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from escalation_kit.auth import StaticTokenProvider, TokenProvider, graph_scopes
+from escalation_kit.closing import ClosesOnExit
 from escalation_kit.config import DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT
 from escalation_kit.errors import HealthLookupError, InputError
 from escalation_kit.health.parse import ServiceHealth, parse_issue, parse_overview
@@ -192,7 +193,7 @@ def _unwrap(outcomes: Sequence[T | BaseException]) -> list[T]:
     return [o for o in outcomes if not isinstance(o, BaseException)]
 
 
-class GraphHealthClient:
+class GraphHealthClient(ClosesOnExit):
     """Synchronous Graph service-health client: a wrapper that runs
     :class:`AsyncGraphHealthClient` (the one implementation) on its own event loop thread.
 
@@ -245,12 +246,6 @@ class GraphHealthClient:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
-
-    def __enter__(self) -> GraphHealthClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def list_issues(
         self,

@@ -14,12 +14,12 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import URL, Connection, Engine
 
+from escalation_kit.closing import ClosesOnExit
 from escalation_kit.config import Settings, default_data_dir
 from escalation_kit.errors import LedgerError
 from escalation_kit.ledger import decisions as _decisions
@@ -44,7 +44,7 @@ from escalation_kit.ledger.schema import tickets as tickets_table
 __all__ = ["Ledger"]
 
 
-class Ledger:
+class Ledger(ClosesOnExit):
     """The toolkit's record of tickets, decisions, health, escalations and who did what.
 
     ``url`` is an SQLAlchemy URL (``sqlite:///path.db``, ``postgresql://user@host/db``) or an
@@ -88,17 +88,6 @@ class Ledger:
         """Release the database connections (an engine passed in is left to its owner)."""
         if self._owns_engine:
             self._engine.dispose()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextmanager
     def transaction(self, action: str = "write to the ledger") -> Iterator[Connection]:
