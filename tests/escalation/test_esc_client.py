@@ -9,8 +9,9 @@ from esc_helpers import FAST, T1, T2
 from escalation_kit.auth import StaticTokenProvider
 from escalation_kit.errors import PartnerCenterError
 from escalation_kit.escalation.partner_center import PartnerCenterClient
-from escalation_kit.escalation.service_request import SrSeverity, SrStatus
+from escalation_kit.escalation.service_request import SrStatus
 from escalation_kit.http import RetryPolicy
+from escalation_kit.models import Severity
 from escalation_kit.sandbox import Faults, Sandbox
 from escalation_kit.sandbox.partner_center import (
     configure_partner_center,
@@ -43,7 +44,7 @@ def test_integer_enums_and_updates(sandbox: Sandbox, pc_client: PartnerCenterCli
     raw = list_all_service_requests(sandbox.base_url)[0]
     assert (raw["severity"], raw["status"]) == (1, 1)  # the emulator now sends integers
     sr = pc_client.get_service_request(sr_id)
-    assert (sr.severity, sr.status) == (SrSeverity.CRITICAL, SrStatus.OPEN)
+    assert (sr.severity, sr.status) == (Severity.CRITICAL, SrStatus.OPEN)
     microsoft_update(sandbox.base_url, sr_id, status="attention_needed", note="Please send logs")
     sr = pc_client.get_service_request(sr_id)
     assert sr.status is SrStatus.ATTENTION_NEEDED

@@ -10,11 +10,11 @@ import pytest
 from ek_fixtures import SAMPLES
 from escalation_kit.errors import PartnerCenterError
 from escalation_kit.escalation.service_request import (
-    SrSeverity,
     SrStatus,
     parse_service_request,
     parse_time,
 )
+from escalation_kit.models import Severity
 
 
 def sample(name: str) -> dict:
@@ -38,7 +38,7 @@ def test_get_sample_values() -> None:
     sr = parse_service_request(sample("pc-get-servicerequest-response.json"))
     assert sr.id == "616122292874576"
     assert sr.status is SrStatus.OPEN
-    assert sr.severity is SrSeverity.CRITICAL
+    assert sr.severity is Severity.CRITICAL
     assert sr.organization_id == "3b33e682-00c3-41ee-9dd2-a548adf56438"
     assert sr.created == datetime(2016, 12, 22, 20, 31, 17, 240000, tzinfo=UTC)
     assert sr.last_closed is None  # 0001-01-01T00:00:00 means "not set"
@@ -50,14 +50,14 @@ def test_get_sample_values() -> None:
 def test_list_sample_has_integer_enums() -> None:
     (item,) = sample("pc-list-customer-servicerequests-response.json")["items"]
     sr = parse_service_request(item)
-    assert (sr.severity, sr.status) == (SrSeverity.UNKNOWN, SrStatus.OPEN)
+    assert (sr.severity, sr.status) == (Severity.UNKNOWN, SrStatus.OPEN)
     assert sr.created == datetime(2015, 11, 24, 1, 7, 0, 863000, tzinfo=UTC)
 
 
 def test_pascal_case_request_body_parses() -> None:
     body = {**sample("pc-create-servicerequest-request.json"), "Id": "1"}
     sr = parse_service_request(body)
-    assert (sr.title, sr.severity, sr.status) == ("TrialSR", SrSeverity.CRITICAL, SrStatus.NONE)
+    assert (sr.title, sr.severity, sr.status) == ("TrialSR", Severity.CRITICAL, SrStatus.NONE)
     assert sr.created is None
 
 

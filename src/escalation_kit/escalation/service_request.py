@@ -15,24 +15,15 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from escalation_kit.errors import PartnerCenterError
+from escalation_kit.models import Severity
 
 __all__ = [
     "ServiceRequest",
     "ServiceRequestNote",
-    "SrSeverity",
     "SrStatus",
     "parse_service_request",
     "parse_time",
 ]
-
-
-class SrSeverity(StrEnum):
-    """Partner Center severity (integer codes 0..3 in the same order)."""
-
-    UNKNOWN = "unknown"
-    CRITICAL = "critical"
-    MODERATE = "moderate"
-    MINIMAL = "minimal"
 
 
 class SrStatus(StrEnum):
@@ -45,7 +36,8 @@ class SrStatus(StrEnum):
 
 
 E = TypeVar("E", bound=StrEnum)
-_SEVERITIES = list(SrSeverity)
+# Partner Center sends severity as these names or as their integer codes 0..3, in this order.
+_SEVERITIES = [Severity.UNKNOWN, Severity.CRITICAL, Severity.MODERATE, Severity.MINIMAL]
 _STATUSES = list(SrStatus)
 
 
@@ -114,7 +106,7 @@ class ServiceRequest:
     id: str
     title: str
     status: SrStatus
-    severity: SrSeverity
+    severity: Severity
     description: str = ""
     organization_id: str = ""
     organization_name: str = ""
