@@ -16,6 +16,7 @@ import numpy as np
 from escalation_kit.analytics.periods import next_period, period_range, period_start
 from escalation_kit.errors import InputError
 from escalation_kit.intake.history_checks import ESCALATION_CATEGORIES, HISTORY_COLUMNS
+from escalation_kit.ledger.core import Ledger
 from escalation_kit.ledger.history import aggregate_services, aggregate_volume, export_history
 from escalation_kit.models import Category, TriageDecision
 
@@ -40,7 +41,7 @@ DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 
 
 def _is_ledger(source: object) -> bool:
-    return hasattr(source, "engine") and hasattr(source, "transaction")
+    return isinstance(source, Ledger)
 
 
 def _grouping(frame: pd.DataFrame, by: Sequence[str] | str) -> list[str]:

@@ -7,9 +7,10 @@ an empty name, never a guess.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from escalation_kit.errors import InputError
+from escalation_kit.ledger.core import Ledger
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,11 +20,11 @@ __all__ = ["customer_names", "with_customer_names"]
 NAME_COLUMNS = ("name", "customer_name")
 
 
-def customer_names(customers: Any) -> dict[str, str]:
+def customer_names(customers: pd.DataFrame | Ledger | None) -> dict[str, str]:
     """``tenant_id`` (lower case) → customer name, from a customers frame or a ledger."""
     if customers is None:
         return {}
-    frame = customers.customers() if hasattr(customers, "customers") else customers
+    frame = customers.customers() if isinstance(customers, Ledger) else customers
     column = next((c for c in NAME_COLUMNS if c in frame.columns), None)
     if "tenant_id" not in frame.columns or column is None:
         raise InputError(

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import select
@@ -40,7 +39,7 @@ from escalation_kit.escalation.packages import FilingPackage, PartnerContact
 from escalation_kit.escalation.render import write_package
 from escalation_kit.escalation.reviews import IncidentReport
 from escalation_kit.escalation.workflow import draft_known_issue_notices
-from escalation_kit.health.snapshot import load_snapshot
+from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
 from escalation_kit.intake import IntakeResult, read_tickets, validate_tickets
 from escalation_kit.intake.writers import csv_text
 from escalation_kit.ledger import Ledger
@@ -49,10 +48,6 @@ from escalation_kit.ledger.schema import incident_reports
 from escalation_kit.models import Category, EscalationStatus, Ticket, TriageDecision
 from escalation_kit.triage.engine import RECOMMENDED_ACTIONS
 from escalation_kit.triage.severity import severity_for
-
-if TYPE_CHECKING:
-    from escalation_kit.health.snapshot import HealthSnapshot
-    from escalation_kit.intake import IntakeResult
 
 __all__ = [
     "INDEX_COLUMNS",
@@ -247,8 +242,8 @@ def prepare_packages(
 
 
 def _snapshot(health: HealthSnapshot | PathLike | None) -> HealthSnapshot | None:
-    if health is None or hasattr(health, "issues_by_tenant"):
-        return health  # type: ignore[return-value]
+    if health is None or isinstance(health, HealthSnapshot):
+        return health
     return load_snapshot(health)
 
 

@@ -30,7 +30,7 @@ def tickets_from_frame(frame: Any) -> dict[str, Ticket]:
     tickets: dict[str, Ticket] = {}
     for row in frame.to_dict("records"):
         reported = row.get("reported_at")
-        if hasattr(reported, "to_pydatetime"):
+        if isinstance(reported, pd.Timestamp):
             reported = reported.to_pydatetime()
         elif isinstance(reported, str):
             reported = datetime.fromisoformat(reported)

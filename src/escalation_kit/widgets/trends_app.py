@@ -159,7 +159,8 @@ def _date_span(history: pd.DataFrame) -> tuple[date | None, date | None]:
 def _multi(w: Any, column: pd.Series, description: str) -> Any:
     """A multi-select of the column's values present in the data, all selected."""
     present = set(column.astype(str).unique())
-    order = [str(c) for c in column.cat.categories] if hasattr(column, "cat") else sorted(present)
+    categorical = isinstance(column.dtype, pd.CategoricalDtype)
+    order = [str(c) for c in column.cat.categories] if categorical else sorted(present)
     options = [value for value in order if value in present]
     return w.SelectMultiple(
         options=[(_option_label(value), value) for value in options],
