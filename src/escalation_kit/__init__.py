@@ -153,13 +153,13 @@ if TYPE_CHECKING:
     from escalation_kit.health.graph import (
         GraphHealthClient as GraphHealthClient,
     )
-    from escalation_kit.health.matching import (
+    from escalation_kit.triage.matching import (
         Match as Match,
     )
-    from escalation_kit.health.matching import (
+    from escalation_kit.triage.matching import (
         match_ticket as match_ticket,
     )
-    from escalation_kit.health.matching import (
+    from escalation_kit.triage.matching import (
         match_tickets as match_tickets,
     )
     from escalation_kit.health.sync import (
@@ -295,7 +295,7 @@ _EXPORTS: dict[str, str] = {
     "Investigation": "escalation_kit.analytics",
     "Ledger": "escalation_kit.ledger",
     "LedgerError": "escalation_kit.errors",
-    "Match": "escalation_kit.health.matching",
+    "Match": "escalation_kit.triage.matching",
     "MissingColumnsError": "escalation_kit.errors",
     "PackageBatch": "escalation_kit.escalation.batch",
     "PartnerCenterClient": "escalation_kit.escalation.partner_center",
@@ -331,8 +331,8 @@ _EXPORTS: dict[str, str] = {
     "link": "escalation_kit.escalation.tracking",
     "load_history": "escalation_kit.analytics",
     "load_snapshot": "escalation_kit.health",
-    "match_ticket": "escalation_kit.health.matching",
-    "match_tickets": "escalation_kit.health.matching",
+    "match_ticket": "escalation_kit.triage.matching",
+    "match_tickets": "escalation_kit.triage.matching",
     "normalize_service": "escalation_kit.services",
     "offline_figures": "escalation_kit.analytics.offline",
     "prepare_packages": "escalation_kit.escalation.batch",

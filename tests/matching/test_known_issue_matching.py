@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from escalation_kit.health.matching import MATCH_COLUMNS, issue_scope, match_ticket, match_tickets
+from escalation_kit.triage.matching import MATCH_COLUMNS, issue_scope, match_ticket, match_tickets
 from escalation_kit.health.parse import parse_issue
 from escalation_kit.models import HealthIssue, Region
 

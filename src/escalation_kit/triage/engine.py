@@ -3,7 +3,7 @@
 Reasoning runs in the contract's order of precedence:
 
 1. **documented issue** — a service-health issue of the ticket's tenant explains it
-   (:mod:`escalation_kit.health.matching`); ``known_issue`` wins over everything;
+   (:mod:`escalation_kit.triage.matching`); ``known_issue`` wins over everything;
 2. **cross-ticket clusters** — network disruptions, then regional multi-tenant clusters
    (:mod:`escalation_kit.triage.clusters`), among tickets not explained and not self-service;
 3. **content rules** — the ticket's own words (:mod:`escalation_kit.triage.content`).
@@ -32,6 +32,7 @@ from escalation_kit.triage.content import (
     users_stated_in_text,
     with_breadth_default,
 )
+from escalation_kit.triage.matching import match_tickets
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.severity import assign_severity
 from escalation_kit.triage.text import ticket_text
@@ -133,8 +134,6 @@ def decide(
     config: TriageConfig,
 ) -> pd.DataFrame:
     """The decisions for already validated tickets (intake's accepted columns)."""
-    from escalation_kit.health.matching import match_tickets
-
     if accepted.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
     text = ticket_text(accepted)

@@ -38,6 +38,7 @@ from escalation_kit.models import HealthIssue, Region, Ticket
 from escalation_kit.services import normalize_service
 from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
 from escalation_kit.triage.symptoms import SymptomLexicon, load_symptoms
+from escalation_kit.triage.text import ticket_text
 
 if TYPE_CHECKING:
     from escalation_kit.health.snapshot import HealthSnapshot
@@ -170,8 +171,6 @@ def match_tickets(
 
 def _ticket_masks(tickets: pd.DataFrame, lexicon: SymptomLexicon) -> np.ndarray:
     """Concepts of title+description (column 0) and of the title alone (column 1)."""
-    from escalation_kit.triage.text import ticket_text
-
     title = tickets["title"].astype("str").fillna("").to_numpy(dtype=object)
     return np.column_stack(
         [lexicon.masks(ticket_text(tickets)), lexicon.masks(pa.array(title, pa.string()))]
