@@ -153,15 +153,6 @@ if TYPE_CHECKING:
     from escalation_kit.health.graph import (
         GraphHealthClient as GraphHealthClient,
     )
-    from escalation_kit.triage.matching import (
-        Match as Match,
-    )
-    from escalation_kit.triage.matching import (
-        match_ticket as match_ticket,
-    )
-    from escalation_kit.triage.matching import (
-        match_tickets as match_tickets,
-    )
     from escalation_kit.health.sync import (
         SyncResult as SyncResult,
     )
@@ -254,6 +245,15 @@ if TYPE_CHECKING:
     )
     from escalation_kit.triage import (
         triage as triage,
+    )
+    from escalation_kit.triage.matching import (
+        Match as Match,
+    )
+    from escalation_kit.triage.matching import (
+        match_ticket as match_ticket,
+    )
+    from escalation_kit.triage.matching import (
+        match_tickets as match_tickets,
     )
     from escalation_kit.triage.runs import (
         run_id_for as run_id_for,

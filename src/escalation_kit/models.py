@@ -55,6 +55,7 @@ TRIAGE_OUTPUT_COLUMNS = (
     "confidence",
     "reasons",
     "recommended_action",
+    "needs_review",
 )
 HISTORY_COLUMNS = (
     "escalation_id",

@@ -32,6 +32,7 @@ __all__ = [
     "fold_text",
     "infer_service",
     "infer_services",
+    "named_services",
     "normalize_service",
     "normalize_services",
     "service_aliases",
@@ -211,6 +212,47 @@ def infer_services(titles: pd.Series, descriptions: pd.Series | None = None) -> 
             keywords = pd.Series(found, index=titles.index, dtype="str")
             result = result.fillna(keywords.map(tier.keywords))
     return result
+
+
+def named_services(values: pd.Series) -> list[frozenset[str]]:
+    """The services a text names by product name when it names two or more ("Outlook, Teams").
+
+    Texts naming fewer than two distinct services get an empty set. One RE2 pass counts
+    product-name mentions over the column; only texts with two or more mentions are searched
+    again, service by service. The suite's own names ("admin center") count as the suite.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    folded = _fold_series(values)
+    counts = pc.count_substring_regex(pc.replace_substring(folded, " ", "  "), _doubled()[0])
+    many = pc.fill_null(counts, 0).to_numpy(zero_copy_only=False) >= 2
+    found: list[frozenset[str]] = [frozenset()] * len(values)
+    rows = many.nonzero()[0]
+    if rows.size:
+        subset = pc.take(folded, pa.array(rows))
+        sets: list[set[str]] = [set() for _ in rows]
+        for service, pattern in _doubled()[1]:
+            hits = pc.fill_null(pc.match_substring_regex(subset, pattern), False)
+            for i in hits.to_numpy(zero_copy_only=False).nonzero()[0]:
+                sets[i].add(service)
+        for i, row in enumerate(rows):
+            found[row] = frozenset(sets[i]) if len(sets[i]) >= 2 else frozenset()
+    return found
+
+
+@functools.cache
+def _doubled() -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Product names as one pattern for space-doubled text, and one pattern per service."""
+    keywords = _table().tiers[0].keywords
+    ordered = sorted(keywords, key=lambda k: (-len(k), k))
+    counting = _PATTERN.format("|".join(k.replace(" ", "  ") for k in ordered))
+    per_service = tuple(
+        (service, _PATTERN.format("|".join(k for k in ordered if keywords[k] == service)))
+        for service in SERVICE_NAMES
+        if any(keywords[k] == service for k in ordered)
+    )
+    return counting, per_service
 
 
 def _many_named(table: _Table, titles: Any) -> Any:

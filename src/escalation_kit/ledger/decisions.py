@@ -41,8 +41,9 @@ __all__ = [
     "select_effective",
 ]
 
-# The triage output contract's columns, in its order.
-DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
+# The triage output contract's columns the ledger stores, in its order (needs_review is a
+# property of one triage run's output, not a stored decision field).
+DECISION_COLUMNS = [c for c in TRIAGE_OUTPUT_COLUMNS if c in decisions_table.c]
 EFFECTIVE_COLUMNS = [
     *DECISION_COLUMNS,
     "run_id",

@@ -6,10 +6,12 @@ pass ``TriageConfig(min_tenants=4)`` or build one with :meth:`TriageConfig.with_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import os
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any
 
+from escalation_kit.config import ENV_PREFIX
 from escalation_kit.errors import ConfigError
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "DEFAULT_MIN_TENANTS",
     "DEFAULT_NETWORK_WINDOW",
     "DEFAULT_WINDOW",
+    "REVIEW_THRESHOLD_ENV",
     "TriageConfig",
 ]
 
@@ -31,6 +34,22 @@ DEFAULT_NETWORK_MIN_TENANTS = 2
 DEFAULT_MATCH_TOLERANCE = timedelta(0)
 DEFAULT_MATCH_THRESHOLD = 0.6
 DEFAULT_BREADTH_MIN_USERS = 2
+#: Review threshold of the content rules when no learned model is used (their confidence is a
+#: heuristic; with a model the default is the model's own threshold, chosen on CV folds).
+DEFAULT_RULES_REVIEW_THRESHOLD = 0.5
+REVIEW_THRESHOLD_ENV = ENV_PREFIX + "REVIEW_THRESHOLD"
+
+
+def _threshold_from_env() -> float | None:
+    value = os.environ.get(REVIEW_THRESHOLD_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(
+            f"{REVIEW_THRESHOLD_ENV} must be a number in [0, 1], got {value!r}"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +63,11 @@ class TriageConfig:
     ``match_tolerance`` lets a documented issue that started shortly after the report still match
     (default 0: the contract's ``start <= reported_at``, which the labelled set follows literally);
     ``match_threshold`` is the lowest symptom similarity (0..1) accepted as a match.
-    ``breadth_min_users``: a ticket no rule explains stays ``self_service`` (troubleshoot first)
-    unless at least this many users are affected; then it is a ``bug`` to review.
+    ``breadth_min_users``: (content rules without a model) a ticket no rule explains stays
+    ``self_service`` unless at least this many users are affected; then it is a ``bug`` to review.
+    ``review_threshold``: a content decision whose calibrated probability is below it gets
+    ``needs_review=true``; None (default, or ``ESCALATION_KIT_REVIEW_THRESHOLD``) uses the
+    threshold stored with the model, chosen on cross-validation folds.
     """
 
     min_tenants: int = DEFAULT_MIN_TENANTS
@@ -57,6 +79,7 @@ class TriageConfig:
     match_tolerance: timedelta = DEFAULT_MATCH_TOLERANCE
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     breadth_min_users: int = DEFAULT_BREADTH_MIN_USERS
+    review_threshold: float | None = field(default_factory=_threshold_from_env)
     show_progress: bool = False
 
     def __post_init__(self) -> None:
@@ -74,6 +97,8 @@ class TriageConfig:
             raise ConfigError("TriageConfig.match_tolerance must not be negative")
         if self.breadth_min_users < 1:
             raise ConfigError("TriageConfig.breadth_min_users must be at least 1")
+        if self.review_threshold is not None and not 0.0 <= self.review_threshold <= 1.0:
+            raise ConfigError("TriageConfig.review_threshold must be in [0, 1]")
         if not 0.0 < self.match_threshold <= 1.0:
             raise ConfigError("TriageConfig.match_threshold must be in (0, 1]")
 

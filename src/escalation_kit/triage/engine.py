@@ -6,7 +6,9 @@ Reasoning runs in the contract's order of precedence:
    (:mod:`escalation_kit.triage.matching`); ``known_issue`` wins over everything;
 2. **cross-ticket clusters** — network disruptions, then regional multi-tenant clusters
    (:mod:`escalation_kit.triage.clusters`), among tickets not explained and not self-service;
-3. **content rules** — the ticket's own words (:mod:`escalation_kit.triage.content`).
+3. **content** — the ticket's own words: named evidence, the content rules and character
+   n-grams, weighed by a learned, calibrated model (:mod:`escalation_kit.triage.verdict`);
+   below the review threshold a ticket is ``needs_review``.
 
 Everything is computed column-wise over the whole batch; no step loops over tickets in Python
 except the linear cluster sweep.
@@ -25,17 +27,13 @@ import pandas as pd
 from escalation_kit.errors import InputError, TriageError
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
-from escalation_kit.triage.config import TriageConfig
-from escalation_kit.triage.content import (
-    ContentScores,
-    score_content,
-    users_stated_in_text,
-    with_breadth_default,
-)
+from escalation_kit.triage.config import DEFAULT_RULES_REVIEW_THRESHOLD, TriageConfig
+from escalation_kit.triage.features import effective_services, ticket_features
 from escalation_kit.triage.matching import match_tickets
+from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.severity import assign_severity
-from escalation_kit.triage.text import ticket_text
+from escalation_kit.triage.verdict import ContentVerdict, model_verdict, rules_verdict
 
 if TYPE_CHECKING:
     from escalation_kit.intake import IntakeResult
@@ -78,7 +76,8 @@ class TriageResult:
         """Write the decisions as the contract's CSV (``escalate`` as ``true``/``false``)."""
         target = Path(path)
         frame = self.decisions.copy()
-        frame["escalate"] = np.where(frame["escalate"].to_numpy(dtype=bool), "true", "false")
+        for flag in ("escalate", "needs_review"):
+            frame[flag] = np.where(frame[flag].to_numpy(dtype=bool), "true", "false")
         try:
             frame.to_csv(target, index=False)
         except OSError as exc:
@@ -110,11 +109,14 @@ def triage(
     *,
     rules: RuleSet | str | os.PathLike[str] | None = None,
     config: TriageConfig | None = None,
+    model: ContentModel | str | os.PathLike[str] | bool | None = None,
 ) -> TriageResult:
     """Triage a batch of tickets (a file or a frame, validated by intake) into the 7 categories.
 
     ``health`` is a snapshot file, a :class:`HealthSnapshot`, a mapping of tenant id to issues,
-    or None (no documented issues: nothing is ``known_issue``).
+    or None (no documented issues: nothing is ``known_issue``). ``model`` is a content model or
+    its file; None uses the partner's model when one exists, else the bundled one; False uses
+    the content rules alone.
     """
     config = config or TriageConfig()
     ruleset = (
@@ -123,8 +125,21 @@ def triage(
     intake = _intake(tickets, customers)
     accepted = intake.accepted.reset_index(drop=True)
     issues = _issues_by_tenant(health)
-    decisions = decide(accepted, issues, ruleset, config)
+    decisions = decide(accepted, issues, ruleset, config, model=resolve_model(model))
     return TriageResult(decisions=decisions, rejected=intake.rejected, intake=intake)
+
+
+def resolve_model(
+    model: ContentModel | str | os.PathLike[str] | bool | None,
+) -> ContentModel | None:
+    """The content model to use (see :func:`triage`), or None for the content rules alone."""
+    if model is False:
+        return None
+    if isinstance(model, ContentModel):
+        return model
+    if model is None or model is True:
+        return load_model()
+    return load_model(model)
 
 
 def decide(
@@ -132,37 +147,50 @@ def decide(
     issues_by_tenant: Any,
     rules: RuleSet,
     config: TriageConfig,
+    model: ContentModel | None = None,
 ) -> pd.DataFrame:
     """The decisions for already validated tickets (intake's accepted columns)."""
     if accepted.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
-    text = ticket_text(accepted)
-    users = _users_affected(accepted)
-    breadth = np.where(users < 0, users_stated_in_text(text), users)
-    content = with_breadth_default(score_content(text, rules), breadth, config.breadth_min_users)
+    features = ticket_features(accepted, rules)
+    verdict = _verdict(features, rules, config, model)
     matches = match_tickets(
         accepted,
         issues_by_tenant,
         tolerance=config.match_tolerance,
         threshold=config.match_threshold,
         show_progress=config.show_progress,
+        services=features.services,
     )
     known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
-        content.overrides_known_issue(rules)
+        features.content.overrides_known_issue(rules)
     )
-    frame = _cluster_frame(accepted)
+    frame = _cluster_frame(accepted, effective_services(accepted, features.services))
     clusters = find_clusters(
         frame,
-        eligible=~known & ~content.self_service_evidence(),
-        connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
+        eligible=~known & ~verdict.self_service,
+        connectivity=verdict.connectivity,
         config=config,
     )
-    return _compose(frame, accepted, matches, known, clusters, content)
+    return _compose(frame, accepted, matches, known, clusters, verdict)
 
 
-def _cluster_frame(accepted: pd.DataFrame) -> pd.DataFrame:
+def _verdict(
+    features: Any, rules: RuleSet, config: TriageConfig, model: ContentModel | None
+) -> ContentVerdict:
+    if model is None:
+        threshold = config.review_threshold
+        if threshold is None:
+            threshold = DEFAULT_RULES_REVIEW_THRESHOLD
+        return rules_verdict(features, rules, config.breadth_min_users, threshold)
+    threshold = config.review_threshold
+    if threshold is None:
+        threshold = model.review_threshold
+    return model_verdict(features, model, rules, threshold)
+
+
+def _cluster_frame(accepted: pd.DataFrame, service: np.ndarray) -> pd.DataFrame:
     region = accepted["region"].astype("str").fillna(str(Region.UNKNOWN))
-    service = accepted["normalized_service"].astype("str").fillna("")
     return pd.DataFrame(
         {
             "ticket_id": accepted["ticket_id"].astype("str"),
@@ -180,7 +208,7 @@ def _compose(
     matches: pd.DataFrame,
     known: np.ndarray,
     clusters: ClusterResult,
-    content: ContentScores,
+    content: ContentVerdict,
 ) -> pd.DataFrame:
     clustered = ~known & (clusters.category != "")
     category = np.where(
@@ -215,6 +243,7 @@ def _compose(
             "confidence": np.round(confidence.astype(float), 2),
             "reasons": reasons,
             "recommended_action": pd.Series(category).map(RECOMMENDED_ACTIONS).to_numpy(),
+            "needs_review": ~known & ~clustered & content.needs_review,
         }
     )
 
@@ -228,7 +257,9 @@ def _users_affected(accepted: pd.DataFrame) -> np.ndarray:
 
 
 def _dtype(column: str) -> str:
-    return {"escalate": "bool", "confidence": "float64"}.get(column, "object")
+    return {"escalate": "bool", "needs_review": "bool", "confidence": "float64"}.get(
+        column, "object"
+    )
 
 
 def _intake(

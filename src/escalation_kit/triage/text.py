@@ -24,6 +24,7 @@ __all__ = [
     "contains",
     "contains_all",
     "fold",
+    "literal_pattern",
     "phrase_pattern",
     "ticket_text",
 ]
@@ -58,6 +59,14 @@ def phrase_pattern(phrases: Iterable[str]) -> str:
         body = r"\s+".join(_escape(word) for word in words)
         parts.append(body + ("" if open_end else _END))
     return _START + "(?:" + "|".join(parts) + ")"
+
+
+def literal_pattern(phrases: Iterable[str]) -> str:
+    """One RE2 alternation for literal phrases (lower-cased) with no word boundaries.
+
+    For scripts written without spaces between words (Japanese): a phrase matches anywhere.
+    """
+    return "(?:" + "|".join(_escape(p.strip().lower().rstrip("*")) for p in phrases) + ")"
 
 
 def check_pattern(pattern: str) -> str | None:

@@ -1,0 +1,270 @@
+"""Train the content model: labelled tickets in, a calibrated :class:`ContentModel` out.
+
+Training data is any set of labelled ticket folders (``tickets.csv``, ``labels.csv``, optional
+``customers.csv``): the real-world corpus, the generated samples and ``data/eval``. Only tickets
+whose label a ticket's own words can decide (the content categories) train the model; known-issue
+and cluster labels are decided by health data and by other tickets.
+
+Reproducible: the same data give the same model (fixed folds, deterministic solver). Calibration
+and the review threshold are fitted on out-of-fold predictions of the training data itself (group
+k-fold by source), never on the tickets a cross-validation then scores.
+
+scikit-learn and scipy are imported inside the functions that train: they are heavy optional
+packages, and triage itself needs numpy only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from escalation_kit.errors import InputError
+from escalation_kit.triage.features import TicketFeatures, ticket_features
+from escalation_kit.triage.model import ContentModel
+from escalation_kit.triage.ngrams import BITS, hashed_matrix
+from escalation_kit.triage.rules import RULE_CATEGORIES, RuleSet, load_rules
+
+__all__ = [
+    "CONTENT_CLASSES",
+    "LabelledSet",
+    "choose_threshold",
+    "fit_model",
+    "generated_sets",
+    "load_labelled",
+    "oof_probabilities",
+]
+
+CONTENT_CLASSES = tuple(str(c) for c in RULE_CATEGORIES)
+#: Weight of a real-world ticket relative to a generated one.
+REAL_WEIGHT = 3.0
+ALPHA = 1e-4  # L2 regularization, fixed before any evaluation
+INNER_FOLDS = 3
+PRECISION_TARGET = 0.90
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.05))
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """Validated tickets (intake's accepted columns) with label, group, weight and origin."""
+
+    tickets: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.tickets)
+
+    def content_rows(self) -> np.ndarray:
+        return self.tickets["label"].isin(CONTENT_CLASSES).to_numpy(dtype=bool)
+
+    @staticmethod
+    def concat(sets: Sequence[LabelledSet]) -> LabelledSet:
+        frames = [s.tickets for s in sets if len(s)]
+        return LabelledSet(pd.concat(frames, ignore_index=True))
+
+
+def load_labelled(folder: str | Path, origin: str, *, real: bool = False) -> LabelledSet:
+    """Tickets and labels of one folder; groups are ``source_id`` when given, else per ticket."""
+    from escalation_kit.intake import validate_tickets
+
+    base = Path(folder)
+    tickets = _read_csv(base / "tickets.csv")
+    labels = _read_csv(base / "labels.csv")
+    customers = base / "customers.csv"
+    result = validate_tickets(
+        tickets,
+        source=str(base / "tickets.csv"),
+        customers=customers if customers.exists() else None,
+    )
+    accepted = result.accepted.reset_index(drop=True)
+    merged = accepted.merge(
+        labels.rename(columns={"category": "label"}),
+        on="ticket_id",
+        how="inner",
+        suffixes=("", "_l"),
+    )
+    if "source_id" in merged and merged["source_id"].astype(str).str.strip().ne("").all():
+        group = origin + ":" + merged["source_id"].astype(str)
+    else:
+        group = origin + ":" + merged["ticket_id"].astype(str).map(_bucket)
+    language = (
+        tickets.set_index("ticket_id")["language"]
+        .reindex(merged["ticket_id"])
+        .fillna("")
+        .to_numpy()
+        if "language" in tickets
+        else merged.get("language", pd.Series("", index=merged.index)).to_numpy()
+    )
+    merged = merged.assign(
+        group=group.to_numpy(),
+        origin=origin,
+        weight=REAL_WEIGHT if real else 1.0,
+        language=language,
+    )
+    return LabelledSet(merged)
+
+
+def _bucket(ticket_id: str) -> str:
+    return str(int(hashlib.sha1(ticket_id.encode()).hexdigest()[:6], 16) % 16)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=str(path)) from exc
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read: {exc}", file=str(path)) from exc
+
+
+def design_matrix(features: TicketFeatures) -> Any:
+    """Sparse training matrix: hashed n-grams, then the named features (same as the model)."""
+    from scipy.sparse import csr_matrix, hstack  # heavy optional package, training only
+
+    return hstack([hashed_matrix(features.texts), csr_matrix(features.matrix)]).tocsr()
+
+
+def _fit_linear(x: Any, y: np.ndarray, weight: np.ndarray) -> Any:
+    """Logistic regression (one-vs-rest, SGD with a fixed seed: fast and reproducible)."""
+    from sklearn.linear_model import SGDClassifier  # heavy optional package
+
+    model = SGDClassifier(
+        loss="log_loss",
+        alpha=ALPHA,
+        class_weight="balanced",
+        max_iter=50,
+        tol=1e-4,
+        random_state=0,
+        average=True,
+    )
+    model.fit(x, y, sample_weight=weight)
+    return model
+
+
+def _logits(model: Any, x: Any, classes: Sequence[str]) -> np.ndarray:
+    raw = model.decision_function(x)
+    out = np.full((x.shape[0], len(classes)), -30.0)
+    for j, name in enumerate(model.classes_):
+        out[:, classes.index(str(name))] = raw[:, j] if raw.ndim == 2 else raw
+    return out
+
+
+def oof_probabilities(
+    x: Any, y: np.ndarray, weight: np.ndarray, groups: np.ndarray, folds: int
+) -> np.ndarray:
+    """Out-of-fold logits (tickets x CONTENT_CLASSES) by group k-fold (never a group in both)."""
+    from sklearn.model_selection import GroupKFold  # heavy optional package
+
+    logits = np.zeros((x.shape[0], len(CONTENT_CLASSES)))
+    splitter = GroupKFold(n_splits=min(folds, len(set(groups))))
+    for train, test in splitter.split(x, y, groups):
+        fitted = _fit_linear(x[train], y[train], weight[train])
+        logits[test] = _logits(fitted, x[test], CONTENT_CLASSES)
+    return logits
+
+
+def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    z = logits / temperature
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimizes the log-loss of the out-of-fold predictions."""
+    index = np.array([CONTENT_CLASSES.index(label) for label in y])
+    best, best_loss = 1.0, np.inf
+    for temperature in np.exp(np.linspace(np.log(0.2), np.log(5.0), 60)):
+        p = _softmax(logits, float(temperature))[np.arange(len(y)), index]
+        loss = -np.log(np.clip(p, 1e-12, 1)).mean()
+        if loss < best_loss:
+            best, best_loss = float(temperature), loss
+    return best
+
+
+def choose_threshold(
+    top: np.ndarray, correct: np.ndarray, target: float = PRECISION_TARGET
+) -> float:
+    """The lowest threshold whose covered tickets reach ``target`` precision (else the best)."""
+    best, best_precision = THRESHOLDS[-1], -1.0
+    for threshold in THRESHOLDS:
+        covered = top >= threshold
+        if covered.sum() < max(5, 0.05 * len(top)):
+            continue
+        precision = float(correct[covered].mean())
+        if precision >= target:
+            return float(threshold)
+        if precision > best_precision:
+            best, best_precision = float(threshold), precision
+    return best
+
+
+def fit_model(
+    data: LabelledSet,
+    rules: RuleSet | None = None,
+    *,
+    inner_folds: int = INNER_FOLDS,
+    info: dict[str, Any] | None = None,
+) -> ContentModel:
+    """Train, calibrate (temperature on out-of-fold logits) and pick the review threshold."""
+    rules = rules or load_rules()
+    rows = data.content_rows()
+    frame = data.tickets[rows].reset_index(drop=True)
+    if frame["label"].nunique() < 2:
+        raise InputError("training needs tickets of at least two content categories")
+    features = ticket_features(frame, rules)
+    x = design_matrix(features)
+    y = frame["label"].to_numpy(dtype=object)
+    weight = frame["weight"].to_numpy(dtype=float)
+    groups = frame["group"].to_numpy(dtype=object)
+    oof = oof_probabilities(x, y, weight, groups, inner_folds)
+    temperature = fit_temperature(oof, y)
+    probs = _softmax(oof, temperature)
+    real = (frame["origin"] == "corpus").to_numpy(dtype=bool)
+    judged = real if real.sum() >= 50 else np.ones(len(frame), dtype=bool)
+    predicted = np.array(CONTENT_CLASSES, dtype=object)[probs.argmax(axis=1)]
+    threshold = choose_threshold(probs.max(axis=1)[judged], (predicted == y)[judged])
+    final = _fit_linear(x, y, weight)
+    coef = np.zeros((len(CONTENT_CLASSES), x.shape[1]))
+    bias = np.full(len(CONTENT_CLASSES), -30.0)
+    for j, name in enumerate(final.classes_):
+        k = CONTENT_CLASSES.index(str(name))
+        coef[k], bias[k] = final.coef_[j], final.intercept_[j]
+    n_hash = 2**BITS
+    details = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tickets": len(frame),
+        "by_origin": {str(k): int(v) for k, v in frame["origin"].value_counts().items()},
+        "by_label": {str(k): int(v) for k, v in frame["label"].value_counts().items()},
+        "oof_accuracy": round(float((predicted == y).mean()), 4),
+        "temperature": round(temperature, 4),
+        "review_threshold": threshold,
+        **(info or {}),
+    }
+    return ContentModel(
+        classes=CONTENT_CLASSES,
+        feature_names=features.names,
+        feature_weights=coef[:, n_hash:].T.copy(),
+        ngram_weights=coef[:, :n_hash].T.astype(np.float32),
+        bias=bias,
+        temperature=temperature,
+        review_threshold=threshold,
+        info=details,
+    )
+
+
+def generated_sets(seeds: Sequence[int], workdir: str | Path) -> list[LabelledSet]:
+    """Labelled sets made by the sample generator with the given seeds (written to workdir)."""
+    from escalation_kit.sample.generate import generate_sample
+
+    sets = []
+    for seed in seeds:
+        folder = Path(workdir) / f"sample-{seed}"
+        generate_sample(folder, seed=seed)
+        sets.append(load_labelled(folder, f"sample{seed}"))
+    return sets

@@ -1,0 +1,121 @@
+"""The content step's verdict per ticket: category, calibrated confidence, review flag, reasons.
+
+With a learned model (:mod:`escalation_kit.triage.model`) the category is the most probable
+class and the confidence its calibrated probability; below the review threshold the ticket is
+``needs_review`` and its reasons say which evidence is missing. Without a model the content
+rules decide, as before (their confidence is a heuristic, not a probability).
+
+Reasons are written for the analyst: the category and its probability, then the evidence found
+("who is affected: the whole tenant; Microsoft-side signal: HTTP 5xx server error ..."), the
+content rule that agrees, and for a review what to ask the customer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from escalation_kit.models import Category
+from escalation_kit.triage.content import with_breadth_default
+from escalation_kit.triage.features import TicketFeatures
+from escalation_kit.triage.model import ContentModel
+from escalation_kit.triage.rules import RuleSet
+
+__all__ = ["ContentVerdict", "model_verdict", "rules_verdict"]
+
+_SELF = str(Category.SELF_SERVICE)
+_NETWORK = str(Category.NETWORK_DISRUPTION)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentVerdict:
+    """Aligned per-ticket arrays."""
+
+    category: np.ndarray  # object: Category values
+    confidence: np.ndarray  # float 0..1
+    reasons: np.ndarray  # object: str
+    needs_review: np.ndarray  # bool
+    self_service: np.ndarray  # bool: confident self-service (keeps a ticket out of clusters)
+    connectivity: np.ndarray  # bool: connectivity-level report (network clusters)
+
+
+def model_verdict(
+    features: TicketFeatures, model: ContentModel, rules: RuleSet, threshold: float
+) -> ContentVerdict:
+    """Category and calibrated probability from the model; review below ``threshold``."""
+    probs = model.probabilities(features)
+    order = np.argsort(-probs, axis=1)
+    best, second = order[:, 0], order[:, 1]
+    rows = np.arange(len(probs))
+    classes = np.array(model.classes, dtype=object)
+    category = classes[best]
+    top = probs[rows, best]
+    review = top < threshold
+    evidence = features.evidence.describe()
+    agreeing = _agreeing_rules(features, rules, category)
+    missing = features.evidence.missing(np.flatnonzero(review))
+    reasons = np.empty(len(probs), dtype=object)
+    gaps = iter(missing)
+    for i in rows:
+        parts = [f"{category[i]} (probability {top[i]:.2f})"]
+        parts.append(f"evidence: {evidence[i]}" if evidence[i] else "evidence: none recognised")
+        if agreeing[i]:
+            parts.append(f"content rule agrees: {agreeing[i]}")
+        if review[i]:
+            ask = next(gaps)
+            parts.append(
+                f"needs review: below the review threshold {threshold:.2f}; next most likely "
+                f"{classes[second[i]]} ({probs[i, second[i]]:.2f})"
+                + (f"; missing evidence: {ask}" if ask else "")
+            )
+        reasons[i] = "; ".join(parts)
+    connectivity = (
+        features.evidence.column("symptom_connectivity")
+        | (features.content.score_of(Category.NETWORK_DISRUPTION) > 0)
+        | (category == _NETWORK)
+    )
+    return ContentVerdict(
+        category=category,
+        confidence=np.round(top, 2),
+        reasons=reasons,
+        needs_review=review,
+        self_service=(category == _SELF) & ~review,
+        connectivity=connectivity,
+    )
+
+
+def rules_verdict(
+    features: TicketFeatures, rules: RuleSet, breadth_min_users: int, threshold: float
+) -> ContentVerdict:
+    """The content rules alone (no model): the previous behaviour, plus the review flag."""
+    content = with_breadth_default(features.content, features.users, breadth_min_users)
+    evidence = features.evidence.describe()
+    reasons = np.array(
+        [
+            r + (f"; evidence: {e}" if e else "")
+            for r, e in zip(content.reasons, evidence, strict=True)
+        ],
+        dtype=object,
+    )
+    return ContentVerdict(
+        category=content.category,
+        confidence=content.confidence,
+        reasons=reasons,
+        needs_review=content.confidence < threshold,
+        self_service=content.self_service_evidence(),
+        connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
+    )
+
+
+def _agreeing_rules(features: TicketFeatures, rules: RuleSet, category: np.ndarray) -> np.ndarray:
+    """Name of the heaviest matching content rule of the chosen category ("" when none)."""
+    hits = features.content.hits
+    names = np.array([r.name for r in rules.rules], dtype=object)
+    weights = np.array([r.weight for r in rules.rules])
+    rule_category = np.array([str(r.category) for r in rules.rules], dtype=object)
+    eligible = hits & (rule_category[None, :] == category[:, None])
+    ranked = np.where(eligible, weights[None, :], -1.0)
+    winner = ranked.argmax(axis=1) if len(names) else np.zeros(len(category), dtype=int)
+    found = eligible.any(axis=1) if len(names) else np.zeros(len(category), dtype=bool)
+    return np.where(found, names[winner] if len(names) else "", "")
