@@ -17,7 +17,7 @@ except the linear cluster sweep.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,7 +172,35 @@ def decide(
         connectivity=verdict.connectivity,
         config=config,
     )
+    clusters = _connectivity_clusters(clusters, verdict)
     return _compose(frame, accepted, matches, known, clusters, verdict)
+
+
+def _connectivity_clusters(clusters: ClusterResult, verdict: ContentVerdict) -> ClusterResult:
+    """A regional cluster of mostly connectivity-level reports is a network disruption.
+
+    Several tenants' sites failing at the network level at once is the contract's "many sites or
+    ISPs"; the content step says which reports are connectivity-level.
+    """
+    regional = clusters.category == str(Category.REGIONAL_MULTI_TENANT)
+    if not regional.any():
+        return clusters
+    network = (verdict.category == str(Category.NETWORK_DISRUPTION)) & regional
+    ids = pd.Series(clusters.cluster_id[regional])
+    share = pd.Series(network[regional]).groupby(ids.to_numpy()).mean()
+    flipped = set(share[share >= 0.5].index)
+    if not flipped:
+        return clusters
+    members = np.isin(clusters.cluster_id, list(flipped))
+    category = clusters.category.copy()
+    category[members] = str(Category.NETWORK_DISRUPTION)
+    reason = clusters.reason.copy()
+    reason[members] = [
+        f"{r}; most of these reports are connectivity-level failures, so this is a network "
+        "disruption across the tenants' sites"
+        for r in reason[members]
+    ]
+    return replace(clusters, category=category, reason=reason)
 
 
 def _verdict(
