@@ -37,6 +37,7 @@ __all__ = [
     "choose_threshold",
     "fit_model",
     "generated_sets",
+    "group_bucket",
     "load_labelled",
     "oof_probabilities",
 ]
@@ -91,7 +92,7 @@ def load_labelled(folder: str | Path, origin: str, *, real: bool = False) -> Lab
     if "source_id" in merged and merged["source_id"].astype(str).str.strip().ne("").all():
         group = origin + ":" + merged["source_id"].astype(str)
     else:
-        group = origin + ":" + merged["ticket_id"].astype(str).map(_bucket)
+        group = origin + ":" + merged["ticket_id"].astype(str).map(group_bucket)
     language = (
         tickets.set_index("ticket_id")["language"]
         .reindex(merged["ticket_id"])
@@ -109,7 +110,7 @@ def load_labelled(folder: str | Path, origin: str, *, real: bool = False) -> Lab
     return LabelledSet(merged)
 
 
-def _bucket(ticket_id: str) -> str:
+def group_bucket(ticket_id: str) -> str:
     return str(int(hashlib.sha1(ticket_id.encode()).hexdigest()[:6], 16) % 16)
 
 
@@ -188,15 +189,25 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def choose_threshold(
-    top: np.ndarray, correct: np.ndarray, target: float = PRECISION_TARGET
+    top: np.ndarray,
+    correct: np.ndarray,
+    target: float = PRECISION_TARGET,
+    decided_elsewhere: int = 0,
 ) -> float:
-    """The lowest threshold whose covered tickets reach ``target`` precision (else the best)."""
+    """The lowest threshold at which the covered decisions reach ``target`` precision.
+
+    ``decided_elsewhere`` counts training tickets whose labels (known_issue, a cluster) are
+    decided by health data or by other tickets: they are covered without review, and counted as
+    right (cross-validation shows those steps are precise). When no threshold reaches the
+    target, the most precise one is returned.
+    """
     best, best_precision = THRESHOLDS[-1], -1.0
     for threshold in THRESHOLDS:
         covered = top >= threshold
         if covered.sum() < max(5, 0.05 * len(top)):
             continue
-        precision = float(correct[covered].mean())
+        right = float(correct[covered].sum()) + decided_elsewhere
+        precision = right / (float(covered.sum()) + decided_elsewhere)
         if precision >= target:
             return float(threshold)
         if precision > best_precision:
@@ -227,8 +238,12 @@ def fit_model(
     probs = _softmax(oof, temperature)
     real = (frame["origin"] == "corpus").to_numpy(dtype=bool)
     judged = real if real.sum() >= 50 else np.ones(len(frame), dtype=bool)
+    elsewhere = data.tickets[~rows]
+    elsewhere_count = int((elsewhere["origin"] == "corpus").sum()) if real.sum() >= 50 else 0
     predicted = np.array(CONTENT_CLASSES, dtype=object)[probs.argmax(axis=1)]
-    threshold = choose_threshold(probs.max(axis=1)[judged], (predicted == y)[judged])
+    threshold = choose_threshold(
+        probs.max(axis=1)[judged], (predicted == y)[judged], decided_elsewhere=elsewhere_count
+    )
     final = _fit_linear(x, y, weight)
     coef = np.zeros((len(CONTENT_CLASSES), x.shape[1]))
     bias = np.full(len(CONTENT_CLASSES), -30.0)

@@ -73,14 +73,17 @@ def model_verdict(
     connectivity = (
         features.evidence.column("symptom_connectivity")
         | (features.content.score_of(Category.NETWORK_DISRUPTION) > 0)
-        | (category == _NETWORK)
+        | ((category == _NETWORK) & ~review)
     )
+    # A ticket whose likeliest cause is on the customer's side does not join a cluster unless
+    # that is a guess (below even odds and no self-service evidence).
+    own_side = (category == _SELF) & ((top >= 0.5) | features.content.self_service_evidence())
     return ContentVerdict(
         category=category,
         confidence=np.round(top, 2),
         reasons=reasons,
         needs_review=review,
-        self_service=(category == _SELF) & ~review,
+        self_service=own_side,
         connectivity=connectivity,
     )
 
