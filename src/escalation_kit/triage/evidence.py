@@ -119,20 +119,30 @@ class Evidence:
         return self.matrix[:, self.names.index(name)]
 
     def describe(self, rows: np.ndarray | None = None) -> np.ndarray:
-        """One readable line per ticket: the labels of the evidence found, "; "-separated."""
+        """One readable line per ticket: the labels of the evidence found, "; "-separated.
+
+        Computed once per distinct combination of evidence (tickets repeat them a lot).
+        """
         picked = self.matrix if rows is None else self.matrix[rows]
         codes = self.codes if rows is None else self.codes[rows]
         labels = np.array(self.labels, dtype=object)
-        groups = np.array(_groups_of(self.names), dtype=object)
+        who = np.array([g == "who" for g in _groups_of(self.names)])
         unknown = np.array([name == "users_unknown" for name in self.names])
-        lines = np.empty(len(picked), dtype=object)
-        for i, (flags, code) in enumerate(zip(picked, codes, strict=True)):
-            if (flags & (groups == "who") & ~unknown).any():
+        if not len(picked):
+            return np.empty(0, dtype=object)
+        first, inverse = _distinct_rows(picked)
+        texts = []
+        for flags in picked[first]:
+            if (flags & who & ~unknown).any():
                 flags = flags & ~unknown
-            found = [str(label) for label in labels[flags]]
-            if code:
-                found.append(f"error code quoted: {code}")
-            lines[i] = "; ".join(found)
+            texts.append("; ".join(str(label) for label in labels[flags]))
+        lines = np.array(texts, dtype=object)[inverse.reshape(-1)]
+        with_code = codes != ""
+        if with_code.any():
+            lines[with_code] = [
+                (f"{line}; " if line else "") + f"error code quoted: {code}"
+                for line, code in zip(lines[with_code], codes[with_code], strict=True)
+            ]
         return lines
 
     def missing(self, rows: np.ndarray | None = None) -> np.ndarray:
@@ -145,11 +155,29 @@ class Evidence:
             "tried": "what was already tried or checked",
             "symptom": "what exactly fails (down, error, limit, slowness)",
         }
-        lines = np.empty(len(picked), dtype=object)
-        for i, flags in enumerate(picked):
+        if not len(picked):
+            return np.empty(0, dtype=object)
+        first, inverse = _distinct_rows(picked)
+        texts = []
+        for flags in picked[first]:
             present = set(groups[flags & counts])
-            lines[i] = ", ".join(text for group, text in asks.items() if group not in present)
-        return lines
+            texts.append(", ".join(text for group, text in asks.items() if group not in present))
+        return np.array(texts, dtype=object)[inverse.reshape(-1)]
+
+
+def _distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of one row per distinct boolean row, each row's distinct-row number)."""
+    packed = np.packbits(matrix, axis=1)
+    width = packed.shape[1]
+    padded = np.zeros((len(packed), -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = packed
+    words = padded.view(np.uint64)
+    keys = words[:, 0] if words.shape[1] == 1 else words
+    if keys.ndim == 1:
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
 
 
 def _groups_of(names: Sequence[str]) -> list[str]:

@@ -29,6 +29,7 @@ RULE_PREFIX = "rule: "
 class TicketFeatures:
     """Per-ticket features of a batch, aligned with its rows."""
 
+    text: pa.ChunkedArray  # title and description, as ticket_text gives them
     texts: list[str]  # prepared for character n-grams
     names: tuple[str, ...]  # columns of ``matrix``
     matrix: np.ndarray  # float32 (tickets x names): evidence and rule hits, 0/1
@@ -50,10 +51,12 @@ def ticket_features(accepted: pd.DataFrame, rules: RuleSet) -> TicketFeatures:
     )
     counts = np.array([len(s) for s in services], dtype=np.int64)
     evidence = compute_evidence(text, users, counts, has_description)
-    content = score_content(text, rules)
+    content = score_content(text, rules, with_reasons=False)
     names = (*evidence.names, *(RULE_PREFIX + rule.name for rule in rules.rules))
     matrix = np.hstack([evidence.matrix, content.hits]).astype(np.float32)
-    return TicketFeatures(prepare_texts(text), names, matrix, evidence, content, services, users)
+    return TicketFeatures(
+        text, prepare_texts(text), names, matrix, evidence, content, services, users
+    )
 
 
 def effective_services(accepted: pd.DataFrame, named: list[frozenset[str]]) -> np.ndarray:

@@ -82,21 +82,26 @@ def _chunks(texts: list[str]) -> Iterator[tuple[int, list[str]]]:
 
 
 def hashed_scores(texts: list[str], weights: np.ndarray) -> np.ndarray:
-    """Per-text sum of ``weights[bucket]`` over its n-grams, length-normed: (n, classes)."""
+    """Per-text sum of ``weights[bucket]`` over its n-grams, length-normed: (n, classes).
+
+    ``weights`` is (2**bits, classes); it is read one class at a time from a contiguous copy,
+    which is several times faster than gathering whole rows.
+    """
     bits = int(np.log2(weights.shape[0]))
+    by_class = np.ascontiguousarray(weights.T, dtype=np.float32)
     out = np.zeros((len(texts), weights.shape[1]), dtype=np.float64)
     for start, chunk in _chunks(texts):
         buckets, valid = _buckets(_codes(chunk), bits)
         counts = valid.sum(axis=1)
         flat = buckets[valid]
-        gathered = weights[flat]
-        ends = np.cumsum(counts)
-        starts = np.concatenate([[0], ends[:-1]])
         nonempty = counts > 0
-        sums = np.zeros((len(chunk), weights.shape[1]), dtype=np.float64)
+        starts = (np.cumsum(counts) - counts)[nonempty]
+        norm = np.sqrt(np.maximum(counts, 1))[nonempty]
+        block = out[start : start + len(chunk)]
         if nonempty.any():
-            sums[nonempty] = np.add.reduceat(gathered, starts[nonempty], axis=0)
-        out[start : start + len(chunk)] = sums / np.sqrt(np.maximum(counts, 1))[:, None]
+            for k in range(by_class.shape[0]):
+                sums = np.add.reduceat(np.take(by_class[k], flat), starts)
+                block[nonempty, k] = sums / norm
     return out
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from escalation_kit.models import Category
-from escalation_kit.triage.content import with_breadth_default
+from escalation_kit.triage.content import explain, with_breadth_default
 from escalation_kit.triage.features import TicketFeatures
 from escalation_kit.triage.model import ContentModel
 from escalation_kit.triage.rules import RuleSet
@@ -54,22 +54,35 @@ def model_verdict(
     review = top < threshold
     evidence = features.evidence.describe()
     agreeing = _agreeing_rules(features, rules, category)
-    missing = features.evidence.missing(np.flatnonzero(review))
-    reasons = np.empty(len(probs), dtype=object)
-    gaps = iter(missing)
-    for i in rows:
-        parts = [f"{category[i]} (probability {top[i]:.2f})"]
-        parts.append(f"evidence: {evidence[i]}" if evidence[i] else "evidence: none recognised")
-        if agreeing[i]:
-            parts.append(f"content rule agrees: {agreeing[i]}")
-        if review[i]:
-            ask = next(gaps)
-            parts.append(
-                f"needs review: below the review threshold {threshold:.2f}; next most likely "
-                f"{classes[second[i]]} ({probs[i, second[i]]:.2f})"
-                + (f"; missing evidence: {ask}" if ask else "")
+    missing = np.full(len(probs), "", dtype=object)
+    missing[review] = features.evidence.missing(np.flatnonzero(review))
+    second_name = classes[second].tolist()
+    second_p = probs[rows, second].tolist()
+    reasons = np.array(
+        [
+            f"{c} (probability {p:.2f}); "
+            + (f"evidence: {e}" if e else "evidence: none recognised")
+            + (f"; content rule agrees: {a}" if a else "")
+            + (
+                f"; needs review: below the review threshold {threshold:.2f}; next most likely "
+                f"{n} ({q:.2f})" + (f"; missing evidence: {m}" if m else "")
+                if r
+                else ""
             )
-        reasons[i] = "; ".join(parts)
+            for c, p, e, a, r, n, q, m in zip(
+                category.tolist(),
+                top.tolist(),
+                evidence.tolist(),
+                agreeing.tolist(),
+                review.tolist(),
+                second_name,
+                second_p,
+                missing.tolist(),
+                strict=True,
+            )
+        ],
+        dtype=object,
+    )
     connectivity = (
         features.evidence.column("symptom_connectivity")
         | (features.content.score_of(Category.NETWORK_DISRUPTION) > 0)
@@ -92,7 +105,8 @@ def rules_verdict(
     features: TicketFeatures, rules: RuleSet, breadth_min_users: int, threshold: float
 ) -> ContentVerdict:
     """The content rules alone (no model): the previous behaviour, plus the review flag."""
-    content = with_breadth_default(features.content, features.users, breadth_min_users)
+    explained = explain(features.text, rules, features.content)
+    content = with_breadth_default(explained, features.users, breadth_min_users)
     evidence = features.evidence.describe()
     reasons = np.array(
         [
