@@ -180,13 +180,13 @@ def _connectivity_clusters(clusters: ClusterResult, verdict: ContentVerdict) -> 
     """A regional cluster of mostly connectivity-level reports is a network disruption.
 
     Several tenants' sites failing at the network level at once is the contract's "many sites or
-    ISPs"; the content step says which reports are connectivity-level (connectivity evidence,
-    a network rule, or a confident network_disruption verdict).
+    ISPs"; a report votes for it when its content verdict is network_disruption and either that
+    verdict is confident or the words are connectivity-level (timeouts, packet loss, DNS).
     """
     regional = clusters.category == str(Category.REGIONAL_MULTI_TENANT)
     if not regional.any():
         return clusters
-    network = verdict.connectivity & regional
+    network = verdict.network_vote & regional
     ids = pd.Series(clusters.cluster_id[regional])
     share = pd.Series(network[regional]).groupby(ids.to_numpy()).mean()
     flipped = set(share[share >= 0.5].index)

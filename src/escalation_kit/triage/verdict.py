@@ -38,6 +38,7 @@ class ContentVerdict:
     needs_review: np.ndarray  # bool
     self_service: np.ndarray  # bool: confident self-service (keeps a ticket out of clusters)
     connectivity: np.ndarray  # bool: connectivity-level report (network clusters)
+    network_vote: np.ndarray  # bool: says "network disruption" (regional cluster → network)
 
 
 def model_verdict(
@@ -83,11 +84,11 @@ def model_verdict(
         ],
         dtype=object,
     )
-    connectivity = (
-        features.evidence.column("symptom_connectivity")
-        | (features.content.score_of(Category.NETWORK_DISRUPTION) > 0)
-        | ((category == _NETWORK) & ~review)
+    worded = features.evidence.column("symptom_connectivity") | (
+        features.content.score_of(Category.NETWORK_DISRUPTION) > 0
     )
+    connectivity = worded | ((category == _NETWORK) & ~review)
+    vote = (category == _NETWORK) & (worded | ~review)
     # A ticket whose likeliest cause is on the customer's side does not join a cluster unless
     # that is a guess (below even odds and no self-service evidence).
     own_side = (category == _SELF) & ((top >= 0.5) | features.content.self_service_evidence())
@@ -98,6 +99,7 @@ def model_verdict(
         needs_review=review,
         self_service=own_side,
         connectivity=connectivity,
+        network_vote=vote,
     )
 
 
@@ -122,6 +124,7 @@ def rules_verdict(
         needs_review=content.confidence < threshold,
         self_service=content.self_service_evidence(),
         connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
+        network_vote=np.zeros(len(content.category), dtype=bool),
     )
 
 
