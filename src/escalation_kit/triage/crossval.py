@@ -21,7 +21,8 @@ from escalation_kit.models import Category
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import decide
 from escalation_kit.triage.evaluate import Evaluation, evaluate_decisions
-from escalation_kit.triage.learn import LabelledSet, fit_model, load_labelled
+from escalation_kit.triage.features import ticket_features
+from escalation_kit.triage.learn import LabelledSet, design_matrix, fit_model, load_labelled
 from escalation_kit.triage.rules import RuleSet, load_rules
 
 __all__ = ["CrossValidation", "calibration", "coverage_table", "cross_validate"]
@@ -166,16 +167,28 @@ def cross_validate(
     corpus = load_labelled(base, "corpus", real=True)
     issues = load_snapshot(base / "health.json").issues_by_tenant()
     tickets = corpus.tickets
+    # Features do not depend on the model: computed once for every ticket, used by every fold.
+    pool = LabelledSet.concat([*extra, corpus])
+    content = pool.content_rows()
+    pool_features = ticket_features(pool.tickets[content].reset_index(drop=True), rules)
+    x_all = design_matrix(pool_features)
+    x_row = np.full(len(pool), -1)
+    x_row[content] = np.arange(int(content.sum()))
+    corpus_features = ticket_features(tickets, rules)
+    offset = len(pool) - len(tickets)
     groups = tickets["group"].to_numpy(dtype=object)
     pooled, thresholds = [], []
     for fold, (train, test) in enumerate(GroupKFold(n_splits=folds).split(tickets, groups=groups)):
-        training = LabelledSet.concat([*extra, LabelledSet(tickets.iloc[train])])
-        model = fit_model(training, rules, inner_folds=inner_folds)
+        positions = np.concatenate([np.arange(offset), offset + train])
+        rows = x_row[positions]
+        design = (x_all[rows[rows >= 0]], pool_features.names)
+        training = LabelledSet(pool.tickets.iloc[positions].reset_index(drop=True))
+        model = fit_model(training, rules, inner_folds=inner_folds, design=design)
         thresholds.append(model.review_threshold)
-        decisions = decide(tickets, issues, rules, config, model=model)
+        decisions = decide(tickets, issues, rules, config, model=model, features=corpus_features)
         pooled.append(decisions.iloc[test].assign(fold=fold))
     result = pd.concat(pooled).sort_index()
-    rules_only = decide(tickets, issues, rules, config, model=None)
+    rules_only = decide(tickets, issues, rules, config, model=None, features=corpus_features)
     return _summarize(result, tickets, folds, thresholds, rules_only)
 
 

@@ -28,7 +28,7 @@ from escalation_kit.errors import InputError, TriageError
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
 from escalation_kit.triage.config import DEFAULT_RULES_REVIEW_THRESHOLD, TriageConfig
-from escalation_kit.triage.features import effective_services, ticket_features
+from escalation_kit.triage.features import TicketFeatures, effective_services, ticket_features
 from escalation_kit.triage.matching import match_tickets
 from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
@@ -148,11 +148,15 @@ def decide(
     rules: RuleSet,
     config: TriageConfig,
     model: ContentModel | None = None,
+    features: TicketFeatures | None = None,
 ) -> pd.DataFrame:
-    """The decisions for already validated tickets (intake's accepted columns)."""
+    """The decisions for already validated tickets (intake's accepted columns).
+
+    ``features`` may be given when already computed for exactly these tickets and rules.
+    """
     if accepted.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
-    features = ticket_features(accepted, rules)
+    features = features or ticket_features(accepted, rules)
     verdict = _verdict(features, rules, config, model)
     matches = match_tickets(
         accepted,
@@ -205,7 +209,7 @@ def _connectivity_clusters(clusters: ClusterResult, verdict: ContentVerdict) -> 
 
 
 def _verdict(
-    features: Any, rules: RuleSet, config: TriageConfig, model: ContentModel | None
+    features: TicketFeatures, rules: RuleSet, config: TriageConfig, model: ContentModel | None
 ) -> ContentVerdict:
     if model is None:
         threshold = config.review_threshold

@@ -16,6 +16,7 @@ packages, and triage itself needs numpy only.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ __all__ = [
     "CONTENT_CLASSES",
     "LabelledSet",
     "choose_threshold",
+    "design_matrix",
     "fit_model",
     "generated_sets",
     "group_bucket",
@@ -132,7 +134,8 @@ def design_matrix(features: TicketFeatures) -> Any:
 
 def _fit_linear(x: Any, y: np.ndarray, weight: np.ndarray) -> Any:
     """Logistic regression (one-vs-rest, SGD with a fixed seed: fast and reproducible)."""
-    from sklearn.linear_model import SGDClassifier  # heavy optional package
+    from sklearn.exceptions import ConvergenceWarning  # heavy optional package
+    from sklearn.linear_model import SGDClassifier
 
     model = SGDClassifier(
         loss="log_loss",
@@ -143,7 +146,11 @@ def _fit_linear(x: Any, y: np.ndarray, weight: np.ndarray) -> Any:
         random_state=0,
         average=True,
     )
-    model.fit(x, y, sample_weight=weight)
+    with warnings.catch_warnings():
+        # A fixed epoch budget keeps training fast and reproducible; averaging makes the last
+        # epochs' weights stable even when the loss is still moving.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, y, sample_weight=weight)
     return model
 
 
@@ -221,15 +228,23 @@ def fit_model(
     *,
     inner_folds: int = INNER_FOLDS,
     info: dict[str, Any] | None = None,
+    design: tuple[Any, tuple[str, ...]] | None = None,
 ) -> ContentModel:
-    """Train, calibrate (temperature on out-of-fold logits) and pick the review threshold."""
+    """Train, calibrate (temperature on out-of-fold logits) and pick the review threshold.
+
+    ``design`` is the already computed (matrix, feature names) of ``data``'s content rows, in
+    order (cross-validation computes it once for all folds).
+    """
     rules = rules or load_rules()
     rows = data.content_rows()
     frame = data.tickets[rows].reset_index(drop=True)
     if frame["label"].nunique() < 2:
         raise InputError("training needs tickets of at least two content categories")
-    features = ticket_features(frame, rules)
-    x = design_matrix(features)
+    if design is None:
+        features = ticket_features(frame, rules)
+        x, names = design_matrix(features), features.names
+    else:
+        x, names = design
     y = frame["label"].to_numpy(dtype=object)
     weight = frame["weight"].to_numpy(dtype=float)
     groups = frame["group"].to_numpy(dtype=object)
@@ -263,7 +278,7 @@ def fit_model(
     }
     return ContentModel(
         classes=CONTENT_CLASSES,
-        feature_names=features.names,
+        feature_names=names,
         feature_weights=coef[:, n_hash:].T.copy(),
         ngram_weights=coef[:, :n_hash].T.astype(np.float32),
         bias=bias,
