@@ -20,7 +20,12 @@ import pandas as pd
 from escalation_kit.models import Category
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import decide
-from escalation_kit.triage.evaluate import Evaluation, evaluate_decisions
+from escalation_kit.triage.evaluate import (
+    Evaluation,
+    calibration,
+    coverage_table,
+    evaluate_decisions,
+)
 from escalation_kit.triage.features import ticket_features
 from escalation_kit.triage.learn import LabelledSet, design_matrix, fit_model, load_labelled
 from escalation_kit.triage.rules import RuleSet, load_rules
@@ -28,7 +33,6 @@ from escalation_kit.triage.rules import RuleSet, load_rules
 __all__ = ["CrossValidation", "calibration", "coverage_table", "cross_validate"]
 
 DEFAULT_FOLDS = 5
-_TABLE_THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class CrossValidation:
     table: pd.DataFrame  # threshold, coverage, precision
     rules_macro_f1: float | None = None
     by_language: dict[str, float] = field(default_factory=dict)
+    known_recall: dict[str, float] = field(default_factory=dict)  # English / other languages
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,6 +79,7 @@ class CrossValidation:
             },
             "coverage_table": self.table.round(4).to_dict(orient="records"),
             "macro_f1_by_language": {k: round(v, 4) for k, v in self.by_language.items()},
+            "known_issue_recall": {k: round(v, 4) for k, v in self.known_recall.items()},
         }
 
     def format_text(self) -> str:
@@ -94,6 +100,8 @@ class CrossValidation:
             ),
             f"macro-F1 English: {self.english_macro_f1:.3f}   other languages: "
             f"{self.other_macro_f1:.3f}",
+            "documented issues found (known_issue recall): "
+            + ", ".join(f"{k} {v:.3f}" for k, v in self.known_recall.items()),
             "macro-F1 by language: "
             + ", ".join(f"{k} {v:.2f}" for k, v in sorted(self.by_language.items())),
             f"review threshold per fold (chosen on its training folds): {self.thresholds}",
@@ -113,38 +121,6 @@ class CrossValidation:
             e.confusion.to_string(),
         ]
         return "\n".join(lines)
-
-
-def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> tuple[float, float]:
-    """(expected calibration error over ``bins`` equal-width bins, Brier score of the top label)."""
-    if not len(confidence):
-        return 0.0, 0.0
-    edges = np.linspace(0, 1, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    ece = 0.0
-    for b in range(bins):
-        inside = which == b
-        if inside.any():
-            ece += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
-    brier = float(((confidence - correct) ** 2).mean())
-    return float(ece), brier
-
-
-def coverage_table(
-    decided_by_content: np.ndarray, confidence: np.ndarray, correct: np.ndarray
-) -> pd.DataFrame:
-    """Coverage and precision when content decisions below each threshold go to review."""
-    rows = []
-    for threshold in _TABLE_THRESHOLDS:
-        covered = ~decided_by_content | (confidence >= threshold)
-        rows.append(
-            {
-                "threshold": threshold,
-                "coverage": float(covered.mean()),
-                "precision": float(correct[covered].mean()) if covered.any() else 0.0,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def cross_validate(
@@ -217,6 +193,12 @@ def _summarize(
         for lang in sorted(set(joined["language"].astype(str)))
     }
     known = joined["category"] == str(Category.KNOWN_ISSUE)
+    labelled_known = (joined["category_label"] == str(Category.KNOWN_ISSUE)).to_numpy(dtype=bool)
+    known_recall = {
+        name: float(known.to_numpy()[labelled_known & part].mean())
+        for name, part in (("English", english), ("other languages", ~english))
+        if (labelled_known & part).any()
+    }
     return CrossValidation(
         evaluation=evaluation,
         decisions=joined.assign(correct=correct),
@@ -232,6 +214,7 @@ def _summarize(
         table=coverage_table(content, confidence, correct),
         rules_macro_f1=evaluate_decisions(rules_only, labels).macro_f1,
         by_language=by_language,
+        known_recall=known_recall,
     )
 
 
