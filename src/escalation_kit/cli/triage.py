@@ -221,6 +221,8 @@ def learn_command(
         sets = _training_sets(EVAL_DIR, SAMPLE_DIR, _seeds(seeds), Path(work))
     if (corpus / "labels.csv").exists():
         sets.append(load_labelled(corpus, "corpus", real=True))
+    else:
+        typer.echo(f"note: no corpus at {corpus}; training on the other sets only", err=True)
     base = LabelledSet.concat(sets)
     target = BUNDLED_MODEL_PATH if bundled else (out or partner_model_path())
     model = _learn_from_ledger(base, tickets or []) if from_ledger else fit_model(base)

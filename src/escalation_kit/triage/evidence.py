@@ -29,9 +29,10 @@ from escalation_kit.triage.language import LANGUAGES
 from escalation_kit.triage.text import (
     check_pattern,
     contains_all,
-    fold,
+    fold_accents,
     literal_pattern,
     phrase_pattern,
+    strip_accents,
 )
 
 __all__ = [
@@ -255,10 +256,11 @@ def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
                 raise ConfigError(f"{where}: unknown language {language!r}")
             if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
                 raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
+            folded = [strip_accents(e) for e in entries]
             if not literal:
-                parts += [f"(?:{p})" for p in entries]
+                parts += [f"(?:{p})" for p in folded]
             else:
-                parts.append((literal_pattern if language == "ja" else phrase_pattern)(entries))
+                parts.append((literal_pattern if language == "ja" else phrase_pattern)(folded))
     if not parts:
         return None
     pattern = "|".join(parts)
@@ -281,7 +283,7 @@ def compute_evidence(
     services the ticket names, ``has_description`` whether the description is non-empty.
     """
     evidence = evidence or load_evidence()
-    folded = fold(text)
+    folded = fold_accents(text)
     features = evidence.features
     hits = contains_all(folded, [f.pattern for f in features])
     negations = [(j, f.negation) for j, f in enumerate(features) if f.negation]

@@ -24,9 +24,10 @@ from escalation_kit.triage.language import LANGUAGES
 from escalation_kit.triage.text import (
     check_pattern,
     contains_all,
-    fold,
+    fold_accents,
     literal_pattern,
     phrase_pattern,
+    strip_accents,
 )
 
 __all__ = ["DEFAULT_SYMPTOMS_PATH", "SymptomLexicon", "load_symptoms"]
@@ -44,7 +45,7 @@ class SymptomLexicon:
 
     def masks(self, text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The concept bitmask of each text (``uint64``; bit i is ``names[i]``)."""
-        hits = contains_all(fold(text), self.patterns).astype(np.uint64)
+        hits = contains_all(fold_accents(text), self.patterns).astype(np.uint64)
         weights = np.uint64(1) << np.arange(len(self.patterns), dtype=np.uint64)
         return (hits * weights).sum(axis=1, dtype=np.uint64)
 
@@ -94,7 +95,7 @@ def _concept_pattern(by_language: Any, where: str) -> str:
             raise ConfigError(f"{where}: unknown language {language!r}")
         if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
             raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-        (bare if language == "ja" else phrases).extend(entries)
+        (bare if language == "ja" else phrases).extend(strip_accents(e) for e in entries)
     parts = ([phrase_pattern(phrases)] if phrases else []) + (
         [literal_pattern(bare)] if bare else []
     )
