@@ -84,8 +84,13 @@ def test_documented_issue_wins_over_a_cluster(batch: Callable[..., pd.DataFrame]
         row("B", "Users cannot send email", tenant_no=2, service="Outlook", minutes=5),
         row("C", "Users cannot send email", tenant_no=3, service="Outlook", minutes=10),
     )
-    categories = triage(frame, health=snapshot()).decisions["category"].tolist()
-    # two tenants left: no cluster; no rule and no user count: troubleshoot first
+    decisions = triage(frame, health=snapshot()).decisions
+    # two tenants left: no cluster
+    assert decisions["category"].iloc[0] == "known_issue"
+    assert decisions["cluster_id"].tolist() == ["", "", ""]
+    assert "regional_multi_tenant" not in decisions["category"].tolist()
+    # the content rules alone: no rule and no user count, troubleshoot first
+    categories = triage(frame, health=snapshot(), model=False).decisions["category"].tolist()
     assert categories == ["known_issue", "self_service", "self_service"]
 
 
