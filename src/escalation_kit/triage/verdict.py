@@ -26,6 +26,11 @@ __all__ = ["ContentVerdict", "model_verdict", "rules_verdict"]
 
 _SELF = str(Category.SELF_SERVICE)
 _NETWORK = str(Category.NETWORK_DISRUPTION)
+_REACHABILITY = [_NETWORK, str(Category.SERVICE_UNAVAILABLE)]
+_BOUNDARY = (
+    "; contract boundary: the customer's own line, firewall, proxy or DNS is self-service even "
+    "when Microsoft looks unreachable"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,12 @@ def model_verdict(
     classes = np.array(model.classes, dtype=object)
     category = classes[best]
     top = probs[rows, best]
+    boundary = _own_network(features) & np.isin(category, _REACHABILITY)
+    if boundary.any():
+        own = list(model.classes).index(_SELF)
+        category = np.where(boundary, _SELF, category).astype(object)
+        top = np.where(boundary, probs[:, own], top)
+        second = np.where(boundary, best, second)
     review = top < threshold
     evidence = features.evidence.describe()
     agreeing = _agreeing_rules(features, rules, category)
@@ -64,17 +75,19 @@ def model_verdict(
             f"{c} (probability {p:.2f}); "
             + (f"evidence: {e}" if e else "evidence: none recognised")
             + (f"; content rule agrees: {a}" if a else "")
+            + (_BOUNDARY if b else "")
             + (
                 f"; needs review: below the review threshold {threshold:.2f}; next most likely "
                 f"{n} ({q:.2f})" + (f"; missing evidence: {m}" if m else "")
                 if r
                 else ""
             )
-            for c, p, e, a, r, n, q, m in zip(
+            for c, p, e, a, b, r, n, q, m in zip(
                 category.tolist(),
                 top.tolist(),
                 evidence.tolist(),
                 agreeing.tolist(),
+                boundary.tolist(),
                 review.tolist(),
                 second_name,
                 second_p,
@@ -91,7 +104,9 @@ def model_verdict(
     vote = (category == _NETWORK) & (worded | ~review)
     # A ticket whose likeliest cause is on the customer's side does not join a cluster unless
     # that is a guess (below even odds and no self-service evidence).
-    own_side = (category == _SELF) & ((top >= 0.5) | features.content.self_service_evidence())
+    own_side = (category == _SELF) & (
+        (top >= 0.5) | features.content.self_service_evidence() | boundary
+    )
     return ContentVerdict(
         category=category,
         confidence=np.round(top, 2),
@@ -126,6 +141,13 @@ def rules_verdict(
         connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
         network_vote=np.zeros(len(content.category), dtype=bool),
     )
+
+
+def _own_network(features: TicketFeatures) -> np.ndarray:
+    """The customer names a change on its own side and a self-service content rule agrees."""
+    content = features.content
+    own_rules = content.self_service_evidence()
+    return features.evidence.column("customer_change") & own_rules
 
 
 def _agreeing_rules(features: TicketFeatures, rules: RuleSet, category: np.ndarray) -> np.ndarray:
