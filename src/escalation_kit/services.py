@@ -224,10 +224,16 @@ def named_services(values: pd.Series) -> list[frozenset[str]]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    folded = _fold_series(values)
+    found: list[frozenset[str]] = [frozenset()] * len(values)
+    # Cheap first pass on the raw lower-cased text: only texts with two mentions go further.
+    raw = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    mentions = pc.count_substring_regex(pc.utf8_lower(raw), _doubled()[2])
+    maybe = (pc.fill_null(mentions, 0).to_numpy(zero_copy_only=False) >= 2).nonzero()[0]
+    if not maybe.size:
+        return found
+    folded = _fold_series(values.iloc[maybe])
     counts = pc.count_substring_regex(pc.replace_substring(folded, " ", "  "), _doubled()[0])
     many = pc.fill_null(counts, 0).to_numpy(zero_copy_only=False) >= 2
-    found: list[frozenset[str]] = [frozenset()] * len(values)
     rows = many.nonzero()[0]
     if rows.size:
         subset = pc.take(folded, pa.array(rows))
@@ -237,13 +243,14 @@ def named_services(values: pd.Series) -> list[frozenset[str]]:
             for i in hits.to_numpy(zero_copy_only=False).nonzero()[0]:
                 sets[i].add(service)
         for i, row in enumerate(rows):
-            found[row] = frozenset(sets[i]) if len(sets[i]) >= 2 else frozenset()
+            found[maybe[row]] = frozenset(sets[i]) if len(sets[i]) >= 2 else frozenset()
     return found
 
 
 @functools.cache
-def _doubled() -> tuple[str, tuple[tuple[str, str], ...]]:
-    """Product names as one pattern for space-doubled text, and one pattern per service."""
+def _doubled() -> tuple[str, tuple[tuple[str, str], ...], str]:
+    """Product names as one pattern for space-doubled text, one pattern per service, and a
+    loose pattern (no word boundaries, any punctuation between words) for a first pass."""
     keywords = _table().tiers[0].keywords
     ordered = sorted(keywords, key=lambda k: (-len(k), k))
     counting = _PATTERN.format("|".join(k.replace(" ", "  ") for k in ordered))
@@ -252,7 +259,10 @@ def _doubled() -> tuple[str, tuple[tuple[str, str], ...]]:
         for service in SERVICE_NAMES
         if any(keywords[k] == service for k in ordered)
     )
-    return counting, per_service
+    loose = "|".join(
+        r"[\W_]+".join(re.escape(word) for word in k.split(" ")) for k in ordered
+    )
+    return counting, per_service, loose
 
 
 def _many_named(table: _Table, titles: Any) -> Any:
