@@ -33,6 +33,7 @@ __all__ = [
     "infer_service",
     "infer_services",
     "named_services",
+    "names_anywhere",
     "normalize_service",
     "normalize_services",
     "service_aliases",
@@ -247,6 +248,31 @@ def named_services(values: pd.Series) -> list[frozenset[str]]:
     return found
 
 
+def names_anywhere(values: pd.Series) -> pd.Series:
+    """The service of the first product name found anywhere in each text, even inside a word.
+
+    For scripts written without spaces ("Teams障害", "Outlookでメールが送れない"), where word
+    boundaries never occur; missing where no product name is found.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    # Names of five letters or more only: "exo" or "spo" inside another word is no product name.
+    keywords = _table().tiers[0].keywords
+    long_names = "|".join(
+        r"[\W_]+".join(re.escape(word) for word in k.split(" "))
+        for k in sorted(keywords, key=lambda k: (-len(k), k))
+        if len(k) >= 5
+    )
+    found = pc.struct_field(
+        pc.extract_regex(pc.utf8_lower(raw), "(?P<kw>" + long_names + ")"), [0]
+    ).to_pylist()
+    services = [None if k is None else keywords.get(fold_text(k)) for k in found]
+    return pd.Series(services, index=values.index, dtype="str")
+
+
 @functools.cache
 def _doubled() -> tuple[str, tuple[tuple[str, str], ...], str]:
     """Product names as one pattern for space-doubled text, one pattern per service, and a
@@ -259,9 +285,7 @@ def _doubled() -> tuple[str, tuple[tuple[str, str], ...], str]:
         for service in SERVICE_NAMES
         if any(keywords[k] == service for k in ordered)
     )
-    loose = "|".join(
-        r"[\W_]+".join(re.escape(word) for word in k.split(" ")) for k in ordered
-    )
+    loose = "|".join(r"[\W_]+".join(re.escape(word) for word in k.split(" ")) for k in ordered)
     return counting, per_service, loose
 
 

@@ -28,7 +28,12 @@ from escalation_kit.errors import InputError, TriageError
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
 from escalation_kit.triage.config import DEFAULT_RULES_REVIEW_THRESHOLD, TriageConfig
-from escalation_kit.triage.features import TicketFeatures, effective_services, ticket_features
+from escalation_kit.triage.features import (
+    TicketFeatures,
+    effective_services,
+    ticket_features,
+    with_services_found,
+)
 from escalation_kit.triage.matching import match_tickets
 from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
@@ -157,6 +162,7 @@ def decide(
     if accepted.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
     features = features or ticket_features(accepted, rules)
+    accepted = with_services_found(accepted)
     verdict = _verdict(features, rules, config, model)
     matches = match_tickets(
         accepted,

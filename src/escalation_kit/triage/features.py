@@ -13,14 +13,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from escalation_kit.services import SUITE, named_services
+from escalation_kit.services import SUITE, named_services, names_anywhere
 from escalation_kit.triage.content import ContentScores, score_content, users_stated_in_text
 from escalation_kit.triage.evidence import Evidence, compute_evidence
 from escalation_kit.triage.ngrams import prepare_texts
 from escalation_kit.triage.rules import RuleSet
 from escalation_kit.triage.text import ticket_text
 
-__all__ = ["RULE_PREFIX", "TicketFeatures", "effective_services", "ticket_features"]
+__all__ = [
+    "RULE_PREFIX",
+    "TicketFeatures",
+    "effective_services",
+    "ticket_features",
+    "with_services_found",
+]
 
 RULE_PREFIX = "rule: "
 
@@ -64,6 +70,21 @@ def effective_services(accepted: pd.DataFrame, named: list[frozenset[str]]) -> n
     service = accepted["normalized_service"].astype("str").fillna("").to_numpy(dtype=object)
     several = np.array([len(s) >= 2 for s in named], dtype=bool)
     return np.where(several, SUITE, service).astype(object)
+
+
+def with_services_found(accepted: pd.DataFrame) -> pd.DataFrame:
+    """Tickets whose service is unknown get the first product name written in the title, even
+    without spaces around it ("Teams障害"); the others are unchanged."""
+    service = accepted["normalized_service"]
+    unknown = service.isna() | (service.astype("str") == "")
+    if not unknown.any():
+        return accepted
+    found = names_anywhere(accepted.loc[unknown, "title"].astype("str").fillna(""))
+    if found.isna().all():
+        return accepted
+    filled = accepted.copy()
+    filled.loc[unknown, "normalized_service"] = found
+    return filled
 
 
 def _services_named(accepted: pd.DataFrame) -> list[frozenset[str]]:
