@@ -50,6 +50,8 @@ REAL_WEIGHT = 3.0
 ALPHA = 1e-4  # L2 regularization, fixed before any evaluation
 INNER_FOLDS = 3
 PRECISION_TARGET = 0.90
+#: Candidate weights of generated/hand-written tickets, chosen per training set (inner CV).
+SYNTHETIC_WEIGHTS = (1.0, 0.25)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.05))
 
 
@@ -222,6 +224,37 @@ def choose_threshold(
     return best
 
 
+def _weighted_oof(
+    frame: pd.DataFrame,
+    x: Any,
+    y: np.ndarray,
+    groups: np.ndarray,
+    real: np.ndarray,
+    inner_folds: int,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(sample weights, out-of-fold logits, weight of generated tickets).
+
+    How much the generated and hand-written tickets count next to real ones is chosen here, on
+    the training data's own out-of-fold predictions (log-loss on the real tickets), from
+    :data:`SYNTHETIC_WEIGHTS`; without enough real tickets they count fully.
+    """
+    base = frame["weight"].to_numpy(dtype=float)
+    synthetic = ~frame["origin"].isin(["corpus", "ledger"]).to_numpy(dtype=bool)
+    if real.sum() < 50 or not synthetic.any():
+        return base, oof_probabilities(x, y, base, groups, inner_folds), 1.0
+    best: tuple[float, np.ndarray, np.ndarray, float] | None = None
+    for factor in SYNTHETIC_WEIGHTS:
+        weight = np.where(synthetic, base * factor, base)
+        oof = oof_probabilities(x, y, weight, groups, inner_folds)
+        probs = _softmax(oof, fit_temperature(oof[real], y[real]))
+        index = np.array([CONTENT_CLASSES.index(label) for label in y[real]], dtype=int)
+        loss = float(-np.log(np.clip(probs[real][np.arange(real.sum()), index], 1e-12, 1)).mean())
+        if best is None or loss < best[0]:
+            best = (loss, weight, oof, factor)
+    assert best is not None
+    return best[1], best[2], best[3]
+
+
 def fit_model(
     data: LabelledSet,
     rules: RuleSet | None = None,
@@ -246,12 +279,11 @@ def fit_model(
     else:
         x, names = design
     y = frame["label"].to_numpy(dtype=object)
-    weight = frame["weight"].to_numpy(dtype=float)
     groups = frame["group"].to_numpy(dtype=object)
-    oof = oof_probabilities(x, y, weight, groups, inner_folds)
+    real = (frame["origin"] == "corpus").to_numpy(dtype=bool)
+    weight, oof, synthetic_weight = _weighted_oof(frame, x, y, groups, real, inner_folds)
     temperature = fit_temperature(oof, y)
     probs = _softmax(oof, temperature)
-    real = (frame["origin"] == "corpus").to_numpy(dtype=bool)
     judged = real if real.sum() >= 50 else np.ones(len(frame), dtype=bool)
     elsewhere = data.tickets[~rows]
     elsewhere_count = int((elsewhere["origin"] == "corpus").sum()) if real.sum() >= 50 else 0
@@ -274,6 +306,7 @@ def fit_model(
         "oof_accuracy": round(float((predicted == y).mean()), 4),
         "temperature": round(temperature, 4),
         "review_threshold": threshold,
+        "synthetic_weight": synthetic_weight,
         **(info or {}),
     }
     return ContentModel(
