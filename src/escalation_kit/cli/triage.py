@@ -166,14 +166,19 @@ def _seeds(text: str) -> list[int]:
 
 
 def _training_sets(eval_dir: Path, sample_dir: Path, seeds: list[int], work: Path) -> list[Any]:
-    from escalation_kit.triage.learn import generated_sets, load_labelled
+    from escalation_kit.sample.generate import generate_sample
+    from escalation_kit.triage.learn import load_labelled
 
     sets = [
         load_labelled(folder, name)
         for folder, name in ((eval_dir, "eval"), (sample_dir, "sample"))
         if (folder / "labels.csv").exists()
     ]
-    return sets + generated_sets(seeds, work)
+    for seed in seeds:  # generated samples: the sample generator with each seed
+        folder = work / f"sample-{seed}"
+        generate_sample(folder, seed=seed)
+        sets.append(load_labelled(folder, f"sample{seed}"))
+    return sets
 
 
 @cli_errors

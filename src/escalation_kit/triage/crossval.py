@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escalation_kit.health.snapshot import load_snapshot
 from escalation_kit.models import Category
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import decide
@@ -134,8 +135,6 @@ def cross_validate(
 ) -> CrossValidation:
     """Score the corpus by group k-fold on ``source_id`` (see the module docstring)."""
     from sklearn.model_selection import GroupKFold  # heavy optional package
-
-    from escalation_kit.health.snapshot import load_snapshot
 
     rules = rules or load_rules()
     config = config or TriageConfig()

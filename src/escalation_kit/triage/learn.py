@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from escalation_kit.errors import InputError
+from escalation_kit.intake import validate_tickets
 from escalation_kit.triage.features import TicketFeatures, ticket_features
 from escalation_kit.triage.model import ContentModel
 from escalation_kit.triage.ngrams import BITS, hashed_matrix
@@ -38,7 +39,6 @@ __all__ = [
     "choose_threshold",
     "design_matrix",
     "fit_model",
-    "generated_sets",
     "group_bucket",
     "load_labelled",
     "oof_probabilities",
@@ -75,8 +75,6 @@ class LabelledSet:
 
 def load_labelled(folder: str | Path, origin: str, *, real: bool = False) -> LabelledSet:
     """Tickets and labels of one folder; groups are ``source_id`` when given, else per ticket."""
-    from escalation_kit.intake import validate_tickets
-
     base = Path(folder)
     tickets = _read_csv(base / "tickets.csv")
     labels = _read_csv(base / "labels.csv")
@@ -319,15 +317,3 @@ def fit_model(
         review_threshold=threshold,
         info=details,
     )
-
-
-def generated_sets(seeds: Sequence[int], workdir: str | Path) -> list[LabelledSet]:
-    """Labelled sets made by the sample generator with the given seeds (written to workdir)."""
-    from escalation_kit.sample.generate import generate_sample
-
-    sets = []
-    for seed in seeds:
-        folder = Path(workdir) / f"sample-{seed}"
-        generate_sample(folder, seed=seed)
-        sets.append(load_labelled(folder, f"sample{seed}"))
-    return sets

@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from escalation_kit.errors import InputError
+from escalation_kit.intake import read_tickets, validate_tickets
 from escalation_kit.models import TICKET_COLUMNS
+from escalation_kit.triage.features import ticket_features
 from escalation_kit.triage.learn import (
     CONTENT_CLASSES,
     REAL_WEIGHT,
@@ -61,8 +63,6 @@ def ledger_overrides(
     ledger: Any, tickets_files: Sequence[str | os.PathLike[str]] = ()
 ) -> tuple[LabelledSet, int]:
     """(labelled overrides to content categories, number of overrides in the ledger)."""
-    from escalation_kit.intake import read_tickets, validate_tickets
-
     decisions = ledger.decisions()
     overridden = decisions[decisions["override_category"].astype(str) != ""]
     total = len(overridden)
@@ -114,8 +114,6 @@ def learn_from_ledger(
 ) -> LedgerLearning:
     """Held-out scores before/after adding the overrides, and the final model on everything."""
     from sklearn.model_selection import GroupKFold  # heavy optional package
-
-    from escalation_kit.triage.features import ticket_features
 
     rules = rules or load_rules()
     if len(overrides) < folds:
