@@ -102,11 +102,10 @@ def model_verdict(
     )
     connectivity = worded | ((category == _NETWORK) & ~review)
     vote = (category == _NETWORK) & (worded | ~review)
-    # A ticket whose likeliest cause is on the customer's side does not join a cluster unless
-    # that is a guess (below even odds and no self-service evidence).
-    own_side = (category == _SELF) & (
-        (top >= 0.5) | features.content.self_service_evidence() | boundary
-    )
+    # Only self-service *evidence* (a content rule, or the customer's own network) keeps a ticket
+    # out of clusters: several tenants reporting the same thing at once speaks against each
+    # one's own settings, so the model's guess alone does not.
+    own_side = (category == _SELF) & (features.content.self_service_evidence() | boundary)
     return ContentVerdict(
         category=category,
         confidence=np.round(top, 2),
