@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: lab demo test lint typecheck bench sample clean
+.PHONY: lab app screenshots demo test lint typecheck bench sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-## lab: open JupyterLab on notebooks/01_triage.ipynb with the bundled sample data
+## lab: JupyterLab at the repository root (out/ visible), on notebooks/01_triage.ipynb;
+## jupyter_config/ strips the notebooks' outputs when they are saved
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/01_triage.ipynb $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter_config" $(BIN)/jupyter lab \
+		--ServerApp.root_dir="$(CURDIR)" notebooks/01_triage.ipynb \
+		$(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
+
+## app: the triage console as a web app for analysts who do not write code (see README)
+app: $(STAMP)
+	$(BIN)/escalation-kit app --tickets data/sample/tickets.csv \
+		--customers data/sample/customers.csv --health data/sample/health.json
+
+## screenshots: the browser tests write README's screenshots into docs/screenshots
+screenshots: $(STAMP)
+	EK_SCREENSHOTS="$(CURDIR)/docs/screenshots" $(BIN)/pytest -q \
+		tests/app/test_app_browser.py tests/notebooks/test_lab_console.py
 
 ## demo: the whole pipeline on the sample data from the command line, into out/
 demo: $(STAMP)
@@ -27,6 +40,7 @@ test: $(STAMP) lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts notebooks
 	$(BIN)/ruff format --check src tests bench scripts notebooks
+	PYTHONPATH=src $(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -33,10 +33,10 @@ from typing import Any
 import pandas as pd
 
 from escalation_kit.analytics.figures import main_figures
-from escalation_kit.analytics.history import load_history, write_history
 from escalation_kit.analytics.metrics import volume
 from escalation_kit.analytics.report import build_report
 from escalation_kit.analytics.synthetic import synthetic_history
+from escalation_kit.intake.history import load_history, write_history
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DUCKDB_QUERY = """

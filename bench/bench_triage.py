@@ -2,8 +2,8 @@
 
 Usage: ``python bench/bench_triage.py [--tickets 100000] [--issues 2000] [--tenants 500]``.
 Prints tickets per second (wall clock, and per CPU second, which a busy machine does not distort)
-for the whole ``triage()`` call (intake validation included) and for the decision step alone, and
-the process's peak resident memory; writes the numbers as JSON to
+for the whole ``triage_tickets()`` call (intake validation included) and for the decision step
+alone, and the process's peak resident memory; writes the numbers as JSON to
 ``bench/results/bench_triage.json``. Target: >= 20,000 tickets/s and < 2 GiB peak.
 """
 
@@ -25,7 +25,7 @@ import pandas as pd
 from escalation_kit.health.parse import parse_issue
 from escalation_kit.models import HealthIssue
 from escalation_kit.triage.config import TriageConfig
-from escalation_kit.triage.engine import decide, triage
+from escalation_kit.triage.engine import decide, triage_tickets
 from escalation_kit.triage.evidence import load_evidence
 from escalation_kit.triage.model import load_model
 from escalation_kit.triage.rules import load_rules
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     load_symptoms()
     load_model()
     started, cpu = time.perf_counter(), time.process_time()
-    result = triage(tickets, health=issues)
+    result = triage_tickets(tickets, health=issues)
     total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
     accepted = len(result.decisions)
     started = time.perf_counter()

@@ -114,9 +114,9 @@ for issue in active.values():
         (
             "code",
             """\
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 
-result = triage(tickets.accepted, customers.accepted, health=health)
+result = triage_tickets(tickets.accepted, customers.accepted, health=health)
 result.counts()""",
         ),
         (
@@ -128,11 +128,19 @@ to_escalate[columns].head(10)""",
         ),
         (
             "md",
-            "## 3 · Review and override\n"
+            "## 3 · Review: the triage console\n"
             "Decisions are recorded in the ledger (`ESCALATION_KIT_DB`, else a SQLite file in your "
-            "data folder). Recording the same run again records nothing new. In the app, pick a "
-            "ticket to read its text and reasons; an override is recorded beside the automatic "
-            "decision, which is kept.",
+            "data folder); recording the same run again records nothing new. The console is the "
+            "queue of every ticket, newest first: click a column to sort, combine the filters, "
+            "or pick a view (*needs review*, *to escalate*, *my reviewed today*).\n\n"
+            "Click the queue, then work from the keyboard: **j**/**k** or the arrows move, "
+            "**x** selects, **a** accepts the decision (or the selected ones), **o** overrides "
+            "it (choose the category, write the reason, press *Override*), **e** drafts the "
+            "filing package, **Enter** opens the detail. An override is recorded beside the "
+            "automatic decision, which is kept; your name comes from `ESCALATION_KIT_ANALYST` "
+            "(else the console asks once). The *Package*, *Note* and *Notice* tabs act on the "
+            "ticket in place: copy or download the package text, link the request you filed, "
+            "add a note for Microsoft (confirmed), draft the customer notice.",
         ),
         (
             "code",
@@ -146,7 +154,7 @@ ledger.upsert_customers(customers.accepted, progress=False)
 ledger.upsert_tickets(tickets.accepted, progress=False)
 recorded = ledger.record_decisions(result.decisions, run_id=run_id_for(result.decisions))
 print(f"{recorded} new decision(s) recorded in {ledger.url}")
-app = TriageApp(result, tickets.accepted, ledger=ledger)
+app = TriageApp(result, tickets.accepted, ledger=ledger, health=health, out_dir=OUT / "packages")
 app""",
         ),
         (
@@ -157,11 +165,14 @@ app""",
         ("code", 'result.to_csv(OUT / "triage.csv")'),
         (
             "md",
-            "## 4 · Draft the escalation packages\n"
-            "One filing package per problem: a cluster is one package listing all its tenants. "
-            "The decisions come back from the ledger, so your overrides count. Partner Center's "
-            "API no longer creates requests: a person files each package in the web UI "
-            "(customer › Service management › New request), keeping the tracking tag in the title; "
+            "## 4 · Draft the escalation packages of the reviewed decisions\n"
+            "One filing package per problem: a cluster is one package listing all its tenants; "
+            "outside a cluster, one tenant's tickets about the same problem within 7 days. Only "
+            "decisions you accepted or overrode in the console are drafted, so *Run All* drafts "
+            "nothing before you have reviewed: review first, then run this cell again. Tickets "
+            "whose service health was not checked are refused. Partner Center's API no longer "
+            "creates requests: a person files each package in the web UI (customer › Service "
+            "management › New request), keeping the tracking tag in the title; "
             "`escalation-kit track` then finds it. Drafting again creates nothing new.",
         ),
         (
@@ -169,19 +180,23 @@ app""",
             PACKAGES
             + """
 
-effective = ledger.decisions(ticket_ids=result.decisions["ticket_id"])
-batch = prepare_packages(
-    effective,
-    tickets,
-    ledger=ledger,
-    out_dir=OUT / "packages",
-    health_checked_at=health.fetched_at,
-)
-print(f"{len(batch)} package(s) in {batch.out_dir} (index.csv), {batch.created} new")
-batch.index.head(15)""",
+reviewed = app.reviewed_decisions()  # accepted or overridden in the console: overrides count
+batch = None
+if reviewed.empty:
+    print("Nothing reviewed yet: accept (a) or override (o) decisions in the console above.")
+else:
+    batch = prepare_packages(
+        reviewed,
+        tickets,
+        ledger=ledger,
+        out_dir=OUT / "packages",
+        health=health,
+    )
+    print(f"{len(batch)} package(s) in {batch.out_dir} (index.csv), {batch.created} new")
+batch.index.head(15) if batch else None""",
         ),
         ("md", "The first package, as the analyst pastes it into Partner Center:"),
-        ("code", "batch.packages[0]"),
+        ("code", "batch.packages[0] if batch and batch.packages else None"),
     ]
 
 
@@ -217,7 +232,7 @@ loaded.rejected.head()""",
 from escalation_kit.analytics import weekly_anomalies
 from escalation_kit.analytics.summary import summarize
 
-anomalies = weekly_anomalies(history)
+anomalies = weekly_anomalies(history)  # the report and the trends app flag the same weeks
 for sentence in summarize(history, anomalies=anomalies).sentences():
     print(sentence)""",
         ),
@@ -250,8 +265,9 @@ figures["volume"]""",
             """\
 from escalation_kit.analytics.offline import offline_figures
 
-# the map's country outlines come with the package: it draws with no internet too
-offline_figures(figures["map"])""",
+# the maps' country outlines come with the package: they draw with no internet too;
+# the second zooms on Europe, where many small countries share the world map's corner
+offline_figures(figures["map"], figures["map_europe"])""",
         ),
         ("code", 'figures["time_to_resolve"]'),
         ("code", 'figures["backlog"]'),
@@ -259,10 +275,19 @@ offline_figures(figures["map"])""",
         (
             "md",
             "## Unusual weeks\n"
-            "A week is flagged when its count is far above the median of the 8 weeks before it "
-            "(robust z-score ≥ 3).",
+            "A week is flagged when a category's count (*this week*) is far above its *usual "
+            "level*, the median of the 8 weeks before. *How unusual* measures how far, in "
+            "units of the usual week-to-week spread (a robust z-score): from 3 a week is "
+            "flagged. The report and the trends app list the same weeks.",
         ),
-        ("code", "anomalies.head(10)"),
+        (
+            "code",
+            """\
+from escalation_kit.analytics.anomalies import readable_anomalies
+
+print(f"{len(anomalies)} unusual weeks; the 10 most unusual:")
+readable_anomalies(anomalies).head(10)""",
+        ),
         (
             "md",
             "## Explore\n"
@@ -282,14 +307,21 @@ trends""",
             "md",
             "## The HTML report\n"
             "One self-contained file (figures, tables, summary) to share with the team: "
-            "`out/report.html`. The same as `escalation-kit report`.",
+            "`out/report.html`. The same as `escalation-kit report`. The customers file puts "
+            "customer names next to tenant ids.",
         ),
         (
             "code",
             """\
 from escalation_kit.analytics import write_report
+from escalation_kit.intake import read_customers
 
-report = write_report(history, OUT / "report.html", title="Escalation report (sample data)")
+report = write_report(
+    history,
+    OUT / "report.html",
+    title="Escalation report (sample data)",
+    customers=read_customers(SAMPLE / "customers.csv").accepted,
+)
 print(f"wrote {OUT / 'report.html'}")
 report""",
         ),
@@ -320,10 +352,10 @@ def incident_cells() -> list[Cell]:
             "code",
             """\
 from escalation_kit.health import load_snapshot
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 
 health = load_snapshot(SAMPLE / "health.json")
-result = triage(tickets.accepted, customers.accepted, health=health)
+result = triage_tickets(tickets.accepted, customers.accepted, health=health)
 result.counts()""",
         ),
         ("md", "## The multi-tenant and network clusters"),
@@ -389,11 +421,8 @@ Markdown(incident.summary_markdown())""",
             PACKAGES
             + """
 
-in_cluster = decisions.loc[decisions["cluster_id"] == largest, "ticket_id"]
-members = ledger.decisions(ticket_ids=in_cluster)  # effective decisions: overrides count
-batch = prepare_packages(
-    members, tickets, ledger=ledger, out_dir=OUT / "incident", health_checked_at=health.fetched_at
-)
+members = decisions[decisions["cluster_id"] == largest]  # overrides in the ledger still win
+batch = prepare_packages(members, tickets, ledger=ledger, out_dir=OUT / "incident", health=health)
 (package,) = batch.packages
 print(f"{package.package_id}: {len(package.tenant_ids)} tenants, {len(package.tickets)} tickets")
 print(f"written to {batch.out_dir / package.package_id}")
@@ -422,7 +451,7 @@ from escalation_kit.sandbox import Sandbox
 from escalation_kit.sandbox.partner_center import file_service_request, microsoft_update
 
 with Ledger("sqlite://") as demo, Sandbox(SAMPLE / "health.json") as sandbox:
-    (drafted,) = prepare_packages(members, tickets, ledger=demo).outcomes
+    (drafted,) = prepare_packages(members, tickets, ledger=demo, health=health).outcomes
     filed = file_service_request(  # what the analyst does in the web UI
         sandbox.base_url,
         customer_tenant_id=drafted.package.primary_tenant_id,

@@ -75,3 +75,42 @@ def test_every_command_has_help_with_an_example() -> None:
 
     walk(root, [])
     assert seen >= 8
+
+
+def test_exports_are_the_objects_their_modules_define_in_any_import_order() -> None:
+    """Submodules imported first, then each public name: never a module, always its definer's."""
+    code = """
+import importlib, json, pkgutil, sys, types
+import escalation_kit
+walk = pkgutil.walk_packages(escalation_kit.__path__, "escalation_kit.")
+order = sorted(m.name for m in walk if ".migrations" not in m.name)  # alembic's scripts
+if sys.argv[1] == "reversed":
+    order.reverse()
+for name in order:
+    importlib.import_module(name)
+bad = []
+for name in escalation_kit.__all__:
+    value = getattr(escalation_kit, name)
+    home = getattr(value, "__module__", None)
+    if isinstance(value, types.ModuleType) or home is None:
+        bad.append(name)
+    elif getattr(sys.modules[home], name, None) is not value:
+        bad.append(name)
+print(json.dumps({"bad": bad, "count": len(escalation_kit.__all__)}))
+"""
+    for order in ("sorted", "reversed"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, order], check=True, capture_output=True, text=True
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        assert result["bad"] == [], order
+        assert 30 <= result["count"] <= 50
+
+
+def test_from_import_gives_the_function_not_the_subpackage() -> None:
+    import escalation_kit.triage.engine
+    import escalation_kit.triage.evaluate  # noqa: F401  (the module named like the function)
+    from escalation_kit import evaluate, triage_tickets
+
+    assert callable(triage_tickets) and triage_tickets.__name__ == "triage_tickets"
+    assert callable(evaluate) and evaluate.__module__ == "escalation_kit.triage.evaluate"

@@ -15,18 +15,26 @@ failures into :class:`~escalation_kit.errors.AuthError` without secrets.
 
 from __future__ import annotations
 
+import asyncio
+import importlib.util
 import os
 import sys
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.request import getproxies
 
 import httpx
 
 from escalation_kit.config import DEFAULT_AUTHORITY_HOST, Settings, default_data_dir
 from escalation_kit.errors import AuthError, ConfigError
-from escalation_kit.http import redact
+from escalation_kit.http import RetryPolicy, retry_delay, safe_url
+from escalation_kit.redaction import redact, remember_secret
+from escalation_kit.transport import PooledClient
 
 if TYPE_CHECKING:
     import msal
@@ -44,6 +52,8 @@ __all__ = [
 ]
 
 GRAPH_SCOPES = ("https://graph.microsoft.com/.default",)
+_KEPT_APPS = 1024  # msal applications kept per provider (one per customer tenant)
+_EXPIRY_MARGIN_S = 300.0  # a cached token is renewed this long before it expires
 PARTNER_CENTER_SCOPES = ("https://api.partnercenter.microsoft.com/user_impersonation",)
 
 
@@ -72,25 +82,80 @@ class StaticTokenProvider:
         return f"StaticTokenProvider(template={self.template!r})"
 
 
+# Set in a sign-in worker thread by AppOnlyTokenProvider.aget_token: (event loop, pooled async
+# client). msal's HTTP then goes through that loop's pooled client instead of a blocking one.
+_BRIDGE = threading.local()
+
+
 class MsalHttpClient:
     """The ``http_client`` msal accepts (``get``/``post``), backed by an ``httpx.Client``.
 
     Lets tests hand msal an ``httpx.MockTransport`` and keeps one HTTP stack in the toolkit.
+    Inside :meth:`AppOnlyTokenProvider.aget_token` (a worker thread), requests are sent by the
+    caller's event loop on a pooled async client: msal's logic stays in the thread, its HTTP
+    costs what the fan-out's own requests cost.
+    ``redirect`` maps an origin to another (``{"https://login.microsoftonline.com":
+    "http://127.0.0.1:8765"}``): msal insists on https authorities, the emulator is plain
+    loopback HTTP. ``connections`` sizes the pool for concurrent sign-ins.
     """
 
-    def __init__(self, client: httpx.Client | None = None, *, timeout: float = 30.0) -> None:
-        self.client = client or httpx.Client(timeout=timeout)
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        timeout: float = 30.0,
+        redirect: Mapping[str, str] | None = None,
+        connections: int = 16,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self._owns_client = client is None
+        self.client = client or httpx.Client(timeout=timeout, limits=limits)
+        self._redirect = {k.rstrip("/"): v.rstrip("/") for k, v in (redirect or {}).items()}
+        self.policy = policy or RetryPolicy()
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send, retrying 429 and 5xx as the HTTP layer does (``Retry-After`` honoured); a
+        throttled or failing identity platform after the retries is an :class:`AuthError`."""
+        attempt = 0
+        bridge: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = getattr(
+            _BRIDGE, "target", None
+        )
+        while True:
+            if bridge is not None and self._owns_client:
+                loop, pooled = bridge
+                exchange = pooled.request(method, self._url(url), **kwargs)
+                response = asyncio.run_coroutine_threadsafe(exchange, loop).result()
+            else:
+                response = self.client.request(method, self._url(url), **kwargs)
+            status = response.status_code
+            if status not in self.policy.retry_statuses:
+                return response
+            if attempt >= self.policy.max_retries:
+                tries = attempt + 1
+                raise AuthError(
+                    f"sign-in failed: the identity platform answered HTTP {status} at "
+                    f"{safe_url(response.request.url)} after {tries} attempt{'s' * (tries > 1)}"
+                )
+            time.sleep(retry_delay(response, attempt, self.policy))
+            attempt += 1
+
+    def _url(self, url: str) -> str:
+        for origin, target in self._redirect.items():
+            if url == origin or url.startswith(origin + "/"):
+                return target + url[len(origin) :]
+        return url
 
     def get(
         self, url: str, params: Any = None, headers: Any = None, **kwargs: Any
     ) -> httpx.Response:
-        return self.client.get(url, params=params, headers=_headers(headers), **_timeout(kwargs))
+        return self._send("GET", url, params=params, headers=_headers(headers), **_timeout(kwargs))
 
     def post(
         self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
     ) -> httpx.Response:
-        return self.client.post(
-            url, params=params, data=data, headers=_headers(headers), **_timeout(kwargs)
+        return self._send(
+            "POST", url, params=params, data=data, headers=_headers(headers), **_timeout(kwargs)
         )
 
     def close(self) -> None:
@@ -117,6 +182,8 @@ def _token_from(
 ) -> str:
     """The access token of an msal result, or AuthError with msal's error (no secrets)."""
     if result and result.get("access_token"):
+        for name in ("access_token", "refresh_token", "id_token"):
+            remember_secret(str(result.get(name) or ""))  # masked if a server echoes it
         return str(result["access_token"])
     if not result:
         raise AuthError(f"sign-in for tenant {tenant_id} returned no token")
@@ -150,18 +217,31 @@ def _call_msal(tenant_id: str, action: Callable[[], Any]) -> Any:
 
 
 class _PerTenantApps:
-    """One msal application per customer authority, created on first use (thread-safe)."""
+    """One msal application per customer authority, created on first use (thread-safe).
 
-    def __init__(self, factory: Callable[[str], Any]) -> None:
+    Creating one reads the tenant's OpenID configuration over the network, so creation runs
+    outside the lock (tenants sign in concurrently). With ``keep``, only the most recently used
+    applications are kept (a fleet of 10,000 tenants must not keep 10,000 msal applications).
+    """
+
+    def __init__(self, factory: Callable[[str], Any], *, keep: int | None = None) -> None:
         self._factory = factory
-        self._apps: dict[str, Any] = {}
+        self._apps: OrderedDict[str, Any] = OrderedDict()
+        self._keep = keep
         self._lock = threading.Lock()
 
     def get(self, authority: str) -> Any:
         with self._lock:
-            if authority not in self._apps:
-                self._apps[authority] = self._factory(authority)
-            return self._apps[authority]
+            app = self._apps.get(authority)
+            if app is not None:
+                self._apps.move_to_end(authority)
+                return app
+        created = self._factory(authority)
+        with self._lock:
+            app = self._apps.setdefault(authority, created)
+            while self._keep is not None and len(self._apps) > self._keep:
+                self._apps.popitem(last=False)
+            return app
 
 
 class AppOnlyTokenProvider:
@@ -176,6 +256,9 @@ class AppOnlyTokenProvider:
         certificate_thumbprint: str | None = None,
         authority_host: str = DEFAULT_AUTHORITY_HOST,
         http_client: Any = None,
+        identity_url: str | None = None,
+        max_concurrent: int = 16,
+        policy: RetryPolicy | None = None,
     ) -> None:
         if not client_id:
             raise ConfigError("app-only sign-in needs a client id (ESCALATION_KIT_CLIENT_ID)")
@@ -187,18 +270,32 @@ class AppOnlyTokenProvider:
             raise ConfigError(
                 "a certificate needs its thumbprint (ESCALATION_KIT_CERTIFICATE_THUMBPRINT)"
             )
+        if certificate_pem:
+            _checked_private_key(certificate_pem.encode("utf-8", "replace"), "the certificate")
+        remember_secret(client_secret)
         self.client_id = client_id
         self.authority_host = authority_host
         self._credential: str | dict[str, str] = client_secret or {
             "private_key": certificate_pem or "",
             "thumbprint": certificate_thumbprint or "",
         }
+        if http_client is None and identity_url is not None:
+            redirect = {authority_host: identity_url}
+            http_client = MsalHttpClient(
+                redirect=redirect, connections=max_concurrent, policy=policy
+            )
         self._http_client = http_client
-        self._apps = _PerTenantApps(self._new_app)
+        self._apps = _PerTenantApps(self._new_app, keep=_KEPT_APPS)
+        self._tokens: dict[tuple[str, tuple[str, ...]], tuple[str, float]] = {}
+        self._max_concurrent = max_concurrent
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._async: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
 
     def _new_app(self, authority: str) -> msal.ConfidentialClientApplication:
         import msal
 
+        _skip_msal_extensions_probe()
         return msal.ConfidentialClientApplication(
             self.client_id,
             client_credential=self._credential,
@@ -207,7 +304,11 @@ class AppOnlyTokenProvider:
         )
 
     def get_token(self, tenant_id: str, scopes: Sequence[str]) -> str:
-        """A token from ``tenant_id``'s authority; msal's cache answers until it nears expiry."""
+        """A token from ``tenant_id``'s authority, kept per tenant until it nears expiry."""
+        key = (tenant_id, tuple(scopes))
+        cached = self._tokens.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         authority = _authority(self.authority_host, tenant_id)
 
         def acquire() -> Any:
@@ -215,7 +316,51 @@ class AppOnlyTokenProvider:
             return app.acquire_token_for_client(scopes=list(scopes))
 
         secrets = [self._credential] if isinstance(self._credential, str) else []
-        return _token_from(_call_msal(tenant_id, acquire), tenant_id, secrets=secrets)
+        result = _call_msal(tenant_id, acquire)
+        token = _token_from(result, tenant_id, secrets=secrets)
+        lifetime = _lifetime(result)
+        self._tokens[key] = (token, time.monotonic() + lifetime - _EXPIRY_MARGIN_S)
+        return token
+
+    async def aget_token(self, tenant_id: str, scopes: Sequence[str]) -> str:
+        """:meth:`get_token` for asyncio: a cached token at once, else msal in a worker thread
+        (at most ``max_concurrent`` sign-ins at a time), while other tenants' fetches go on."""
+        cached = self._tokens.get((tenant_id, tuple(scopes)))
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        loop = asyncio.get_running_loop()
+        target = (loop, self._pooled(loop))
+
+        def sign_in() -> str:
+            _BRIDGE.target = target
+            try:
+                return self.get_token(tenant_id, scopes)
+            finally:
+                _BRIDGE.target = None
+
+        return await loop.run_in_executor(self._threads(), sign_in)
+
+    def _pooled(self, loop: asyncio.AbstractEventLoop) -> httpx.AsyncClient:
+        """The pooled async client of ``loop`` (a new loop, e.g. the next sync, gets a new one)."""
+        if self._async is None or self._async[0] is not loop:
+            if getproxies():
+                limits = httpx.Limits(
+                    max_connections=self._max_concurrent,
+                    max_keepalive_connections=self._max_concurrent,
+                )
+                pooled = httpx.AsyncClient(timeout=30.0, limits=limits)
+            else:
+                pooled = PooledClient(self._max_concurrent, timeout=30.0)
+            self._async = (loop, pooled)
+        return self._async[1]
+
+    def _threads(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self._max_concurrent, thread_name_prefix="escalation-kit-sign-in"
+                )
+            return self._pool
 
     def __repr__(self) -> str:
         kind = "secret" if isinstance(self._credential, str) else "certificate"
@@ -223,6 +368,22 @@ class AppOnlyTokenProvider:
             f"AppOnlyTokenProvider(client_id={self.client_id!r}, credential=<{kind}>, "
             f"authority_host={self.authority_host!r})"
         )
+
+
+def _skip_msal_extensions_probe() -> None:
+    """msal tries ``import msal_extensions`` (optional) on every application it creates; when it
+    is not installed, each try searches the whole path again (0.3 ms per tenant). Record the
+    absence once, as Python's import system itself would for a failed import."""
+    if "msal_extensions" not in sys.modules and importlib.util.find_spec("msal_extensions") is None:
+        sys.modules["msal_extensions"] = None  # type: ignore[assignment]
+
+
+def _lifetime(result: Mapping[str, Any]) -> float:
+    """Seconds the token is valid (``expires_in`` is a number in v2, text in v1 responses)."""
+    try:
+        return float(result.get("expires_in") or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _print_prompt(message: str) -> None:
@@ -406,11 +567,37 @@ def provider_from_settings(
 
 
 def _read_certificate(path: str) -> str | None:
+    """The PEM text of the certificate file, checked to hold an unencrypted private key.
+
+    Checked here, so that a wrong file is a clean error naming it instead of a failure deep
+    inside msal when it signs the first assertion.
+    """
     if not path:
         return None
+    where = f"ESCALATION_KIT_CERTIFICATE_PATH: {path}"
     try:
-        return Path(path).read_text(encoding="utf-8")
+        pem = Path(path).read_bytes()
     except OSError as exc:
+        raise ConfigError(f"{where}: cannot read it: {exc.strerror or exc}") from exc
+    return _checked_private_key(pem, where)
+
+
+def _checked_private_key(pem: bytes, where: str) -> str:
+    """``pem`` as text when it holds an unencrypted private key, else ConfigError naming it."""
+    # cryptography comes with msal; imported only when a certificate is configured.
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(pem, password=None)
+        text = pem.decode("ascii")
+    except TypeError as exc:  # a password-protected key
         raise ConfigError(
-            f"ESCALATION_KIT_CERTIFICATE_PATH: cannot read {path}: {exc.strerror}"
+            f"{where}: the private key is encrypted; export it without a password (PEM)"
         ) from exc
+    except (ValueError, UnsupportedAlgorithm) as exc:  # UnicodeDecodeError is a ValueError
+        raise ConfigError(
+            f"{where}: not a PEM file with the certificate's private key "
+            "(-----BEGIN PRIVATE KEY-----); convert a .pfx with openssl pkcs12 -nodes"
+        ) from exc
+    return text

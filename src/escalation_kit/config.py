@@ -21,7 +21,7 @@ DEFAULT_PARTNER_CENTER_URL = "https://api.partnercenter.microsoft.com"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
-DEFAULT_CONCURRENCY = 16
+DEFAULT_CONCURRENCY = 64
 DEFAULT_LOCALE = "en-US"
 
 

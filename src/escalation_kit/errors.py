@@ -12,7 +12,7 @@ enter, with ``raise ... from exc``)::
     ├── ApiError                    an HTTP call to Microsoft (or the emulator) failed
     │   ├── HealthLookupError       Microsoft Graph service communications
     │   └── PartnerCenterError      Partner Center service requests
-    │       └── ThrottledError      429 after every retry was spent (either API)
+    │       (``ApiError.throttled``: a 429 outlived every retry, on either API)
     ├── LedgerError                 the ledger could not be read or written
     │   ├── DuplicateEscalation     a second request for a problem that already has one
     │   └── InvalidTransition       a state change the lifecycle does not allow
@@ -31,12 +31,13 @@ __all__ = [
     "DuplicateEscalation",
     "EscalationKitError",
     "HealthLookupError",
+    "HealthNotChecked",
     "InputError",
     "InvalidTransition",
     "LedgerError",
     "MissingColumnsError",
+    "NeedsReview",
     "PartnerCenterError",
-    "ThrottledError",
     "TriageError",
 ]
 
@@ -102,6 +103,11 @@ class ApiError(EscalationKitError):
         self.url = url
         super().__init__(message)
 
+    @property
+    def throttled(self) -> bool:
+        """The service kept answering 429 after every retry was spent."""
+        return self.status_code == 429
+
 
 class HealthLookupError(ApiError):
     """Microsoft Graph service communications could not be read."""
@@ -109,10 +115,6 @@ class HealthLookupError(ApiError):
 
 class PartnerCenterError(ApiError):
     """A Partner Center service-request call failed."""
-
-
-class ThrottledError(PartnerCenterError, HealthLookupError):
-    """The service kept answering 429 after every retry was spent."""
 
 
 class LedgerError(EscalationKitError):
@@ -129,3 +131,11 @@ class InvalidTransition(LedgerError):
 
 class TriageError(EscalationKitError):
     """Triage could not run on the given inputs."""
+
+
+class HealthNotChecked(EscalationKitError):
+    """Escalation refused: service health was not checked for some tickets (health first)."""
+
+
+class NeedsReview(EscalationKitError):
+    """Escalation refused: some decisions need an analyst to confirm or override them first."""

@@ -5,12 +5,13 @@
 second write). They retry 429/5xx (honouring ``Retry-After`` in seconds or as an HTTP date),
 timeouts and connection resets, with capped exponential backoff and jitter; other 4xx fail at
 once. Failures become the caller's :class:`~escalation_kit.errors.ApiError` subclass carrying
-status, service error code, request id and URL; a 429 that outlives the retries is a
-:class:`~escalation_kit.errors.ThrottledError`.
+status, service error code, request id and URL; a 429 that outlives the retries has
+``throttled`` set.
 
 Logs (logger ``escalation_kit.http``) name method, URL with secret query values masked, status,
-attempt and delay; never headers, bodies or tokens. :func:`redact` scrubs token-like values
-from any text before it reaches a log line or an exception message.
+attempt and delay; never headers, bodies or tokens. :func:`redact` scrubs token-like values,
+and the exact tokens sent (an opaque token echoed by a server), from any text before it
+reaches a log line or an exception message.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
-from escalation_kit.errors import ApiError, ThrottledError
+from escalation_kit.errors import ApiError
+from escalation_kit.pacing import Pacer
+from escalation_kit.redaction import redact, remember_secret
 
 __all__ = [
     "USER_AGENT",
@@ -52,12 +55,6 @@ USER_AGENT = "escalation-kit/0.1"
 _REQUEST_ID_HEADERS = ("request-id", "client-request-id", "MS-CorrelationId", "MS-RequestId")
 _RETRYABLE_TRANSPORT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _SECRET_PARAM = re.compile(r"token|secret|password|assertion|signature|^sig$|^code$|key", re.I)
-_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+(?:\.[\w-]*)?")
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',;]+")
-_SECRET_VALUE = re.compile(
-    r"(?i)(\b(?:access_token|refresh_token|id_token|client_secret|client_assertion|password)"
-    r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,;}]+"
-)
 _BODY_SNIPPET = 300
 _TRANSPORT_HINTS: dict[type[Exception], str] = {
     httpx.ReadError: "the connection was reset or closed by the server",
@@ -81,12 +78,6 @@ class RetryPolicy:
     timeout_retries: bool = (
         True  # retry httpx.TimeoutException / connection resets (TransportError)
     )
-
-
-def redact(text: str) -> str:
-    """Mask bearer tokens, JWTs and ``access_token``/``refresh_token``/``client_secret`` values."""
-    text = _BEARER.sub(r"\1***", text)
-    return _JWT.sub("***", _SECRET_VALUE.sub(r"\1***", text))
 
 
 def safe_url(url: httpx.URL | str) -> str:
@@ -156,7 +147,7 @@ def request_id_of(response: httpx.Response, body: Any = None) -> str | None:
 def error_from_response(response: httpx.Response, *, error: type[ApiError]) -> ApiError:
     """Build the error for a failed response from Graph's, Partner Center's or any other body.
 
-    Never raises on unexpected shapes. A 429 becomes :class:`ThrottledError`.
+    Never raises on unexpected shapes. A final 429 is an ``error`` whose ``throttled`` is true.
     """
     body = _decoded_or_none(response)
     code, message = _code_and_message(body)
@@ -173,8 +164,7 @@ def error_from_response(response: httpx.Response, *, error: type[ApiError]) -> A
         text += f" — {hint}"
     if request_id:
         text += f" [request-id {request_id}]"
-    kind = ThrottledError if response.status_code == 429 else error
-    return kind(
+    return error(
         redact(text),
         status_code=response.status_code,
         code=code,
@@ -261,6 +251,7 @@ def send(
     sleep: Callable[[float], None] = time.sleep,
 ) -> httpx.Response:
     """Send ``request`` (the same object on every retry); return the first successful response."""
+    _remember_token(request)
     attempt = 0
     while True:
         try:
@@ -284,15 +275,33 @@ async def asend(
     policy: RetryPolicy,
     error: type[ApiError],
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    pacer: Pacer | None = None,
+    tenant: str = "",
 ) -> httpx.Response:
-    """The async twin of :func:`send`."""
+    """The async twin of :func:`send`.
+
+    With a ``pacer``, every attempt waits for its turn (adaptive concurrency, ``tenant``'s
+    request budget) and reports its status back, so throttling slows the whole fan-out down.
+    """
+    _remember_token(request)
     attempt = 0
     while True:
+        if pacer is not None:
+            await pacer.acquire(tenant)
         try:
             response = await client.send(request)
+        except asyncio.CancelledError:
+            if pacer is not None:
+                pacer.release(tenant, None)
+            raise
         except httpx.RequestError as exc:
+            if pacer is not None:
+                pacer.release(tenant, None)
             delay = _after_transport_error(request, exc, attempt, policy, error)
         else:
+            if pacer is not None:
+                advised = _retry_after(response, now=None) if response.status_code >= 400 else None
+                pacer.release(tenant, response.status_code, advised)
             retry_in = _after_response(response, attempt, policy, error)
             if retry_in is None:
                 return response
@@ -300,6 +309,13 @@ async def asend(
             delay = retry_in
         await sleep(delay)
         attempt += 1
+
+
+def _remember_token(request: httpx.Request) -> None:
+    """The bearer token sent is masked in every message from now on (a server may echo it)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        remember_secret(token.strip())
 
 
 def _after_response(

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
+
+from escalation_kit.errors import InputError
 
 __all__ = [
     "CUSTOMER_COLUMNS",
@@ -55,8 +57,23 @@ TRIAGE_OUTPUT_COLUMNS = (
     "confidence",
     "reasons",
     "recommended_action",
+    "health_checked",
     "needs_review",
 )
+HISTORY_STATUSES = ("open", "attention_needed", "closed")
+"""An escalation's status in the history (drafts are not history yet)."""
+Freq = Literal["D", "W", "M"]
+FREQUENCIES: dict[str, str] = {"D": "day", "W": "week", "M": "month"}
+"""Time-series periods, shared by the ledger's SQL buckets and the pandas metrics."""
+
+
+def check_freq(freq: str) -> Freq:
+    """``freq`` when it is D, W or M; InputError otherwise."""
+    if freq not in FREQUENCIES:
+        raise InputError(f"freq {freq!r} is not one of: D (day), W (week), M (month)", field="freq")
+    return freq  # type: ignore[return-value]
+
+
 HISTORY_COLUMNS = (
     "escalation_id",
     "tenant_id",
@@ -116,9 +133,11 @@ class EscalationStatus(StrEnum):
 
     ``draft`` (package prepared, not yet filed) → ``open`` (filed and linked to a Partner Center
     request) ⇄ ``attention_needed`` → ``closed``. The history contract uses the last three.
+    ``withdrawn``: a draft whose tickets an analyst overrode away from escalation (never filed).
     """
 
     DRAFT = "draft"
+    WITHDRAWN = "withdrawn"
     OPEN = "open"
     ATTENTION_NEEDED = "attention_needed"
     CLOSED = "closed"
@@ -207,6 +226,9 @@ class TriageDecision:
     matched_issue_id: str = ""
     cluster_id: str = ""
     severity: Severity | None = None
+    health_checked: bool = False  # the snapshot held the tenant and was fresh enough
+    needs_review: bool = False  # an analyst must confirm or override before drafting
+    overridden: bool = False  # the analyst's override (the ledger's latest decision)
 
     @property
     def escalate(self) -> bool:

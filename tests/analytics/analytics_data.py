@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from escalation_kit.analytics.history import HISTORY_COLUMNS, validate_history
+from escalation_kit.intake.history import HISTORY_COLUMNS, validate_history
 
 # id, tenant, country, region, service, category, severity, created_at, resolved_at, status
 HAND_ROWS = [

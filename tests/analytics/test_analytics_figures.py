@@ -15,15 +15,16 @@ from escalation_kit.analytics.figures import (
     backlog_line,
     category_region_heatmap,
     country_map,
+    europe_map,
     main_figures,
     resolve_time_box,
     top_services_bar,
     volume_area,
 )
-from escalation_kit.analytics.history import load_history
 from escalation_kit.analytics.palette import CATEGORY_COLORS, template_name
 from escalation_kit.analytics.synthetic import synthetic_history
 from escalation_kit.errors import InputError
+from escalation_kit.intake.history import load_history
 
 LABEL_COLORS = {
     "Service not as described": CATEGORY_COLORS["service_not_as_described"],
@@ -74,6 +75,24 @@ def test_heatmap_counts_categories_by_region() -> None:
     assert list(trace["y"]) == ["Service unavailable", "Bug", "Network disruption"]
     assert values(trace["z"]) == [[1, 0, 0], [1, 2, 1], [0, 1, 0]]
     assert layout_text(fig, "xaxis") == "Region"
+    # every count written on its cell, in a colour chosen for that cell
+    written = {(a.y, a.x): a.text for a in fig.layout.annotations}
+    assert written[("Bug", "Europe")] == "2"
+    assert len(written) == 9
+    colours = {a.text: a.font.color for a in fig.layout.annotations}
+    assert colours["2"] == "#ffffff" and colours["0"] == "#000000"  # darkest and palest cells
+
+
+def test_europe_map_zooms_on_european_customers() -> None:
+    fig = europe_map(history())
+    (trace,) = fig.to_dict()["data"]
+    assert dict(zip(trace["locations"], trace["z"], strict=True)) == {"DEU": 3}
+    geo = fig.to_dict()["layout"]["geo"]
+    assert geo["lonaxis"]["range"] == [-25, 45] and geo["lataxis"]["range"] == [34, 72]
+    assert geo["resolution"] == 110  # the bundled world topojson: no download
+    assert fig.layout.title.text == "Escalations by customer country: Europe"
+    with pytest.raises(InputError, match="no map view for 'Mars'"):
+        country_map(history(), region="Mars")
 
 
 def test_country_map_uses_iso3_codes_and_counts_unknown_countries() -> None:
@@ -157,7 +176,17 @@ def test_figures_from_the_sample_history() -> None:
     path = SAMPLE_DATA / "escalation_history.csv"
     require(path.exists(), f"{path} is produced by the data work")
     figures = main_figures(load_history(path).accepted)
-    assert list(figures) == ["volume", "heatmap", "map", "time_to_resolve", "backlog", "services"]
+    assert list(figures) == [
+        "volume",
+        "heatmap",
+        "map",
+        "map_europe",
+        "time_to_resolve",
+        "backlog",
+        "services",
+    ]
     names = {t["name"] for t in figures["volume"].to_dict()["data"]}
     assert names <= set(LABEL_COLORS)
     assert len(figures["map"].to_dict()["data"][0]["locations"]) > 0
+    europe = figures["map_europe"].to_dict()["data"][0]["locations"]
+    assert {"DEU", "FRA", "GBR"} <= set(europe) and "USA" not in europe

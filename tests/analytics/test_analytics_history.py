@@ -9,16 +9,16 @@ import pytest
 from analytics_data import HAND_ROWS, history, text_frame
 
 from ek_fixtures import SAMPLE_DATA, require
-from escalation_kit.analytics.history import (
-    HISTORY_COLUMNS,
+from escalation_kit.analytics.synthetic import synthetic_history
+from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.intake.history import (
     history_text,
     load_history,
     typed_history,
     validate_history,
     write_history,
 )
-from escalation_kit.analytics.synthetic import synthetic_history
-from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.intake.history_checks import HISTORY_COLUMNS
 
 HEADER = ",".join(HISTORY_COLUMNS)
 

@@ -12,8 +12,8 @@ from analytics_data import text_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalation_kit.analytics.history import HISTORY_COLUMNS, load_history, validate_history
-from escalation_kit.analytics.history_checks import parse_times
+from escalation_kit.intake.history import load_history, validate_history
+from escalation_kit.intake.history_checks import HISTORY_COLUMNS, parse_times
 
 UTC = "UTC"
 

@@ -154,7 +154,10 @@ def test_summary_markdown_and_html_are_escaped() -> None:
     assert markdown.startswith("**Multi-tenant incident: Exchange Online, Europe**\n")
     assert "- Affected tenants: 3 (Europe 3)" in markdown
     assert "- Tickets: 4" in markdown
-    assert "EX900001 'Mail delays for some users'" in markdown
+    # the package's words for the same fact (escalation.considered.issues_considered)
+    assert found.considered is not None and len(found.considered) == 1
+    assert found.considered[0].startswith('EX900001 "Mail delays for some users" (')
+    assert f"- Documented issues considered: {found.considered[0]}" in markdown
     assert "- Support request: not looked up (no ledger given)" in markdown
     assert "| ta | Alpha GmbH | Europe | 2 | 2026-11-20 08:00 | 2026-11-20 10:00 |" in markdown
     assert "\\<script\\>" in markdown and "\\| \\*\\*bold\\*\\*" in markdown
@@ -204,9 +207,9 @@ def test_investigate_a_cluster_of_the_sample_data() -> None:
 
     files = [SAMPLE_DATA / n for n in ("tickets.csv", "customers.csv", "health.json")]
     require(all(f.exists() for f in files), "the sample data is produced by the data work")
-    from escalation_kit.triage.engine import triage
+    from escalation_kit.triage.engine import triage_tickets
 
-    result = triage(*files)
+    result = triage_tickets(*files)
     decisions = result.decisions
     clustered = decisions[decisions["cluster_id"] != ""]
     biggest = clustered["cluster_id"].value_counts().index[0]

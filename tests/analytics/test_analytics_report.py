@@ -10,13 +10,13 @@ import pytest
 from analytics_data import history
 from typer.testing import CliRunner
 
-from escalation_kit.analytics.history import load_history, write_history
 from escalation_kit.analytics.report import build_report, filter_period
 from escalation_kit.analytics.summary import summarize
 from escalation_kit.analytics.synthetic import synthetic_history
 from escalation_kit.cli import app
 from escalation_kit.cli.analytics import until_bound
 from escalation_kit.errors import InputError
+from escalation_kit.intake.history import load_history, write_history
 
 runner = CliRunner()
 SYNTHETIC = synthetic_history(3_000, seed=9)
@@ -24,7 +24,7 @@ SYNTHETIC = synthetic_history(3_000, seed=9)
 
 def test_report_is_self_contained() -> None:
     html = build_report(SYNTHETIC).html
-    assert html.count("Plotly.newPlot(") == 6
+    assert html.count("Plotly.newPlot(") == 7
     assert html.count("plotly.js v") == 1  # the library inlined once
     assert len(re.findall(r"<script[^>]*\ssrc=", html)) == 0
     assert "<link" not in html
@@ -73,7 +73,7 @@ def test_report_backlog_of_a_window_counts_older_open_escalations() -> None:
 def test_report_of_an_empty_period() -> None:
     report = build_report(history(), since="2030-01-01")
     assert report.summary.sentences() == ["No escalations in this period."]
-    assert len(report.figures) == 6
+    assert len(report.figures) == 7
     assert "No escalations in this period." in report.html
 
 

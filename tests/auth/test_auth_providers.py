@@ -192,6 +192,18 @@ def test_app_only_network_failure_is_auth_error() -> None:
         provider.get_token(CUSTOMER_A, GRAPH_SCOPES)
 
 
+def private_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
 def test_bad_tenant_and_bad_configuration() -> None:
     provider = AppOnlyTokenProvider(
         CLIENT_ID, client_secret=SECRET, http_client=msal_http(FakeIdentityPlatform())
@@ -202,10 +214,11 @@ def test_bad_tenant_and_bad_configuration() -> None:
         AppOnlyTokenProvider(CLIENT_ID)
     with pytest.raises(ConfigError, match="thumbprint"):
         AppOnlyTokenProvider(CLIENT_ID, certificate_pem="-----BEGIN PRIVATE KEY-----")
-    cert = AppOnlyTokenProvider(
-        CLIENT_ID, certificate_pem="PEM-SECRET", certificate_thumbprint="AB12"
-    )
-    assert "PEM-SECRET" not in repr(cert) and "credential=<certificate>" in repr(cert)
+    pem = private_key_pem()
+    cert = AppOnlyTokenProvider(CLIENT_ID, certificate_pem=pem, certificate_thumbprint="AB12")
+    assert pem not in repr(cert) and "credential=<certificate>" in repr(cert)
+    with pytest.raises(ConfigError, match="the certificate: not a PEM file"):
+        AppOnlyTokenProvider(CLIENT_ID, certificate_pem="PEM-SECRET", certificate_thumbprint="AB")
 
 
 def test_device_code_signs_in_once_then_redeems_per_customer(tmp_path: Path) -> None:
@@ -269,7 +282,7 @@ def test_provider_from_settings(tmp_path: Path) -> None:
     )
     assert isinstance(app_only, AppOnlyTokenProvider)
     pem = tmp_path / "key.pem"
-    pem.write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
+    pem.write_text(private_key_pem(), encoding="utf-8")
     cert = provider_from_settings(
         Settings(client_id=CLIENT_ID, certificate_path=str(pem), certificate_thumbprint="AB"),
         sandbox=False,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
-SAMPLES = SHARED / "reference" / "real-samples"
+# Verbatim bodies from Microsoft's documentation; SOURCES.md there names each one's origin.
+SAMPLES = REPO / "tests" / "fixtures" / "microsoft"
 SAMPLE_DATA = REPO / "data" / "sample"
 EVAL_DATA = REPO / "data" / "eval"
 

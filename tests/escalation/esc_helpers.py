@@ -49,6 +49,7 @@ def make_decision(
     service: str = "Exchange Online",
     region: str = "Europe",
     severity: Severity | None = Severity.MODERATE,
+    health_checked: bool = True,
 ) -> TriageDecision:
     return TriageDecision(
         ticket_id=ticket_id,
@@ -60,6 +61,7 @@ def make_decision(
         recommended_action="Escalate to Microsoft as one request for the cluster",
         cluster_id=cluster_id,
         severity=severity if category.escalate else None,
+        health_checked=health_checked,
     )
 
 
@@ -83,6 +85,7 @@ def write_inputs(
                 "confidence",
                 "reasons",
                 "recommended_action",
+                "health_checked",
             ]
         )
         for d in decisions:
@@ -99,6 +102,7 @@ def write_inputs(
                     d.confidence,
                     d.reasons,
                     d.recommended_action,
+                    str(d.health_checked).lower(),
                 ]
             )
     tickets_path = folder / "tickets.csv"

@@ -7,7 +7,7 @@ import pytest
 from esc_helpers import FAST, T1, T2
 
 from escalation_kit.auth import StaticTokenProvider
-from escalation_kit.errors import PartnerCenterError, ThrottledError
+from escalation_kit.errors import PartnerCenterError
 from escalation_kit.escalation.partner_center import PartnerCenterClient
 from escalation_kit.escalation.service_request import SrSeverity, SrStatus
 from escalation_kit.http import RetryPolicy
@@ -52,7 +52,9 @@ def test_integer_enums_and_updates(sandbox: Sandbox, pc_client: PartnerCenterCli
         sr_id, "Logs attached", request_id="7c1e4f7e-0000-4000-8000-000000000001"
     )
     assert [n.text for n in noted.notes] == ["Please send logs", "Logs attached"]
-    closed = pc_client.close(sr_id, "Fixed", request_id="7c1e4f7e-0000-4000-8000-000000000002")
+    closed = pc_client.close_request(
+        sr_id, "Fixed", request_id="7c1e4f7e-0000-4000-8000-000000000002"
+    )
     assert closed.status is SrStatus.CLOSED and closed.last_closed is not None
 
 
@@ -89,7 +91,7 @@ def test_not_found_and_unauthorised_errors_are_clear(
     with pytest.raises(PartnerCenterError, match="HTTP 401") as caught:
         bare.list_service_requests(T1)
     assert "not-a-sandbox-token" not in str(caught.value)
-    bare.close_client()
+    bare.close()
 
 
 def test_throttling_and_server_errors_are_retried(
@@ -111,10 +113,10 @@ def test_throttled_after_every_retry(sandbox: Sandbox) -> None:
     client = PartnerCenterClient(
         sandbox.base_url, StaticTokenProvider(), policy=RetryPolicy(max_retries=1, base_delay=0)
     )
-    with pytest.raises(ThrottledError, match="Rate limit is exceeded") as caught:
+    with pytest.raises(PartnerCenterError, match="Rate limit is exceeded") as caught:
         client.list_service_requests(T1)
-    assert caught.value.status_code == 429
-    client.close_client()
+    assert caught.value.status_code == 429 and caught.value.throttled
+    client.close()
 
 
 def test_timeouts_are_retried(sandbox: Sandbox) -> None:

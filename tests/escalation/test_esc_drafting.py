@@ -68,13 +68,17 @@ def test_cluster_is_one_package_in_any_order(
 def test_lone_ticket_links_to_open_escalation(sqlite_ledger: Ledger) -> None:
     tickets = {
         "A": make_ticket("A", T1, 9),
-        "B": make_ticket("B", T1, 15),  # same tenant + service, hours later
-        "C": make_ticket("C", T2, 10),  # other tenant, same region/category within 4 h
+        "B": make_ticket("B", T1, 15),  # same tenant, service and symptom, hours later
+        "C": make_ticket("C", T2, 10),  # other tenant, outside a cluster: never mixed in
         "D": make_ticket("D", T3, 20),  # other tenant, 11 h later: its own problem
     }
     decisions = [make_decision(t, Category.SERVICE_UNAVAILABLE) for t in tickets]
     outcomes = draft_escalations(sqlite_ledger, decisions, tickets, contact=CONTACT)
-    assert sorted(o.package.ticket_ids for o in outcomes) == [("A", "C", "B"), ("D",)]
+    assert sorted(o.package.ticket_ids for o in outcomes) == [("A", "B"), ("C",), ("D",)]
+    (joined,) = sqlite_ledger.events(action="tickets_linked")
+    assert joined.detail["ticket_ids"] == ["B"]
+    assert joined.detail["reason"].startswith(f"same tenant {T1}, service Exchange Online")
+    assert "symptom (mail_delivery)" in joined.detail["reason"]
     with pytest.raises(DuplicateEscalation, match="already covered by ESC-"):
         more = {"E": make_ticket("E", T1, 16)}
         draft_escalations(

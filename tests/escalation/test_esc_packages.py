@@ -19,6 +19,7 @@ from escalation_kit.escalation.keys import (
     tracking_tag,
 )
 from escalation_kit.escalation.packages import (
+    PARTNER_SUPPORT_URL,
     FilingPackage,
     add_tickets,
     compose_package,
@@ -66,6 +67,16 @@ def cluster_package() -> FilingPackage:
     )
 
 
+def _outside_fences(lines: list[str]) -> list[str]:
+    kept, fenced = [], False
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced:
+            kept.append(line)
+    return kept
+
+
 def test_catalogue_covers_every_graph_service_name() -> None:
     entries = catalogue()
     assert [name for name in SERVICE_NAMES if name.lower() not in entries] == []
@@ -105,8 +116,18 @@ def test_cluster_package_content() -> None:
     assert "2 tenants in Europe" in package.title
     assert package.users_affected == 10
     assert package.product == "Exchange Online"
-    assert package.portal_url.endswith(f"/customers/{T1}/servicemanagement")
-    assert "no documented service health issue matches" in package.description
+    # a cluster is the partner's own request listing every tenant, not filed under the first
+    assert package.filed_as_partner and package.to_dict()["filed_as"] == "partner"
+    assert package.portal_url == PARTNER_SUPPORT_URL
+    assert "Filed by the partner for 2 customer tenant(s)" in package.description
+    # triage checked health but the package was given no snapshot time: it says so, and
+    # claims no troubleshooting nobody reported
+    assert package.health_checked_at is None
+    assert "Service health was checked at triage for every affected tenant" in package.description
+    assert "snapshot fetched" not in package.description
+    assert "What was checked or tried" in package.description
+    assert "- nothing stated" in package.description
+    assert "admin settings, licences" not in package.description
     assert f"tenant {T2}" in package.description
     assert "Ana Partner, ana@partner.example" in package.description
 
@@ -114,11 +135,14 @@ def test_cluster_package_content() -> None:
 def test_markdown_escapes_customer_text_and_csv_defuses_formulas() -> None:
     package = cluster_package()
     markdown = render_markdown(package)
-    assert "<script>" not in markdown and "&lt;script&gt;" in markdown
-    # outside the indented (literal) description block, markdown syntax is escaped too
-    prose = "\n".join(line for line in markdown.splitlines() if not line.startswith("    "))
+    # no HTML entities anywhere: markup is made inert with backslash escapes
+    assert "&lt;" not in markdown and "&#x27;" not in markdown and "&amp;" not in markdown
+    # outside the fenced (literal) title/description blocks, markdown syntax is escaped
+    prose = "\n".join(_outside_fences(markdown.splitlines()))
+    assert "<script>" not in prose and "\\<script\\>" in prose
     assert "**bold**" not in prose and "[x](http://evil)" not in prose
     assert "\\*\\*bold\\*\\*" in prose
+    assert package.description in markdown  # the same text as package.txt and package.json
     assert escape_markdown("a*b") == "a\\*b"
     rows = list(csv.DictReader(io.StringIO(render_csv(package))))
     assert [r["ticket_id"] for r in rows] == ["A", "B"]

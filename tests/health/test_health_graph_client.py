@@ -135,8 +135,8 @@ def test_foreign_next_link_is_not_followed() -> None:
             200, json={"value": [], "@odata.nextLink": "https://evil.example/v1.0/steal?$skip=1"}
         )
 
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    graph = GraphHealthClient("https://graph.microsoft.com", TOKENS, client=client)
+    transport = httpx.MockTransport(handler)
+    graph = GraphHealthClient("https://graph.microsoft.com", TOKENS, transport=transport)
     with pytest.raises(HealthLookupError, match="another host") as info:
         graph.list_issues("t1")
     assert info.value.code == "foreignNextLink"
@@ -151,12 +151,10 @@ def test_foreign_next_link_is_not_followed() -> None:
     ],
 )
 def test_bad_bodies_are_lookup_errors(body: bytes, match: str, policy: RetryPolicy) -> None:
-    client = httpx.Client(
-        transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body))
-    )
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=body))
     with (
         GraphHealthClient(
-            "https://graph.microsoft.com", TOKENS, client=client, policy=policy
+            "https://graph.microsoft.com", TOKENS, transport=transport, policy=policy
         ) as graph,
         pytest.raises(HealthLookupError, match=match),
     ):
@@ -170,10 +168,9 @@ def test_requests_carry_the_tenants_token_and_paging_preference() -> None:
         seen.append(request)
         return httpx.Response(200, json={"value": []})
 
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    GraphHealthClient("https://graph.microsoft.com/", TOKENS, client=client).list_issues(
-        "t9", page_size=7
-    )
+    transport = httpx.MockTransport(handler)
+    with GraphHealthClient("https://graph.microsoft.com/", TOKENS, transport=transport) as graph:
+        graph.list_issues("t9", page_size=7)
     assert seen[0].url.path == "/v1.0/admin/serviceAnnouncement/issues"
     assert seen[0].headers["Authorization"] == "Bearer sandbox-t9"
     assert seen[0].headers["Prefer"] == "odata.maxpagesize=7"
@@ -233,8 +230,8 @@ def test_relative_next_link_is_resolved_against_the_request() -> None:
         seen.append(str(request.url))
         return httpx.Response(200, json=pages[request.url.params.get("$skip", "0")])
 
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    graph = GraphHealthClient("https://graph.microsoft.com", TOKENS, client=client)
+    transport = httpx.MockTransport(handler)
+    graph = GraphHealthClient("https://graph.microsoft.com", TOKENS, transport=transport)
     assert [i.id for i in graph.list_issues("t1")] == ["A1", "A2"]
     assert seen[1] == "https://graph.microsoft.com/v1.0/admin/serviceAnnouncement/issues?$skip=1"
 

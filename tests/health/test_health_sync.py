@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,6 +14,7 @@ import pytest
 
 from escalation_kit.auth import StaticTokenProvider
 from escalation_kit.errors import AuthError, ConfigError, InputError
+from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot, snapshot_pieces
 from escalation_kit.health.sync import select_tenants, sync_health
 from escalation_kit.http import RetryPolicy
 from escalation_kit.ledger import Ledger
@@ -192,7 +194,7 @@ def test_ledger_records_each_tenant_and_resume_fetches_only_failed(
         )
 
 
-def test_resume_of_a_previously_synced_tenant_is_incremental(
+def test_resume_refetches_a_failed_tenant_in_full_and_drops_vanished_issues(
     graph_sandbox: Sandbox,
     health_doc: dict[str, Any],
     tenants: list[str],
@@ -200,38 +202,33 @@ def test_resume_of_a_previously_synced_tenant_is_incremental(
     sqlite_ledger: Ledger,
     settled: Settled,
 ) -> None:
-    tenant = tenants[0]
-    run(graph_sandbox, [tenant], policy, ledger=sqlite_ledger)
-    watermark = sqlite_ledger.health_sync_states()[tenant].watermark
-    newest = max(
-        datetime.fromisoformat(i["lastModifiedDateTime"])
-        for i in health_doc["tenants"][tenant]["issues"]
-    )
-    assert watermark == newest
-    sqlite_ledger.record_health_sync(tenant, status="failed", reason="simulated crash")
-
+    """Resume never merges older cached data: the failed tenant is fetched whole (no $filter),
+    and an issue Microsoft no longer lists leaves the cache and the snapshot."""
+    tenant, other = tenants[0], tenants[1]
+    run(graph_sandbox, [tenant, other], policy, ledger=sqlite_ledger)
     changed = copy.deepcopy(health_doc)
-    new_issue = dict(
-        changed["tenants"][tenant]["issues"][0],
-        id="EX999999",
-        lastModifiedDateTime="2026-11-23T10:00:00Z",
-    )
-    changed["tenants"][tenant]["issues"].append(new_issue)
+    kept = changed["tenants"][tenant]["issues"][1:]  # the first issue is gone
+    kept.append(dict(kept[0], id="EX999999", lastModifiedDateTime="2026-10-01T10:00:00Z"))
+    changed["tenants"][tenant]["issues"] = kept
     graph_sandbox.set_snapshot(changed)
-    settled(graph_sandbox, 2)
+    graph_sandbox.set_faults(Faults(server_errors=1.0, tenants=frozenset({tenant})))
+    second = run(graph_sandbox, [tenant, other], policy, ledger=sqlite_ledger)
+    assert [r.ok for r in second.results] == [False, True]
+
+    graph_sandbox.set_faults(Faults())
+    settled(graph_sandbox, 1)
     graph_sandbox.clear_requests()
-    result = run(graph_sandbox, [tenant], policy, ledger=sqlite_ledger, resume=True)
-    assert result.results[0].incremental and result.results[0].ok
+    result = run(graph_sandbox, [tenant, other], policy, ledger=sqlite_ledger, resume=True)
+    assert [(r.ok, r.skipped) for r in result.results] == [(True, False), (True, True)]
     issue_requests = [r for r in settled(graph_sandbox, 2) if r.path.endswith("/issues")]
-    assert issue_requests[0].query["$filter"] == (
-        f"lastModifiedDateTime ge {newest.astimezone(UTC).isoformat().replace('+00:00', 'Z')}"
+    assert [r.tenant for r in issue_requests] == [tenant]
+    assert "$filter" not in issue_requests[0].query
+    assert result.snapshot.to_json()["tenants"][tenant]["issues"] == kept
+    assert sorted(i["id"] for i in sqlite_ledger.health_issues(tenant)) == sorted(
+        i["id"] for i in kept
     )
-    ids = sorted(i["id"] for i in result.snapshot.to_json()["tenants"][tenant]["issues"])
-    assert ids == sorted([*(i["id"] for i in health_doc["tenants"][tenant]["issues"]), "EX999999"])
-    assert result.results[0].issues == 6
-    assert sqlite_ledger.health_sync_states()[tenant].watermark == datetime(
-        2026, 11, 23, 10, tzinfo=UTC
-    )
+    assert result.results[0].issues == 5
+    assert sqlite_ledger.health_sync_states()[tenant].ok
 
 
 def test_sync_from_a_notebook_cell_with_a_ledger(
@@ -245,3 +242,48 @@ def test_sync_from_a_notebook_cell_with_a_ledger(
     result = asyncio.run(cell())
     assert [r.ok for r in result.results] == [True, True, True]
     assert set(sqlite_ledger.health_sync_states()) == set(tenants[:3])
+
+
+def test_ledger_writes_come_in_batches_and_the_snapshot_from_the_ledger(
+    graph_sandbox: Sandbox,
+    health_doc: dict[str, Any],
+    tenants: list[str],
+    policy: RetryPolicy,
+    ledger: Ledger,
+    tmp_path: Any,
+) -> None:
+    from sqlalchemy import event
+
+    commits: list[int] = []
+    writes = "ek_write"  # the ledger's marker of a write transaction
+
+    def committed(conn: Any) -> None:
+        if conn.get_execution_options().get(writes):
+            commits.append(1)
+
+    event.listen(ledger.engine, "commit", committed)
+    out = tmp_path / "health.json"
+    result = run(graph_sandbox, tenants, policy, ledger=ledger, concurrency=8, out=out)
+    assert len(result.ok) == len(tenants)
+    # start the run, a batch or two of tenants, finish the run: not one transaction per tenant
+    assert len(commits) <= 4 < len(tenants)
+    assert ledger.health_run_tenants(result.run_id) == set(tenants)
+    written = load_snapshot(out)
+    assert written.to_json()["tenants"] == health_doc["tenants"]
+    assert written.tenants == tenants  # input order
+
+
+def test_per_tenant_fetched_at_when_times_differ() -> None:
+    entries = [
+        ("t1", datetime(2026, 11, 2, tzinfo=UTC), '{"healthOverviews":[],"issues":[]}'),
+        ("t2", datetime(2026, 11, 1, tzinfo=UTC), '{"healthOverviews":[],"issues":[]}'),
+    ]
+    document = json.loads("".join(snapshot_pieces(entries, datetime(2026, 11, 1, tzinfo=UTC))))
+    assert document["fetched_at"] == "2026-11-01T00:00:00Z"
+    assert document["tenants"]["t1"]["fetched_at"] == "2026-11-02T00:00:00Z"
+    assert "fetched_at" not in document["tenants"]["t2"]
+    snapshot = HealthSnapshot.from_json(document)
+    assert snapshot.fetched_at_for("t1") == datetime(2026, 11, 2, tzinfo=UTC)
+    assert snapshot.fetched_at_for("t2") == snapshot.fetched_at
+    with pytest.raises(InputError, match=r"tenants\.t1\.fetched_at"):
+        HealthSnapshot({"t1": {"fetched_at": "yesterday"}}, fetched_at="2026-11-01T00:00:00Z")

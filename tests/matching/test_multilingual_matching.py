@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from escalation_kit.health.snapshot import HealthSnapshot
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 
 TENANT = "5b1c9a3e-7d2f-4c61-9a8e-000000000001"
 TEAMS = {
@@ -54,7 +54,7 @@ def decide(issues: list[dict[str, object]], *rows: dict[str, str]) -> pd.DataFra
     health = HealthSnapshot(
         {TENANT: {"healthOverviews": [], "issues": issues}}, fetched_at="2026-11-02T12:00:00Z"
     )
-    return triage(pd.DataFrame(list(rows)), health=health).decisions
+    return triage_tickets(pd.DataFrame(list(rows)), health=health).decisions
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 import subprocess
@@ -22,8 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_lab(root: Path, *, timeout: float = 60) -> Iterator[tuple[str, str]]:
-    """JupyterLab serving ``root``; yields (base URL, token) and stops it afterwards."""
+def running_lab(
+    root: Path, *, timeout: float = 60, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """JupyterLab serving ``root``; yields (base URL, token) and stops it afterwards.
+
+    ``env`` adds environment variables (e.g. ``JUPYTER_CONFIG_PATH``) to the server's."""
     port, token = free_port(), secrets.token_hex(16)
     jupyter = Path(sys.executable).with_name("jupyter")
     command = [
@@ -38,7 +43,13 @@ def running_lab(root: Path, *, timeout: float = 60) -> Iterator[tuple[str, str]]
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        command,
+        cwd=root,
+        env=os.environ | (env or {}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(proc, base, token, timeout)

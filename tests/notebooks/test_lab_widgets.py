@@ -71,7 +71,7 @@ def expected_titles() -> list[str]:
 
 
 def expected_countries() -> int:
-    """How many countries TrendsApp's map colours: one outline path each that the bundled
+    """How many countries TrendsApp's maps colour: one outline path each that the bundled
     110m topojson has (it leaves out city states such as Singapore)."""
     from escalation_kit.analytics import synthetic_history
     from escalation_kit.widgets.trends_app import TrendsApp
@@ -80,8 +80,9 @@ def expected_countries() -> int:
     geometries = json.loads(assets.read_text(encoding="utf-8"))["objects"]["countries"]
     outlined = {shape.get("id") for shape in geometries["geometries"]}
     app = TrendsApp(synthetic_history(2000, days=200, tenants=40))
-    (trace,) = app.figures["map"].data
-    return len(set(trace.locations) & outlined)
+    # the world map and its zoom on Europe
+    maps = [app.figures[name].data[0] for name in ("map", "map_europe")]
+    return sum(len(set(trace.locations) & outlined) for trace in maps)
 
 
 def write_notebook(path: Path) -> None:

@@ -33,12 +33,18 @@ def test_committed_notebook_is_clean(name: str) -> None:
     assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
 
 
+def cell_sources(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """What the build script decides: each cell's type and source (JupyterLab may add metadata
+    such as the Python version when it saves; that is not a difference)."""
+    return [(cell.cell_type, cell.source) for cell in notebook.cells]
+
+
 def test_committed_notebooks_are_what_the_build_script_writes(builder: ModuleType) -> None:
     built = builder.build()
     assert sorted(built) == NOTEBOOKS
     for name, notebook in built.items():
-        committed = (REPO / "notebooks" / name).read_text(encoding="utf-8")
-        assert nbformat.writes(notebook) + "\n" == committed, f"rebuild {name}"
+        committed = nbformat.read(REPO / "notebooks" / name, as_version=4)
+        assert cell_sources(committed) == cell_sources(notebook), f"rebuild {name}"
 
 
 def test_notebooks_import_no_private_library_names(builder: ModuleType) -> None:

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from ek_fixtures import SAMPLE_DATA
-from escalation_kit.analytics.history import load_history
 from escalation_kit.health.snapshot import load_snapshot
 from escalation_kit.intake import read_customers, read_tickets
+from escalation_kit.intake.history import load_history
 from escalation_kit.models import Category
 from escalation_kit.sample import ANCHOR
 from escalation_kit.services import normalize_service

@@ -9,13 +9,15 @@ from triage_rows import row
 
 from escalation_kit.triage.clusters import cluster_id
 from escalation_kit.triage.config import TriageConfig
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 
 OUTAGE = "Teams is not working, calls fail"
 
 
 def categories(frame: pd.DataFrame, **config: object) -> list[str]:
-    result = triage(frame, config=TriageConfig().with_overrides(**config) if config else None)
+    result = triage_tickets(
+        frame, config=TriageConfig().with_overrides(**config) if config else None
+    )
     return result.decisions["category"].tolist()
 
 
@@ -25,9 +27,16 @@ def test_three_tenants_of_one_region_on_one_service_within_4h_cluster(
     frame = batch(
         row("A", OUTAGE, tenant_no=1, service="Teams", minutes=0),
         row("B", "Teams meetings fail", tenant_no=2, country="FR", service="Teams", minutes=90),
-        row("C", "Teams не работает", tenant_no=3, country="NL", service="Teams", minutes=230),
+        row(
+            "C",
+            "Teams: звонки не работают",
+            tenant_no=3,
+            country="NL",
+            service="Teams",
+            minutes=230,
+        ),
     )
-    decisions = triage(frame).decisions
+    decisions = triage_tickets(frame).decisions
     assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
     assert decisions["cluster_id"].nunique() == 1
     cid = decisions["cluster_id"].iloc[0]
@@ -44,8 +53,8 @@ def test_cluster_id_is_stable_across_input_order(batch: Callable[..., pd.DataFra
         row("B", OUTAGE, tenant_no=2, service="Teams", minutes=60),
         row("C", OUTAGE, tenant_no=3, service="Teams", minutes=120),
     ]
-    forward = triage(batch(*rows)).decisions.set_index("ticket_id")["cluster_id"]
-    backward = triage(batch(*reversed(rows))).decisions.set_index("ticket_id")["cluster_id"]
+    forward = triage_tickets(batch(*rows)).decisions.set_index("ticket_id")["cluster_id"]
+    backward = triage_tickets(batch(*reversed(rows))).decisions.set_index("ticket_id")["cluster_id"]
     assert forward.to_dict() == backward.to_dict()
 
 
@@ -119,7 +128,7 @@ def test_connectivity_reports_from_two_regions_within_2h_are_one_network_disrupt
         ),
         row("C", "Password reset for one user", tenant_no=3, country="US", minutes=80),
     )
-    decisions = triage(frame).decisions
+    decisions = triage_tickets(frame).decisions
     assert decisions["category"].tolist() == [
         "network_disruption",
         "network_disruption",
@@ -141,7 +150,7 @@ def test_connectivity_reports_hours_apart_are_not_a_network_cluster(
         row("A", "Outlook timing out, packet loss", tenant_no=1, country="DE", service="Outlook"),
         row("B", "Teams timeouts", tenant_no=2, country="US", service="Teams", minutes=180),
     )
-    decisions = triage(frame).decisions
+    decisions = triage_tickets(frame).decisions
     assert decisions["cluster_id"].tolist() == ["", ""]
 
 
@@ -156,7 +165,7 @@ def test_one_ticket_with_many_sites_and_isps_is_a_network_disruption(
             service="Teams",
         )
     )
-    decisions = triage(frame).decisions
+    decisions = triage_tickets(frame).decisions
     assert decisions["category"].tolist() == ["network_disruption"]
     assert decisions["cluster_id"].tolist() == [""]
 
@@ -181,4 +190,36 @@ def test_customers_own_firewall_is_self_service_even_if_microsoft_is_unreachable
             minutes=30,
         ),
     )
-    assert triage(frame).decisions["category"].tolist()[0] == "self_service"
+    assert triage_tickets(frame).decisions["category"].tolist()[0] == "self_service"
+
+
+def test_unrelated_symptoms_on_one_service_are_no_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    """Retention, duplicate attachments and attachment size: same service, region and window."""
+    frame = batch(
+        row(
+            "R",
+            "Retention policy deletes mail after 30 days instead of 10 years",
+            tenant_no=1,
+            service="Exchange",
+            minutes=0,
+        ),
+        row(
+            "D",
+            "Outlook shows every attachment twice",
+            tenant_no=2,
+            country="FR",
+            service="Exchange",
+            minutes=30,
+        ),
+        row(
+            "S",
+            "Cannot send attachments larger than 20 MB although the limit is 150 MB",
+            tenant_no=3,
+            country="NL",
+            service="Exchange",
+            minutes=60,
+        ),
+    )
+    assert "regional_multi_tenant" not in categories(frame)

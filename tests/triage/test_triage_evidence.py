@@ -12,7 +12,7 @@ import pytest
 from triage_rows import row
 
 from escalation_kit.errors import ConfigError
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 from escalation_kit.triage.evidence import Evidence, compute_evidence, load_evidence
 
 
@@ -163,7 +163,7 @@ def test_several_services_named_make_a_suite_ticket_with_named_reasons(
         row("S1", "Outlook and Teams fail for everyone", service="Outlook, Teams", users=40),
         row("S2", "Teams is slow", service="Teams", users=40),
     )
-    decisions = triage(frame).decisions
+    decisions = triage_tickets(frame).decisions
     assert decisions["service"].tolist() == ["Microsoft 365 suite", "Microsoft Teams"]
     assert "several services named: the Microsoft 365 suite" in decisions["reasons"].iloc[0]
     for reason in decisions["reasons"]:

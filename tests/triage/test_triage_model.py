@@ -14,7 +14,7 @@ from triage_rows import row
 from ek_fixtures import EVAL_DATA, require
 from escalation_kit.errors import ConfigError
 from escalation_kit.triage.config import REVIEW_THRESHOLD_ENV, TriageConfig
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 from escalation_kit.triage.features import ticket_features
 from escalation_kit.triage.learn import LabelledSet, choose_threshold, fit_model, load_labelled
 from escalation_kit.triage.model import ContentModel, load_model
@@ -153,7 +153,7 @@ def test_bundled_model_exists_and_is_small() -> None:
 def test_fresh_it_pt_nl_ja_tickets_are_sensible_or_reviewed_never_confidently_wrong(
     batch: Callable[..., pd.DataFrame],
 ) -> None:
-    decisions = triage(fresh_frame(batch)).decisions
+    decisions = triage_tickets(fresh_frame(batch)).decisions
     wrong_and_sure = []
     sensible = 0
     for (lang, expected, *_), got in zip(FRESH, decisions.itertuples(index=False), strict=True):
@@ -170,9 +170,11 @@ def test_review_threshold_is_configurable_and_read_from_the_environment(
 ) -> None:
     frame = fresh_frame(batch)
     assert (
-        not triage(frame, config=TriageConfig(review_threshold=0.0)).decisions["needs_review"].any()
+        not triage_tickets(frame, config=TriageConfig(review_threshold=0.0))
+        .decisions["needs_review"]
+        .any()
     )
-    everything = triage(frame, config=TriageConfig(review_threshold=1.0)).decisions
+    everything = triage_tickets(frame, config=TriageConfig(review_threshold=1.0)).decisions
     assert everything["needs_review"].all()
     assert everything["reasons"].str.contains("needs review: below the review threshold").all()
     monkeypatch.setenv(REVIEW_THRESHOLD_ENV, "1")
@@ -185,7 +187,7 @@ def test_review_threshold_is_configurable_and_read_from_the_environment(
 def test_needs_review_is_written_as_true_false(
     batch: Callable[..., pd.DataFrame], tmp_path: Path
 ) -> None:
-    out = triage(fresh_frame(batch)).to_csv(tmp_path / "out.csv")
+    out = triage_tickets(fresh_frame(batch)).to_csv(tmp_path / "out.csv")
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(written.columns)[-1] == "needs_review"
     assert set(written["needs_review"]) <= {"true", "false"}

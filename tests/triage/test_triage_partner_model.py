@@ -11,7 +11,7 @@ from ek_fixtures import EVAL_DATA, SAMPLE_DATA, require
 from escalation_kit.errors import InputError
 from escalation_kit.intake import read_tickets
 from escalation_kit.ledger import Ledger
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 from escalation_kit.triage.learn import load_labelled
 from escalation_kit.triage.partner import learn_from_ledger, ledger_overrides
 
@@ -25,7 +25,7 @@ def test_overrides_train_the_partners_model_and_are_scored_on_held_out_folds(
     try:
         intake = read_tickets(EVAL_DATA / "tickets.csv", customers=EVAL_DATA / "customers.csv")
         ledger.upsert_tickets(intake.accepted)
-        result = triage(EVAL_DATA / "tickets.csv", EVAL_DATA / "customers.csv")
+        result = triage_tickets(EVAL_DATA / "tickets.csv", EVAL_DATA / "customers.csv")
         ledger.record_decisions(result.decisions, run_id="run-1")
         labels = pd.read_csv(EVAL_DATA / "labels.csv", dtype=str).set_index("ticket_id")
         chosen = labels[labels["category"].isin(["bug", "service_unavailable", "self_service"])]

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from widget_data import TENANTS, accepted_tickets, cluster_decisions
 
-from escalation_kit.widgets.incident_app import WINDOW, IncidentApp, cluster_options
+from escalation_kit.widgets.incident_app import CLUSTER, WINDOW, IncidentApp, cluster_options
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,37 @@ def test_no_clusters_means_nothing_investigated(tickets: pd.DataFrame) -> None:
     assert app.value is None
     app.run.click()
     assert "triage found none" in app.view.value
+
+
+def two_clusters() -> pd.DataFrame:
+    """T1–T3 one cluster (SharePoint), T4 and T5 a second, smaller one."""
+    decisions = cluster_decisions()
+    decisions.loc[3:4, "cluster_id"] = "C-net"
+    decisions.loc[3:4, "category"] = "network_disruption"
+    return decisions
+
+
+def test_picking_another_cluster_shows_it_at_once(tickets: pd.DataFrame) -> None:
+    app = IncidentApp(tickets, two_clusters())
+    assert [value for _, value in app.cluster.options] == ["C-shp", "C-net"]
+    assert app.value is not None and app.value.cluster_id == "C-shp"
+    app.cluster.value = "C-net"  # no button press
+    assert app.value is not None and app.value.cluster_id == "C-net"
+    assert list(app.value.tickets["ticket_id"]) == ["T4", "T5"]
+    assert "Tailspin Inc" in app.view.value and TENANTS[3] in app.markdown.value
+    assert "Fabrikam SA" not in app.view.value
+    # in window mode a cluster change waits: the window's times are typed, then run
+    app.mode.value = WINDOW
+    app.cluster.value = "C-shp"
+    assert app.value is not None and app.value.cluster_id == "C-net"
+    app.mode.value = CLUSTER  # back to clusters: the chosen one is shown
+    assert app.value is not None and app.value.cluster_id == "C-shp"
+
+
+def test_labels_and_cluster_names_are_not_cut_off(tickets: pd.DataFrame) -> None:
+    app = IncidentApp(tickets, two_clusters())
+    for control in (app.cluster, app.service, app.region, app.start, app.end, app.markdown):
+        assert control.style.description_width == "6.5em"
+    assert app.cluster.layout.width == "min(100%, 60em)"
+    timeline = app.value.timeline_figure() if app.value else None
+    assert timeline is not None and timeline.layout.yaxis.automargin is True

@@ -17,7 +17,7 @@ from escalation_kit.analytics import synthetic_history
 from escalation_kit.widgets._figures import PLOTLY_MIME
 from escalation_kit.widgets.trends_app import TrendsApp
 
-FIGURES = ["volume", "heatmap", "map", "time_to_resolve", "backlog", "services"]
+FIGURES = ["volume", "heatmap", "map", "map_europe", "time_to_resolve", "backlog", "services"]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_starts_with_every_escalation_drawn(history: pd.DataFrame) -> None:
     assert len(plotted) == len(FIGURES)
     # the world topojson goes out (once) just before the map, so the map draws offline
     kinds = [next(iter(data)) for data in shown]
-    assert kinds == [PLOTLY_MIME] * 2 + ["text/html"] + [PLOTLY_MIME] * 4
+    assert kinds == [PLOTLY_MIME] * 2 + ["text/html"] + [PLOTLY_MIME] * 5
     assert "window.PlotlyGeoAssets.topojson['world_110m'] = {" in shown[2]["text/html"]
     assert plotted[2][PLOTLY_MIME]["data"][0]["type"] == "choropleth"
     assert shown_volume_total(app) == len(history)

@@ -6,6 +6,10 @@ as 0), and the spread is their median absolute deviation (MAD). The robust z-sco
 a standard deviation for normal data, and the floor of one escalation keeps a flat history
 (MAD = 0) from flagging every +1 week. A week is flagged when ``z >= threshold``; only full
 windows are judged, so the first ``window`` weeks of each group never are.
+
+This is the one definition of an unusual week: the summary, the report, the notebooks and the
+trends app all call :func:`weekly_anomalies` with its defaults (:data:`WINDOW`,
+:data:`THRESHOLD`), and show it to people through :func:`readable_anomalies`.
 """
 
 from __future__ import annotations
@@ -21,10 +25,28 @@ from escalation_kit.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["MAD_TO_SIGMA", "weekly_anomalies", "weekly_table"]
+__all__ = [
+    "ANOMALY_COLUMNS",
+    "MAD_TO_SIGMA",
+    "THRESHOLD",
+    "WINDOW",
+    "readable_anomalies",
+    "weekly_anomalies",
+    "weekly_table",
+]
 
 MAD_TO_SIGMA = 1.4826
 MIN_SCALE = 1.0
+WINDOW = 8  # weeks before a week that make its usual level
+THRESHOLD = 3.0  # robust z-score from which a week is unusual
+# what people read instead of baseline / mad / ratio / z
+ANOMALY_COLUMNS = {
+    "week": "week",
+    "count": "this week",
+    "baseline": "usual level",
+    "ratio": "times usual",
+    "z": "how unusual",
+}
 
 
 def weekly_table(history: Any, by: str = "category") -> pd.DataFrame:
@@ -45,7 +67,7 @@ def weekly_table(history: Any, by: str = "category") -> pd.DataFrame:
 
 
 def weekly_anomalies(
-    history: Any, by: str = "category", window: int = 8, threshold: float = 3.0
+    history: Any, by: str = "category", window: int = WINDOW, threshold: float = THRESHOLD
 ) -> pd.DataFrame:
     """Flagged weeks, most unusual first: ``week``, ``by``, ``count``, ``baseline`` (median of the
     previous weeks), ``mad``, ``ratio`` (count / baseline; NaN when the baseline is 0) and ``z``."""
@@ -79,3 +101,16 @@ def weekly_anomalies(
         }
     )
     return out.sort_values(["z", "week"], ascending=[False, True]).reset_index(drop=True)
+
+
+def readable_anomalies(anomalies: pd.DataFrame, by: str = "category") -> pd.DataFrame:
+    """``weekly_anomalies`` for people: week, ``by``, "this week" (the count), "usual level"
+    (the median of the weeks before), "times usual" and "how unusual" (the robust z-score,
+    rounded: 3 is the threshold). The spread (MAD) is left out."""
+    import pandas as pd
+
+    out = pd.DataFrame({"week": anomalies["week"], by: anomalies[by]})
+    for column in ("count", "baseline", "ratio", "z"):
+        out[ANOMALY_COLUMNS[column]] = anomalies[column]
+    out["how unusual"] = out["how unusual"].astype("float64").round(1)
+    return out.reset_index(drop=True)

@@ -22,8 +22,14 @@ from escalation_kit.analytics.metrics import (
     top_services,
     volume,
 )
-from escalation_kit.analytics.palette import CATEGORY_COLORS, category_label, template_name
+from escalation_kit.analytics.palette import (
+    CATEGORY_COLORS,
+    category_label,
+    template_name,
+    text_color_on,
+)
 from escalation_kit.analytics.periods import FREQUENCIES, period_range
+from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -32,6 +38,7 @@ __all__ = [
     "backlog_line",
     "category_region_heatmap",
     "country_map",
+    "europe_map",
     "main_figures",
     "resolve_time_box",
     "top_services_bar",
@@ -40,6 +47,16 @@ __all__ = [
 
 _HEAT_SCALE = "Blues"
 _MAP_SCALE = "YlOrRd"
+# the map's land, borders and ocean per theme (plotly_dark draws land as dark as the ocean)
+_GEO_COLORS = {
+    "light": {"landcolor": "#eef1f5", "countrycolor": "#9aa4b0", "oceancolor": "#ffffff"},
+    "dark": {"landcolor": "#2b2f36", "countrycolor": "#6e7681", "oceancolor": "#111111"},
+}
+# a map's view: the whole world, or a zoom on a region where countries are small
+_MAP_VIEWS: dict[str, dict[str, Any]] = {
+    "world": {},
+    "Europe": {"lonaxis_range": [-25, 45], "lataxis_range": [34, 72]},
+}
 
 
 def _figure(title: str, x_title: str, y_title: str, theme: str) -> go.Figure:
@@ -56,6 +73,9 @@ def _figure(title: str, x_title: str, y_title: str, theme: str) -> go.Figure:
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         hoverlabel={"namelength": -1},
     )
+    # long category and service names push the margins instead of being cut off
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -102,35 +122,65 @@ def category_region_heatmap(history: Any, *, theme: str = "light") -> go.Figure:
     )
     rows = categories_in_order(table.index.astype(str))
     table = table.reindex(rows).fillna(0).astype("int64")
+    columns, labels = [str(c) for c in table.columns], [category_label(c) for c in rows]
+    z = table.to_numpy()
+    low, high = (int(z.min()), int(z.max())) if z.size else (0, 1)
     fig.add_trace(
         go.Heatmap(
-            z=table.to_numpy(),
-            x=[str(c) for c in table.columns],
-            y=[category_label(c) for c in rows],
-            text=table.to_numpy(),
-            texttemplate="%{text}",
+            z=z,
+            x=columns,
+            y=labels,
+            zmin=low,
+            zmax=max(high, low + 1),
             colorscale=_HEAT_SCALE,
             colorbar={"title": {"text": "Escalations"}},
             hovertemplate="%{y} in %{x}: %{z} escalations<extra></extra>",
         )
     )
+    # each count in the text colour that reads on its own cell, in either theme (plotly.js
+    # would pick white or grey itself, which fails on mid-blue cells)
+    for i, label in enumerate(labels):
+        for j, column in enumerate(columns):
+            fill = cell_color(int(z[i, j]), low, max(high, low + 1))
+            fig.add_annotation(
+                x=column,
+                y=label,
+                text=f"{int(z[i, j]):,}",
+                showarrow=False,
+                font={"color": text_color_on(fill)},
+            )
     fig.update_layout(legend_title_text="")
     return fig
 
 
-def country_map(history: Any, *, theme: str = "light") -> go.Figure:
-    """World map of escalations per customer country (countries without a code are counted in
-    the title, not drawn)."""
+def cell_color(value: float, low: float, high: float, scale: str = _HEAT_SCALE) -> str:
+    """The ``rgb(...)`` colour plotly draws for ``value`` on ``scale`` from ``low`` to ``high``."""
+    from plotly.colors import sample_colorscale  # plotly is heavy: imported when drawing
+
+    fraction = min(max((value - low) / (high - low), 0.0), 1.0) if high > low else 0.0
+    return str(sample_colorscale(scale, [fraction])[0])
+
+
+def country_map(history: Any, *, theme: str = "light", region: str = "world") -> go.Figure:
+    """Map of escalations per customer country (countries without a code are counted in the
+    title, not drawn): the whole world, or zoomed on ``region`` ("Europe"), counting only that
+    region's escalations so that its colours spread over its own range."""
     import plotly.graph_objects as go
 
+    if region not in _MAP_VIEWS:
+        raise InputError(
+            f"no map view for {region!r}; one of: {', '.join(_MAP_VIEWS)}", field="region"
+        )
     frame = as_history(history)
+    if region != "world":
+        frame = frame[frame["region"].astype(str) == region]
     counts = group_counts({"country": frame["country"]})
     counts["iso3"] = [
         iso2_to_iso3(str(c)) if isinstance(c, str) else None for c in counts["country"]
     ]
     mapped = counts[counts["iso3"].notna()]
     unmapped = int(counts.loc[counts["iso3"].isna(), "count"].sum())
-    title = "Escalations by customer country"
+    title = "Escalations by customer country" + ("" if region == "world" else f": {region}")
     if unmapped:
         title += f" ({unmapped} without a known country not shown)"
     fig = _figure(title, "", "", theme)
@@ -146,18 +196,29 @@ def country_map(history: Any, *, theme: str = "light") -> go.Figure:
             hovertemplate="%{text}: %{z} escalations<extra></extra>",
         )
     )
-    # the whole world, centred on Greenwich: plotly.js would otherwise fit the view to the
-    # countries present, which turns the map around when they span the antimeridian
+    # the whole world centred on Greenwich, or the region's box: plotly.js would otherwise fit
+    # the view to the countries present, which turns the map around when they span the
+    # antimeridian. Both views draw from the one bundled world topojson (110m).
     fig.update_geos(
         projection_type="natural earth",
         projection_rotation_lon=0,
         fitbounds=False,
         showframe=False,
         showcountries=True,
+        showland=True,
+        showocean=True,
         resolution=110,
+        **_GEO_COLORS[theme],
+        **_MAP_VIEWS[region],
     )
     fig.update_layout(margin={"l": 10, "r": 10, "t": 60, "b": 10})
     return fig
+
+
+def europe_map(history: Any, *, theme: str = "light") -> go.Figure:
+    """The country map zoomed on Europe, where many small countries share the world map's
+    smallest corner."""
+    return country_map(history, theme=theme, region="Europe")
 
 
 def resolve_time_box(history: Any, *, theme: str = "light") -> go.Figure:
@@ -268,6 +329,7 @@ def main_figures(
         "volume": volume_area(frame, freq=freq, theme=theme),
         "heatmap": category_region_heatmap(frame, theme=theme),
         "map": country_map(frame, theme=theme),
+        "map_europe": europe_map(frame, theme=theme),
         "time_to_resolve": resolve_time_box(frame, theme=theme),
         "backlog": backlog_line(
             frame if backlog_from is None else backlog_from, freq=freq, theme=theme, **backlog

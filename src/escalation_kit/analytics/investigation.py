@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from escalation_kit.analytics.palette import CATEGORY_COLORS, category_label, template_name
 from escalation_kit.errors import InputError
-from escalation_kit.models import HealthIssue
+from escalation_kit.escalation.considered import issues_considered
+from escalation_kit.models import HealthIssue, Ticket
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +54,9 @@ class Investigation:
     tickets: pd.DataFrame = field(repr=False)  # one row per affected ticket, oldest first
     documented: tuple[HealthIssue, ...] = ()
     requests: pd.DataFrame | None = field(default=None, repr=False)  # linked, from the ledger
+    # The affected tenants' documented issues on the service and why each does not match, in
+    # the filing package's words (None: no health snapshot given).
+    considered: tuple[str, ...] | None = None
 
     @property
     def tenants(self) -> pd.DataFrame:
@@ -85,15 +89,10 @@ class Investigation:
         """(label, plain text) pairs shared by the Markdown and the HTML."""
         hours = (self.end - self.start).total_seconds() / 3600
         spread = ", ".join(f"{r.region} {r.tenants}" for r in self.regions.itertuples())
-        issue = (
-            "; ".join(
-                f"{i.id} {i.title!r} ({i.status}, since {i.start:%Y-%m-%d %H:%M} UTC)"
-                if i.start
-                else f"{i.id} {i.title!r} ({i.status})"
-                for i in self.documented
-            )
-            or "none found in the health snapshot for this service and window"
-        )
+        if self.considered is None:
+            issue = "service health not checked (no health snapshot given)"
+        else:
+            issue = "; ".join(self.considered) or "none listed for these tenants on this service"
         return [
             ("Service", self.service),
             (
@@ -102,7 +101,7 @@ class Investigation:
             ),
             ("Affected tenants", f"{self.tickets['tenant_id'].nunique()} ({spread})"),
             ("Tickets", str(len(self.tickets))),
-            ("Documented issue", issue),
+            ("Documented issues considered", issue),
             ("Support request", self._request_text()),
         ]
 
@@ -164,6 +163,9 @@ class Investigation:
             yaxis_title="Tenant",
             legend_title_text="Category",
         )
+        # customer names are long: the margins grow to show them whole
+        fig.update_xaxes(automargin=True)
+        fig.update_yaxes(automargin=True)
         data = self.tickets.assign(label=_tenant_labels(self.tickets))
         for category, part in data.groupby("category", sort=True):
             fig.add_trace(
@@ -243,7 +245,11 @@ def investigate(
     else:
         chosen, service, region = _by_window(frame, window)
         start, end = _stamp(window[2]), _stamp(window[3])
-    issues = _documented(health, service, start, end) if health is not None else ()
+    snapshot = _snapshot(health) if health is not None else None
+    issues = _documented(snapshot, service, start, end) if snapshot is not None else ()
+    considered = None
+    if snapshot is not None:
+        considered = issues_considered(snapshot.issues_by_tenant(), _tickets(chosen), service)
     requests = None
     if ledger is not None:
         from escalation_kit.ledger.history import linked_escalations
@@ -258,7 +264,28 @@ def investigate(
         tickets=chosen.reset_index(drop=True),
         documented=issues,
         requests=requests,
+        considered=considered,
     )
+
+
+def _snapshot(health: HealthSnapshot | str | os.PathLike[str]) -> HealthSnapshot:
+    from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
+
+    return health if isinstance(health, HealthSnapshot) else load_snapshot(health)
+
+
+def _tickets(chosen: pd.DataFrame) -> list[Ticket]:
+    """The affected tickets as records (what the package's issue check reads)."""
+    return [
+        Ticket(
+            ticket_id=str(row["ticket_id"]),
+            tenant_id=str(row["tenant_id"]),
+            title=str(row.get("title") or ""),
+            reported_at=row["reported_at"].to_pydatetime(),
+            description=str(row.get("description") or ""),
+        )
+        for row in chosen.to_dict("records")
+    ]
 
 
 def _ticket_frame(tickets: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:
@@ -353,12 +380,9 @@ def _stamp(value: Any) -> pd.Timestamp:
 
 
 def _documented(
-    health: HealthSnapshot | str | os.PathLike[str], service: str, start: Any, end: Any
+    snapshot: HealthSnapshot, service: str, start: Any, end: Any
 ) -> tuple[HealthIssue, ...]:
     """Issues on ``service`` (any tenant of the snapshot) active at some point of the window."""
-    from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
-
-    snapshot = health if isinstance(health, HealthSnapshot) else load_snapshot(health)
     found: dict[str, HealthIssue] = {}
     for issue in snapshot.all_issues():
         if issue.service.casefold() != service.casefold():

@@ -1,6 +1,6 @@
 """Escalation metrics: pure, vectorized functions over a history frame (or a ledger).
 
-A *history* is the frame :func:`~escalation_kit.analytics.history.load_history` accepts (or
+A *history* is the frame :func:`~escalation_kit.intake.history.load_history` accepts (or
 ``export_history`` returns). Functions that take a ``Ledger`` instead push their aggregation into
 SQL where the database can do it (volume, top services) and otherwise export the history first.
 Periods are UTC calendar days, Monday-based weeks or months, labelled by their first instant.
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from escalation_kit.analytics.history import ESCALATION_CATEGORIES, HISTORY_COLUMNS
 from escalation_kit.analytics.periods import next_period, period_range, period_start
 from escalation_kit.errors import InputError
+from escalation_kit.intake.history_checks import ESCALATION_CATEGORIES, HISTORY_COLUMNS
 from escalation_kit.models import Category, TriageDecision
 
 if TYPE_CHECKING:

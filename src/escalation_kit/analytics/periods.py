@@ -6,27 +6,18 @@ are bucketed in milliseconds. Periods are labelled by their first instant, as UT
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_kit.errors import InputError
+from escalation_kit.models import FREQUENCIES, Freq, check_freq
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["FREQUENCIES", "Freq", "check_freq", "next_period", "period_range", "period_start"]
 
-Freq = Literal["D", "W", "M"]
-FREQUENCIES: dict[str, str] = {"D": "day", "W": "week", "M": "month"}
 _MONDAY_OFFSET = 4  # 1970-01-01 was a Thursday: day 4 of the epoch is the first Monday
-
-
-def check_freq(freq: str) -> Freq:
-    """``freq`` when it is D, W or M; InputError otherwise."""
-    if freq not in FREQUENCIES:
-        raise InputError(f"freq {freq!r} is not one of: D (day), W (week), M (month)", field="freq")
-    return freq  # type: ignore[return-value]
 
 
 def _bucket(values: np.ndarray, freq: Freq) -> np.ndarray:

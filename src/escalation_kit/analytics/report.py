@@ -18,18 +18,22 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from escalation_kit.analytics.anomalies import weekly_anomalies
+from escalation_kit.analytics.anomalies import readable_anomalies, weekly_anomalies
 from escalation_kit.analytics.figures import main_figures
 from escalation_kit.analytics.metrics import (
+    _is_ledger,
     as_history,
     group_counts,
     repeat_customers,
     time_to_resolve,
     top_services,
 )
+from escalation_kit.analytics.names import customer_names, with_customer_names
 from escalation_kit.analytics.palette import category_label, template_name
+from escalation_kit.analytics.requests import request_tables
 from escalation_kit.analytics.summary import Summary, summarize
 from escalation_kit.errors import InputError
+from escalation_kit.intake.writers import write_csv, write_xlsx
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,14 +42,26 @@ if TYPE_CHECKING:
 __all__ = ["PLOTLY_CONFIG", "Report", "build_report", "filter_period", "write_report"]
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
-_FORMULA_START = r"[=+\-@\t\r]"
-TABLE_ROWS = 25  # rows shown per table in the HTML; the export has them all
+TABLE_ROWS = 25  # rows shown per table in the HTML (``export_tables`` writes them all)
+_WIDE_FIGURES = frozenset({"volume"})  # across the whole page: a long time axis
+_PERCENT = ("share", "rate")  # columns named so, or ending in _share / _rate, are fractions
 _TABLE_TITLES = {
     "by_category_region": "Escalations by category and region",
     "time_to_resolve": "Time to resolve by category (hours)",
     "top_services": "Top services",
     "repeat_customers": "Customers with repeated escalations",
     "anomalies": "Unusual weeks",
+    "first_response": "Microsoft's first response after filing (hours, by severity)",
+    "request_aging": "Open requests by age",
+    "known_issue_hit_rate": "Known-issue hit rate (share of tickets documented issues explain)",
+}
+# what a table's columns mean, for readers who never saw the code
+_TABLE_NOTES = {
+    "anomalies": "A week is unusual when a category's count this week is far above its usual "
+    "level, the median of the 8 weeks before. How unusual: how many times the usual "
+    "week-to-week spread it lies above that level (from 3 a week is listed).",
+    "repeat_customers": "Customer names come from the customers file or the ledger; "
+    "an empty name is a tenant they do not list.",
 }
 
 
@@ -72,45 +88,21 @@ class Report:
 
     def export_tables(self, directory: str | Path) -> list[Path]:
         """Every table as ``<name>.csv`` plus one ``report_tables.xlsx`` with a sheet each."""
-        import pandas as pd
-
         folder = Path(directory)
-        written: list[Path] = []
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            for name, table in self.tables.items():
-                written.append(folder / f"{name}.csv")
-                _plain(table).to_csv(written[-1], index=False)
-            workbook = folder / "report_tables.xlsx"
-            with pd.ExcelWriter(workbook, engine="openpyxl") as excel:
-                for name, table in self.tables.items():
-                    _plain(table).to_excel(excel, sheet_name=name[:31], index=False)
-            written.append(workbook)
         except OSError as exc:
             raise InputError(f"cannot export the tables: {exc.strerror}", file=str(folder)) from exc
+        written = [
+            write_csv(table, folder / f"{name}.csv", what="table")
+            for name, table in self.tables.items()
+        ]
+        written.append(write_xlsx(self.tables, folder / "report_tables.xlsx"))
         return written
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{escape(s)}</li>" for s in self.summary.sentences())
         return f"<ul>{items}</ul><p>{len(self.figures)} figures, {len(self.tables)} tables</p>"
-
-
-def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy safe to open in Excel: time zones dropped from datetimes (the values are UTC),
-    and text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR)
-    prefixed with an apostrophe: history text comes from outside and is not trusted."""
-    import pandas as pd
-
-    out = table.copy()
-    for column in out.columns:
-        values = out[column]
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = values.dt.tz_localize(None)
-        elif pd.api.types.is_string_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
-            text = values.astype("str")
-            risky = text.str.match(_FORMULA_START, na=False)
-            out[column] = text.where(~risky, "'" + text) if risky.any() else values
-    return out
 
 
 def filter_period(history: Any, since: Any = None, until: Any = None) -> pd.DataFrame:
@@ -131,8 +123,11 @@ def filter_period(history: Any, since: Any = None, until: Any = None) -> pd.Data
     return frame[keep].reset_index(drop=True)
 
 
-def report_tables(frame: pd.DataFrame, anomalies: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The report's tables, by name (what ``--export-dir`` writes)."""
+def report_tables(
+    frame: pd.DataFrame, anomalies: pd.DataFrame, names: dict[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The report's tables, by name (what ``--export-dir`` writes); ``names`` (tenant id →
+    customer name) adds a ``customer`` column wherever a table lists tenants."""
     counts = group_counts({"category": frame["category"], "region": frame["region"]})
     matrix = counts.pivot_table(
         index="category", columns="region", values="count", aggfunc="sum", observed=True
@@ -146,8 +141,10 @@ def report_tables(frame: pd.DataFrame, anomalies: pd.DataFrame) -> dict[str, pd.
         "by_category_region": matrix,
         "time_to_resolve": time_to_resolve(frame, by=("category",)),
         "top_services": top_services(frame, n=10),
-        "repeat_customers": repeat_customers(frame, min_escalations=2),
-        "anomalies": anomalies,
+        "repeat_customers": with_customer_names(
+            repeat_customers(frame, min_escalations=2), names or {}
+        ),
+        "anomalies": readable_anomalies(anomalies),
     }
 
 
@@ -159,16 +156,23 @@ def build_report(
     theme: str = "light",
     freq: str = "W",
     title: str = "Escalation report",
+    customers: Any = None,
 ) -> Report:
     """Build the report of ``history`` (a frame or a ledger) for escalations created in
-    ``[since, until)``."""
+    ``[since, until)``. ``customers`` (a customers frame or a ledger; by default the ledger
+    when ``history`` is one) puts customer names next to tenant ids."""
     template_name(theme)  # refuse a bad theme before any work
+    if customers is None and _is_ledger(history):
+        customers = history
+    names = customer_names(customers)
     full = as_history(history)
     frame = filter_period(full, since, until)
     anomalies = weekly_anomalies(frame) if not frame.empty else _no_anomalies()
     summary = summarize(frame, anomalies=anomalies)
     figures = main_figures(frame, freq=freq, theme=theme, backlog_from=full)
-    tables = report_tables(frame, anomalies)
+    tables = report_tables(frame, anomalies, names)
+    if _is_ledger(history):  # these need what only the ledger keeps (requests, decisions)
+        tables.update(request_tables(history))
     meta = {"since": since, "until": until, "rows": len(frame), "theme": theme}
     html = render_html(
         title=title,
@@ -241,25 +245,27 @@ def _figure_div(name: str, fig: go.Figure) -> str:
     body = fig.to_html(
         full_html=False, include_plotlyjs=False, div_id=f"figure-{name}", config=PLOTLY_CONFIG
     )
-    return f'<div class="figure">{body}</div>'
+    wide = " wide" if name in _WIDE_FIGURES else ""
+    return f'<div class="figure{wide}">{body}</div>'
 
 
 def _table_html(name: str, table: pd.DataFrame) -> str:
     shown = _readable(table.head(TABLE_ROWS))
-    note = ""
+    note = f"<p class='meta'>{escape(_TABLE_NOTES[name])}</p>" if name in _TABLE_NOTES else ""
     if len(table) > TABLE_ROWS:
-        note = f"<p class='meta'>First {TABLE_ROWS} of {len(table):,} rows; export has all.</p>"
+        note += f"<p class='meta'>The first {TABLE_ROWS} of {len(table):,} rows.</p>"
+    shown.columns = [str(c).replace("_", " ") for c in shown.columns]
     body = shown.to_html(
-        index=False, escape=True, border=0, na_rep="", float_format="{:.2f}".format
+        index=False, escape=True, border=0, na_rep="", float_format="{:,.1f}".format
     )
     if table.empty:
         body = "<p class='meta'>None.</p>"
     title = escape(_TABLE_TITLES.get(name, name))
-    return f"<h3>{title}</h3>{note}<div class='scroll'>{body}</div>"
+    return f"<section><h3>{title}</h3>{note}<div class='scroll'>{body}</div></section>"
 
 
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
-    """Category ids as labels and datetimes as UTC text, for people."""
+    """Category ids as labels, datetimes as UTC text and fractions as percentages, for people."""
     import pandas as pd
 
     out = table.copy()
@@ -267,8 +273,24 @@ def _readable(table: pd.DataFrame) -> pd.DataFrame:
         if column in ("category", "top_category"):
             out[column] = out[column].astype(str).map(category_label)
         elif isinstance(out[column].dtype, pd.DatetimeTZDtype):
-            out[column] = out[column].dt.strftime("%Y-%m-%d %H:%M")
+            shown = "%Y-%m-%d" if column == "week" else "%Y-%m-%d %H:%M"  # a week: its Monday
+            out[column] = out[column].dt.strftime(shown)
+        elif _is_percent(str(column)) and pd.api.types.is_float_dtype(out[column]):
+            out[column] = out[column].map(percent)
+        elif column == "times usual":
+            out[column] = out[column].map(lambda v: f"{v:.1f}×" if v == v else "")
     return out
+
+
+def _is_percent(column: str) -> bool:
+    return any(column == p or column.endswith(f"_{p}") for p in _PERCENT)
+
+
+def percent(value: float) -> str:
+    """A fraction as a percentage people read: 0.2 → 20%, 0.004 → 0.4%, NaN → empty."""
+    if value != value:  # NaN
+        return ""
+    return f"{value:.0%}" if value == 0 or abs(value) >= 0.0095 else f"{value:.1%}"
 
 
 @cache

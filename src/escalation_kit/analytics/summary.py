@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from escalation_kit.analytics.history import OPEN_STATUSES
+from escalation_kit.analytics.anomalies import weekly_anomalies
 from escalation_kit.analytics.metrics import as_history
 from escalation_kit.analytics.palette import category_label
+from escalation_kit.intake.history_checks import OPEN_STATUSES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +36,7 @@ class Summary:
     recent: int
     previous: int
     anomalies: list[dict[str, Any]] = field(default_factory=list)
+    unusual_weeks: int = 0  # how many weeks were flagged; ``anomalies`` lists the top ones
 
     @property
     def change(self) -> float | None:
@@ -78,6 +80,10 @@ class Summary:
     def _anomaly_sentences(self) -> list[str]:
         if not self.anomalies:
             return ["No unusual weeks."]
+        count = max(self.unusual_weeks, len(self.anomalies))
+        head = "1 unusual week" if count == 1 else f"{count:,} unusual weeks"
+        if count > len(self.anomalies):
+            head += f"; the {len(self.anomalies)} most unusual"
         parts = []
         for a in self.anomalies:
             usual = f"usually {a['baseline']:g}"
@@ -86,12 +92,13 @@ class Summary:
                 f"{category_label(a['category'])} in the week of {a['week']:%Y-%m-%d}: "
                 f"{a['count']} ({usual}{times})"
             )
-        return ["Unusual weeks: " + "; ".join(parts) + "."]
+        return [f"{head}: " + "; ".join(parts) + "."]
 
 
 def summarize(history: Any, *, anomalies: pd.DataFrame | None = None, top: int = 3) -> Summary:
-    """Headline numbers of ``history``; ``anomalies`` (from ``weekly_anomalies``) are listed,
-    the ``top`` most unusual first."""
+    """Headline numbers of ``history``, with its unusual weeks counted and the ``top`` most
+    unusual listed. ``anomalies`` is ``weekly_anomalies(history)`` when already computed;
+    by default it is computed here, so every caller reports the same weeks."""
     import pandas as pd
 
     frame = as_history(history)
@@ -101,6 +108,8 @@ def summarize(history: Any, *, anomalies: pd.DataFrame | None = None, top: int =
     recent_start = last - pd.Timedelta(days=COMPARE_DAYS)
     previous_start = recent_start - pd.Timedelta(days=COMPARE_DAYS)
     created = frame["created_at"]
+    if anomalies is None:
+        anomalies = weekly_anomalies(frame)
     hours = (frame["resolved_at"] - created).dt.total_seconds() / 3600.0
     return Summary(
         total=len(frame),
@@ -112,7 +121,8 @@ def summarize(history: Any, *, anomalies: pd.DataFrame | None = None, top: int =
         median_hours=float(hours.median()) if hours.notna().any() else None,
         recent=int((created > recent_start).sum()),
         previous=int(((created > previous_start) & (created <= recent_start)).sum()),
-        anomalies=[] if anomalies is None else _records(anomalies.head(top)),
+        anomalies=_records(anomalies.head(top)),
+        unusual_weeks=len(anomalies),
     )
 
 

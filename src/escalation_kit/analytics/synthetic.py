@@ -1,7 +1,7 @@
 """A deterministic synthetic escalation history, for tests, benchmarks and demos at any size.
 
 Vectorized with numpy: a million rows take a few seconds. The frame has the dtypes
-:func:`~escalation_kit.analytics.history.load_history` gives (a test checks it validates).
+:func:`~escalation_kit.intake.history.load_history` gives (a test checks it validates).
 The shape is plausible, not real: fewer escalations at weekends, more from Europe and the
 Americas, a few busy services, and a spike of ``regional_multi_tenant`` escalations in one
 week so that anomaly detection has something to find.
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_kit.analytics.history import (
+from escalation_kit.intake.history_checks import (
     ESCALATION_CATEGORIES,
     HISTORY_SEVERITIES,
     HISTORY_STATUSES,

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import typer
 
-from escalation_kit.cli import analytics, escalation, health, sample, sandbox, triage
+from escalation_kit.cli import (
+    analytics,
+    app_server,
+    escalation,
+    health,
+    ledger,
+    sample,
+    sandbox,
+    triage,
+)
 
 app = typer.Typer(
     name="escalation-kit",
@@ -20,7 +29,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-for _module in (triage, health, sandbox, escalation, analytics, sample):
+for _module in (triage, health, sandbox, escalation, analytics, sample, ledger, app_server):
     _module.register(app)
 
 

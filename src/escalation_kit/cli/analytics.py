@@ -45,17 +45,18 @@ def until_bound(text: str | None) -> Any:
 
 def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     """Load a history file; rejected rows are counted on stderr and written beside the output."""
-    from escalation_kit.analytics.history import load_history
+    from escalation_kit.intake.history import load_history
+    from escalation_kit.intake.writers import write_csv  # pandas: loaded by the command only
 
     loaded = load_history(path)
     if len(loaded.rejected):
         rejects = rejects_next_to.with_name(rejects_next_to.stem + ".rejects.csv")
         try:
             rejects.parent.mkdir(parents=True, exist_ok=True)
-            loaded.rejected.to_csv(rejects, index=False)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise InputError(f"cannot write the rejects: {reason}", file=str(rejects)) from exc
+        write_csv(loaded.rejected, rejects, what="rejects")
         typer.echo(
             f"{len(loaded.rejected)} of {loaded.read} history row(s) rejected; see {rejects}",
             err=True,
@@ -63,13 +64,20 @@ def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     return loaded.accepted
 
 
-def _ledger_history(since: str | None, until: Any) -> pd.DataFrame:
-    """The ledger's escalations created in ``[since, until)``."""
+def _ledger_history(since: str | None, until: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger's escalations created in ``[since, until)``, and its customers."""
     from escalation_kit.ledger import Ledger
     from escalation_kit.ledger.history import export_history
 
     with Ledger() as ledger:
-        return export_history(ledger, since=since, until=until)
+        return export_history(ledger, since=since, until=until), ledger.customers()
+
+
+def _customers_file(path: Path) -> pd.DataFrame:
+    """The accepted customers of a customers file (their names go next to tenant ids)."""
+    from escalation_kit.intake import read_customers
+
+    return read_customers(path).accepted
 
 
 @cli_errors
@@ -82,6 +90,14 @@ def report_command(
     since: SinceOpt = None,
     until: UntilOpt = None,
     theme: Annotated[str, typer.Option("--theme", help="light or dark.")] = "light",
+    customers: Annotated[
+        Path | None,
+        typer.Option(
+            "--customers",
+            help="Customers file (CSV, JSON lines or Excel) naming the tenants; "
+            "default: the ledger's customers when reading the ledger.",
+        ),
+    ] = None,
     export_dir: Annotated[
         Path | None,
         typer.Option("--export-dir", help="Also write every table as CSV and Excel here."),
@@ -95,15 +111,22 @@ def report_command(
 
     \b
         escalation-kit report --history data/sample/escalation_history.csv \\
-            --since 2026-01-01 --out report.html --theme dark --export-dir tables/
+            --customers data/sample/customers.csv --since 2026-01-01 \\
+            --out report.html --theme dark --export-dir tables/
     """
     from escalation_kit.analytics.palette import template_name
     from escalation_kit.analytics.report import build_report
 
     template_name(theme)  # a bad theme fails before any reading
     end = until_bound(until)
-    frame = _history_from_file(history, out) if history else _ledger_history(since, end)
-    report = build_report(frame, since=since, until=end, theme=theme)
+    known = None
+    if history:
+        frame = _history_from_file(history, out)
+    else:
+        frame, known = _ledger_history(since, end)
+    if customers is not None:
+        known = _customers_file(customers)
+    report = build_report(frame, since=since, until=end, theme=theme, customers=known)
     report.write(out)
     typer.echo(f"wrote {out} ({report.summary.total} escalations)")
     if export_dir is not None:
@@ -146,7 +169,7 @@ def history_export_command(
     \b
         escalation-kit history export --since 2026-01-01 --out history.csv
     """
-    from escalation_kit.analytics.history import write_history
+    from escalation_kit.intake.history import write_history
     from escalation_kit.ledger import Ledger
     from escalation_kit.ledger.history import export_history
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, terminal_text
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -110,8 +110,15 @@ def escalate(
     health: Path | None = typer.Option(
         None,
         "--health",
-        help="The health snapshot triage used (its time goes into the packages).",
+        help="The health snapshot triage used (its time and documented issues go into the "
+        "packages).",
         dir_okay=False,
+    ),
+    allow_unchecked: bool = typer.Option(
+        False,
+        "--allow-unchecked",
+        help="Draft tickets whose service health was not checked (health_checked=false); "
+        "their packages say plainly that health was not checked.",
     ),
     contact_name: str | None = typer.Option(
         None, "--contact-name", help="Partner contact (else ESCALATION_KIT_CONTACT_NAME)."
@@ -126,15 +133,19 @@ def escalate(
         4.0,
         "--link-window-hours",
         min=0.0,
-        help="A lone ticket within this many hours of an open escalation on the same "
-        "service, region and category is linked to it.",
+        help="A later cluster within this many hours of an open cluster escalation of the "
+        "same category and region joins it.",
     ),
 ) -> None:
-    """Draft one filing package per escalated ticket or cluster and record the drafts.
+    """Draft one filing package per problem (a cluster, or one tenant's tickets about the
+    same problem within 7 days) and record the drafts.
 
-    Partner Center's API no longer creates requests: a person files each package in the web
-    UI (customer > Service management > New request), keeping the tracking tag in the title.
-    Running it again on the same input creates nothing new and writes the same packages.
+    Health first: tickets whose health_checked is false are refused (exit 1) unless
+    --allow-unchecked. Each ticket is drafted from its latest decision in the ledger (an
+    analyst's override wins); decisions that need review are refused until an analyst confirms
+    or overrides them. Partner Center's API no longer creates requests: a person files each
+    package in the web UI, keeping the tracking tag in the title. Running it again on the same
+    input creates nothing new and writes the same packages.
 
     Example: escalation-kit escalate triage.csv --tickets tickets.csv --out-dir packages/
     """
@@ -147,7 +158,31 @@ def escalate(
             "ESCALATION_KIT_CONTACT_*); Partner Center needs the partner's contact",
             err=True,
         )
-    batch = _prepare(triage_out, tickets, customers, health, settings, link_window_hours, out_dir)
+    batch = _prepare(
+        triage_out,
+        tickets,
+        customers,
+        health,
+        settings,
+        link_window_hours,
+        out_dir,
+        allow_unchecked=allow_unchecked,
+    )
+    if health is None:
+        typer.echo(
+            "warning: no --health snapshot given: packages cannot cite its time or list the "
+            "documented issues considered",
+            err=True,
+        )
+    for withdrawal in batch.withdrawals:
+        typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
+    unchecked = [p for p in batch.packages if not p.health_checked]
+    if unchecked:
+        typer.echo(
+            f"warning: {len(unchecked)} package(s) say service health was NOT checked "
+            "(--allow-unchecked)",
+            err=True,
+        )
     typer.echo(
         f"{len(batch)} package(s) in {out_dir} ({batch.created} new draft(s), {batch.linked} "
         "ticket(s) linked to existing escalations); file each one in Partner Center, then run "
@@ -163,19 +198,25 @@ def _prepare(
     settings: Settings,
     link_window_hours: float,
     out_dir: Path,
+    *,
+    allow_unchecked: bool,
 ) -> PackageBatch:
     from datetime import timedelta
 
     from escalation_kit.escalation.batch import prepare_packages, read_decisions
     from escalation_kit.escalation.packages import PartnerContact
+    from escalation_kit.health.snapshot import load_snapshot
 
     decisions = read_decisions(triage_out)
+    if not allow_unchecked and "health_checked" not in _header(triage_out):
+        raise InputError(
+            "the triage output has no health_checked column, so service health cannot be shown "
+            "to have been checked: triage the tickets again with --health SNAPSHOT.json (or pass "
+            "--allow-unchecked)",
+            file=str(triage_out),
+        )
     intake = _read_tickets(tickets, customers)
-    checked_at = None
-    if health is not None:
-        from escalation_kit.health.snapshot import load_snapshot
-
-        checked_at = load_snapshot(health).fetched_at
+    snapshot = load_snapshot(health) if health is not None else None
     with _ledger() as ledger:
         return prepare_packages(
             decisions,
@@ -183,9 +224,21 @@ def _prepare(
             ledger=ledger,
             out_dir=out_dir,
             contact=PartnerContact.from_settings(settings),
-            health_checked_at=checked_at,
+            health=snapshot,
             link_window=timedelta(hours=link_window_hours),
+            allow_unchecked=allow_unchecked,
         )
+
+
+def _header(path: Path) -> list[str]:
+    """The CSV's column names (empty when unreadable: read_decisions reports that)."""
+    import csv
+
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
 
 
 @cli_errors
@@ -231,7 +284,7 @@ def escalations_command(
         typer.echo(
             f"{s.escalation_id}  {s.tracking_tag}  {s.status:<16}  "
             f"SR {s.service_request_id or '-':<15}  age {s.age.total_seconds() / 3600:.1f}h  "
-            f"resolved in {ttr}  {s.title}"
+            f"resolved in {ttr}  {terminal_text(s.title)}"
         )
     typer.echo(f"{len(rows)} escalation(s)")
 
@@ -319,7 +372,10 @@ def note_command(
         typer.echo("nothing sent")
         raise typer.Exit(1)
     with _ledger() as ledger, _client(sandbox) as client:
-        queue_write(ledger, escalation_id, text, kind="note")
+        entry = queue_write(ledger, escalation_id, text, kind="note")
+        if entry.state == "applied":
+            when = f" on {entry.applied_at:%Y-%m-%d %H:%M} UTC" if entry.applied_at else ""
+            typer.echo(f"{escalation_id}: this note was already sent to Microsoft{when}; not again")
         _report_flush(flush_outbox(ledger, client, confirm=True, sync=sync_request))
 
 
@@ -371,6 +427,7 @@ def close_loop_command(
     from escalation_kit.escalation.workflow import close_loop
 
     with _ledger() as ledger:
+        _fetch_reviews(ledger, sandbox, health)
         if triage_out is not None:
             _known_issue_notices(ledger, triage_out, tickets, health)
         client = _client(sandbox) if (yes or sandbox) else None
@@ -378,7 +435,7 @@ def close_loop_command(
             report = close_loop(ledger, client, confirm_sent_ids=confirm_sent or (), confirm=yes)
         finally:
             if client is not None:
-                client.close_client()
+                client.close()
         _write_notices(ledger, out_dir)
     for notice_id in report.drafted:
         typer.echo(f"drafted notice {notice_id}")
@@ -392,6 +449,44 @@ def close_loop_command(
         typer.echo(
             f"{len(report.awaiting_confirmation)} closing note(s) waiting; nothing sent (use --yes)"
         )
+
+
+def _fetch_reviews(ledger: Ledger, sandbox: str | None, health: Path | None) -> None:
+    """Fetch Microsoft's published post-incident reviews (Graph incidentReport) of the documented
+    issues in --health and in the ledger's health cache, so notices can attach them."""
+    from escalation_kit.auth import provider_from_settings
+    from escalation_kit.errors import EscalationKitError
+    from escalation_kit.escalation.reviews import fetch_incident_reports, has_review
+    from escalation_kit.health.graph import GraphHealthClient
+    from escalation_kit.health.snapshot import load_snapshot
+    from escalation_kit.http import RetryPolicy
+
+    issues = load_snapshot(health).all_issues() if health is not None else []
+    issues += _cached_issues(ledger)
+    wanted = [i for i in issues if has_review(i)]
+    if not wanted:
+        return
+    settings = _settings()
+    try:
+        tokens = provider_from_settings(settings, sandbox=sandbox is not None)
+    except EscalationKitError as exc:
+        typer.echo(f"warning: post-incident reviews not fetched: {exc}", err=True)
+        return
+    base_url = sandbox or settings.graph_url
+    policy = RetryPolicy(max_retries=settings.max_retries)
+    with GraphHealthClient(base_url, tokens, policy=policy, timeout=settings.timeout) as client:
+        fetched = fetch_incident_reports(ledger, client, wanted)
+    for report in fetched:
+        typer.echo(f"fetched Microsoft's post-incident review of {report.issue_id}")
+
+
+def _cached_issues(ledger: Ledger) -> list[Any]:
+    """The documented issues the ledger's health cache holds, per tenant."""
+    from escalation_kit.health.parse import parse_issue
+
+    stored = ledger.tickets()
+    tenants = sorted(set(stored["tenant_id"].astype(str))) if len(stored) else []
+    return [parse_issue(raw, tenant) for tenant in tenants for raw in ledger.health_issues(tenant)]
 
 
 def _known_issue_notices(

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, terminal_text
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
-    from escalation_kit.health.snapshot import HealthSnapshot
+    from escalation_kit.auth import TokenProvider
+    from escalation_kit.config import Settings
     from escalation_kit.health.sync import SyncResult
     from escalation_kit.intake import IntakeResult
     from escalation_kit.models import HealthIssue
@@ -58,10 +59,14 @@ def sync(
         None, "--exclude", help="Skip these tenant ids (wildcards allowed; repeatable)."
     ),
     concurrency: int | None = typer.Option(
-        None, "--concurrency", help="Tenants fetched at once, 1-256 (default 16)."
+        None,
+        "--concurrency",
+        help="Most requests in flight, 1-256 (default 64); halved on throttling, grown back.",
     ),
     resume: bool = typer.Option(
-        False, "--resume", help="Fetch only tenants whose last sync failed or never ran."
+        False,
+        "--resume",
+        help="Finish the last run: fetch only the tenants it has not fetched ok yet.",
     ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
@@ -88,7 +93,11 @@ def sync(
     settings = Settings.from_env(concurrency=concurrency)
     tenants = _customer_tenants(customers)
     base_url = _checked_url(sandbox) if sandbox else settings.graph_url
-    tokens = provider_from_settings(settings, sandbox=sandbox is not None)
+    tokens = (
+        _sync_tokens(settings, base_url)
+        if sandbox
+        else provider_from_settings(settings, sandbox=False)
+    )
     with Ledger(settings.db_url) as ledger:
         result = sync_health(
             list(tenants),
@@ -102,11 +111,10 @@ def sync(
             progress=not no_progress,
             policy=RetryPolicy(max_retries=settings.max_retries),
             timeout=settings.timeout,
+            out=out,
         )
-    snapshot = _with_previous(out, result) if resume else result.snapshot
-    snapshot.save(out)
     _print_results(result, tenants)
-    typer.echo(f"{result.summary()}; wrote {len(snapshot)} tenant(s) to {out}")
+    typer.echo(f"{result.summary()}; wrote {len(result.ok)} tenant(s) to {out}")
     if result.failed:
         typer.echo(
             f"{len(result.failed)} tenant(s) failed; fix the cause and run again with --resume",
@@ -154,6 +162,22 @@ def show(
     typer.echo(f"{len(issues)} issue(s), {active} active, for tenant {tenant}")
 
 
+def _sync_tokens(settings: Settings, identity_url: str) -> TokenProvider:
+    """Against the emulator, sign in per tenant as against Microsoft Entra: client credentials
+    through msal at the emulator's token endpoint (its built-in app registration)."""
+    from escalation_kit.auth import AppOnlyTokenProvider
+    from escalation_kit.http import RetryPolicy
+    from escalation_kit.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+
+    return AppOnlyTokenProvider(
+        SANDBOX_CLIENT_ID,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        identity_url=identity_url,
+        max_concurrent=settings.concurrency,
+        policy=RetryPolicy(max_retries=settings.max_retries),
+    )
+
+
 def _customer_tenants(path: Path) -> dict[str, str]:
     """Accepted tenant ids → customer names; rejected rows reported on stderr."""
     from escalation_kit.intake import read_customers
@@ -189,33 +213,13 @@ def _checked_url(url: str) -> str:
     return str(parsed).rstrip("/")
 
 
-def _with_previous(out: Path, result: SyncResult) -> HealthSnapshot:
-    """On resume, tenants skipped as already synced keep their entry from the previous file."""
-    from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
-
-    if not out.exists():
-        return result.snapshot
-    try:
-        previous = load_snapshot(out).to_json()["tenants"]
-    except InputError as exc:
-        typer.echo(f"warning: not reusing the previous snapshot: {exc}", err=True)
-        return result.snapshot
-    fresh = result.snapshot.to_json()
-    tenants: dict[str, Any] = {}
-    for outcome in result.ok:
-        tenant = outcome.tenant_id
-        reuse = outcome.skipped and tenant in previous
-        tenants[tenant] = previous[tenant] if reuse else fresh["tenants"][tenant]
-    return HealthSnapshot(tenants, fetched_at=fresh["fetched_at"])
-
-
 def _print_results(result: SyncResult, names: dict[str, str]) -> None:
     rows = [("tenant_id", "customer", "result", "issues", "overviews", "reason")]
     for r in result.results:
         state = "skipped" if r.skipped else ("ok" if r.ok else "FAILED")
         issues = str(r.issues) if r.ok else ""
         overviews = str(r.overviews) if r.ok and not r.skipped else ""
-        reason = r.reason if not r.ok else ("incremental" if r.incremental else "")
+        reason = r.reason
         rows.append(
             (r.tenant_id, names.get(r.tenant_id, "")[:30], state, issues, overviews, reason)
         )
@@ -272,6 +276,7 @@ def _one_line(text: str, width: int) -> str:
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces; the last column is not padded."""
+    rows = [[terminal_text(cell) for cell in row] for row in rows]  # Microsoft's text
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
     lines = []
     for row in rows:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from escalation_kit.sandbox import Faults, RequestRecord
 
 DEFAULT_SNAPSHOT = Path("data") / "sample" / "health.json"
-_SOURCE_TREE_SNAPSHOT = Path(__file__).resolve().parents[3] / DEFAULT_SNAPSHOT
 
 
 def register(app: typer.Typer) -> None:
@@ -134,13 +133,10 @@ def _faults(**options: Any) -> Faults:
 
 
 def _snapshot_source(health: Path | None) -> Path | None:
-    """The snapshot file to serve: the given one, else the bundled sample if present."""
+    """The snapshot file to serve: the given one, else ./data/sample/health.json if present."""
     if health is not None:
         return health
-    for candidate in (DEFAULT_SNAPSHOT, _SOURCE_TREE_SNAPSHOT):
-        if candidate.is_file():
-            return candidate
-    return None
+    return DEFAULT_SNAPSHOT if DEFAULT_SNAPSHOT.is_file() else None
 
 
 def _logger(verbose: bool) -> Any:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from escalation_kit.bundled import dataset_dir
 from escalation_kit.cli._common import cli_errors
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-EVAL_DIR = Path("data") / "eval"
 CORPUS_DIR = Path("data") / "corpus"
 SAMPLE_DIR = Path("data") / "sample"
 DEFAULT_SEEDS = "101,102,103"
@@ -54,10 +54,16 @@ def triage_command(
         escalation-kit triage tickets.csv --customers customers.csv \\
             --health snapshot.json --out triage.csv
     """
-    from escalation_kit.triage.engine import triage
+    from escalation_kit.ledger.decisions import check_decisions
+    from escalation_kit.triage.config import TriageConfig
+    from escalation_kit.triage.engine import triage_tickets
 
-    result = triage(tickets, customers, health, rules=rules)
+    result = triage_tickets(tickets, customers, health, rules=rules, config=TriageConfig.from_env())
+    if record and len(result.decisions):
+        check_decisions(result.decisions)  # fail before any file is written
     result.to_csv(out)
+    for note in result.warnings:
+        typer.echo(f"warning: {note}", err=True)
     rejects = out.with_name(out.name.removesuffix(".csv") + ".rejects.csv")
     if len(result.rejected):
         result.write_rejects(rejects)
@@ -69,17 +75,20 @@ def triage_command(
         + (f": {summary}" if summary else "")
     )
     if record and len(result.decisions):
-        _record(result.decisions)
+        _record(result.decisions, result.intake.accepted if result.intake else None)
 
 
-def _record(decisions: pd.DataFrame) -> None:
-    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new."""
+def _record(decisions: pd.DataFrame, tickets: pd.DataFrame | None) -> None:
+    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new.
+    The tickets are stored too, so notices later know each customer's language and name."""
     from escalation_kit.ledger import Ledger
     from escalation_kit.triage.runs import run_id_for
 
     run_id = run_id_for(decisions)
     ledger = Ledger()
     try:
+        if tickets is not None and len(tickets):
+            ledger.upsert_tickets(tickets, progress=False)
         recorded = ledger.record_decisions(decisions, run_id=run_id)
     finally:
         ledger.close()
@@ -89,7 +98,8 @@ def _record(decisions: pd.DataFrame) -> None:
 @cli_errors
 def evaluate_command(
     tickets: Annotated[
-        Path | None, typer.Argument(help="Tickets file (default: data/eval/tickets.csv).")
+        Path | None,
+        typer.Argument(help="Tickets file (default: the bundled data/eval/tickets.csv)."),
     ] = None,
     labels: Annotated[
         Path | None, typer.Option("--labels", help="Labels CSV (ticket_id, category, ...).")
@@ -114,12 +124,13 @@ def evaluate_command(
 ) -> None:
     """Score triage against hand labels: accuracy, macro-F1, per category, confusion, misses.
 
-    Without arguments, inside the repository, it uses data/eval/ (tickets, customers, health,
-    labels). With --cv it cross-validates on data/corpus by source: each fold's model is trained
-    on the other folds (plus data/eval, data/sample and generated samples) and only the fold's
-    own tickets are scored; it prints macro-F1, per-category scores, known_issue precision,
-    English vs other languages, precision and coverage at the review threshold, a
-    coverage/precision table and calibration (ECE, Brier). Exits non-zero only for bad input.
+    Without arguments it scores the bundled development set (data/eval/: tickets, customers,
+    health, labels). Customers, health and labels default to the files beside TICKETS. With --cv
+    it cross-validates on data/corpus by source: each fold's model is trained on the other folds
+    (plus data/eval, data/sample and generated samples) and only the fold's own tickets are
+    scored; it prints macro-F1, per-category scores, known_issue precision, English vs other
+    languages, precision and coverage at the review threshold, a coverage/precision table and
+    calibration (ECE, Brier). Exits non-zero only for bad input.
 
     Example:
 
@@ -132,12 +143,13 @@ def evaluate_command(
         return
     from escalation_kit.triage.evaluate import evaluate
 
-    tickets = tickets or _default(EVAL_DIR / "tickets.csv", "TICKETS")
-    labels = labels or _default(EVAL_DIR / "labels.csv", "--labels")
-    if customers is None and (EVAL_DIR / "customers.csv").exists() and _is_eval(tickets):
-        customers = EVAL_DIR / "customers.csv"
-    if health is None and (EVAL_DIR / "health.json").exists() and _is_eval(tickets):
-        health = EVAL_DIR / "health.json"
+    eval_dir = dataset_dir("eval")
+    tickets = tickets or eval_dir / "tickets.csv"
+    labels = labels or _default(tickets.parent / "labels.csv", "--labels")
+    if customers is None and (tickets.parent / "customers.csv").exists():
+        customers = tickets.parent / "customers.csv"
+    if health is None and (tickets.parent / "health.json").exists():
+        health = tickets.parent / "health.json"
     result = evaluate(tickets, labels, customers, health, rules=rules)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
@@ -150,7 +162,7 @@ def _cross_validate(corpus: Path, folds: int, seeds: str, as_json: bool) -> None
 
     _default(corpus / "labels.csv", "--corpus")
     with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
-        extra = _training_sets(EVAL_DIR, SAMPLE_DIR, _seeds(seeds), Path(work))
+        extra = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
         result = cross_validate(corpus, extra, folds=folds)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
@@ -223,7 +235,7 @@ def learn_command(
     from escalation_kit.triage.model import BUNDLED_MODEL_PATH, partner_model_path
 
     with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
-        sets = _training_sets(EVAL_DIR, SAMPLE_DIR, _seeds(seeds), Path(work))
+        sets = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
     if (corpus / "labels.csv").exists():
         sets.append(load_labelled(corpus, "corpus", real=True))
     else:
@@ -256,14 +268,8 @@ def _learn_from_ledger(base: Any, tickets: list[Path]) -> Any:
 
 def _default(path: Path, name: str) -> Path:
     if not path.exists():
-        raise InputError(
-            f"{name} not given and {path} not found (run in the repository or pass it)"
-        )
+        raise InputError(f"{name} not given and {path} not found: pass it")
     return path
-
-
-def _is_eval(tickets: Path) -> bool:
-    return tickets.resolve().parent == EVAL_DIR.resolve()
 
 
 @cli_errors
@@ -277,12 +283,17 @@ def override_command(
 ) -> None:
     """Record an analyst's category for a ticket beside its automatic decision.
 
+    escalate drafts from this decision: severity and the next action are recomputed for the
+    new category, and a draft for a ticket overridden away from escalation is withdrawn (if it
+    was already filed, you are told to update or close the request).
+
     Example:
 
     \b
         escalation-kit override T-1042 --category bug --reason "reproduced twice" --analyst dana
     """
     from escalation_kit.config import Settings
+    from escalation_kit.escalation.overrides import record_override
     from escalation_kit.ledger import Ledger
     from escalation_kit.models import Category
 
@@ -294,10 +305,15 @@ def override_command(
     who = analyst or Settings.from_env().analyst_name
     ledger = Ledger(actor=who)
     try:
-        ledger.override_decision(ticket_id, category=category, reason=reason.strip(), actor=who)
+        outcome = record_override(
+            ledger, ticket_id, category=category, reason=reason.strip(), actor=who
+        )
     finally:
         ledger.close()
-    typer.echo(f"recorded override of {ticket_id}: {category} (by {who})")
+    shown = f", severity {outcome.severity}" if outcome.severity else ""
+    typer.echo(f"recorded override of {ticket_id}: {category}{shown} (by {who})")
+    for withdrawal in outcome.withdrawals:
+        typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
 
 
 def register(app: typer.Typer) -> None:

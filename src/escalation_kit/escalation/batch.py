@@ -9,29 +9,44 @@ Like drafting itself it is idempotent: a second call creates nothing and writes 
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from sqlalchemy import select
 
 from escalation_kit.errors import InputError
-from escalation_kit.escalation.drafting import DEFAULT_LINK_WINDOW, DraftOutcome, draft_escalations
+from escalation_kit.escalation.drafting import (
+    DEFAULT_JOIN_WINDOW,
+    DEFAULT_LINK_WINDOW,
+    DraftOutcome,
+    Withdrawal,
+    check_drafting_allowed,
+    draft_escalations,
+    withdraw_overridden,
+)
 from escalation_kit.escalation.inputs import (
     decisions_from_frame,
     read_triage_output,
     tickets_from_frame,
 )
+from escalation_kit.escalation.locking import folder_lock
 from escalation_kit.escalation.packages import FilingPackage, PartnerContact
 from escalation_kit.escalation.render import write_package
+from escalation_kit.escalation.reviews import IncidentReport
+from escalation_kit.health.snapshot import load_snapshot
+from escalation_kit.intake.writers import csv_text
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
-from escalation_kit.models import Ticket, TriageDecision
+from escalation_kit.ledger.schema import incident_reports
+from escalation_kit.models import Category, EscalationStatus, Ticket, TriageDecision
+from escalation_kit.triage.engine import RECOMMENDED_ACTIONS
+from escalation_kit.triage.severity import severity_for
 
 if TYPE_CHECKING:
     from escalation_kit.health.snapshot import HealthSnapshot
@@ -40,10 +55,13 @@ if TYPE_CHECKING:
 __all__ = [
     "INDEX_COLUMNS",
     "PackageBatch",
+    "apply_latest_decisions",
+    "attached_reports",
     "index_frame",
     "prepare_known_issue_notices",
     "prepare_packages",
     "read_decisions",
+    "store_tickets",
     "tickets_by_id",
     "unsent_notices",
     "write_batch",
@@ -84,6 +102,7 @@ class PackageBatch:
     index: pd.DataFrame
     out_dir: Path | None = None
     rejected_tickets: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    withdrawals: tuple[Withdrawal, ...] = ()
 
     @property
     def packages(self) -> list[FilingPackage]:
@@ -177,29 +196,159 @@ def prepare_packages(
     out_dir: PathLike | None = None,
     customers: Customers = None,
     contact: PartnerContact | None = None,
+    health: HealthSnapshot | PathLike | None = None,
     health_checked_at: datetime | None = None,
     link_window: timedelta = DEFAULT_LINK_WINDOW,
+    join_window: timedelta = DEFAULT_JOIN_WINDOW,
+    allow_unchecked: bool = False,
 ) -> PackageBatch:
     """Draft one filing package per escalated problem and (with ``out_dir``) write them.
 
-    ``contact`` defaults to the ``ESCALATION_KIT_CONTACT_*`` settings; ``health_checked_at``
-    is the time of the health snapshot triage used (it goes into each package). Idempotent:
-    a second call on the same input creates nothing new and writes identical files.
+    The same rules as ``escalation-kit escalate``: the tickets are stored in the ledger (so
+    notices know each customer's language and name); each ticket is drafted from its latest
+    decision in the ledger (an analyst's override wins, with severity and next action
+    recomputed; a draft overridden away from escalation is withdrawn, see ``withdrawals``);
+    decisions that need review are refused; tickets whose ``health_checked`` is false are
+    refused (:class:`~escalation_kit.errors.HealthNotChecked`) unless ``allow_unchecked``.
+
+    ``health`` is the snapshot triage used (its ``fetched_at`` and its documented issues go
+    into the packages); ``health_checked_at`` alone may be given instead. ``contact`` defaults
+    to the ``ESCALATION_KIT_CONTACT_*`` settings. Idempotent: a second call on the same input
+    creates nothing new and writes identical files.
     """
     records = read_decisions(decisions)
     ticket_map, rejected = _ticket_map(tickets, customers)
+    store_tickets(ledger, ticket_map)
+    records = apply_latest_decisions(ledger, records, ticket_map)
+    check_drafting_allowed(records, ticket_map, allow_unchecked=allow_unchecked)
+    snapshot = _snapshot(health)
+    withdrawals = withdraw_overridden(ledger, records)
     outcomes = draft_escalations(
         ledger,
         records,
         ticket_map,
         contact=contact if contact is not None else PartnerContact.from_settings(),
-        health_checked_at=health_checked_at,
+        health_checked_at=snapshot.fetched_at if snapshot is not None else health_checked_at,
         link_window=link_window,
+        join_window=join_window,
+        allow_unchecked=allow_unchecked,
+        issues=snapshot.issues_by_tenant() if snapshot is not None else None,
     )
-    ordered = tuple(sorted(outcomes, key=lambda o: o.package.package_id))
-    index = index_frame(ordered)
-    folder = None if out_dir is None else write_batch(ordered, index, Path(out_dir))
-    return PackageBatch(ordered, index, folder, rejected)
+    if out_dir is None:
+        ordered = _committed(ledger, outcomes)
+        return PackageBatch(ordered, index_frame(ordered), None, rejected, tuple(withdrawals))
+    # Files come from the ledger's committed state, read under the folder's lock: a concurrent
+    # run that linked more tickets meanwhile is in them, and the last writer writes the newest.
+    with folder_lock(Path(out_dir), what="the packages"):
+        ordered = _committed(ledger, outcomes)
+        index = index_frame(ordered)
+        folder = write_batch(ordered, index, Path(out_dir))
+    return PackageBatch(ordered, index, folder, rejected, tuple(withdrawals))
+
+
+def _snapshot(health: HealthSnapshot | PathLike | None) -> HealthSnapshot | None:
+    if health is None or hasattr(health, "issues_by_tenant"):
+        return health  # type: ignore[return-value]
+    return load_snapshot(health)
+
+
+def store_tickets(ledger: Ledger, tickets: Mapping[str, Ticket]) -> None:
+    """Keep the tickets in the ledger (insert or update), so later steps know each one's
+    customer name, language and text whatever path drafted it."""
+    if not tickets:
+        return
+    rows = [
+        {
+            "ticket_id": t.ticket_id,
+            "tenant_id": t.tenant_id,
+            "customer_name": t.customer_name,
+            "country": t.country,
+            "region": str(t.region),
+            "service": t.service,
+            "normalized_service": t.normalized_service,
+            "title": t.title,
+            "description": t.description,
+            "reported_at": t.reported_at,
+            "users_affected": t.users_affected,
+        }
+        for t in tickets.values()
+    ]
+    ledger.upsert_tickets(pd.DataFrame(rows), progress=False)
+
+
+def apply_latest_decisions(
+    ledger: Ledger, records: Sequence[TriageDecision], tickets: Mapping[str, Ticket]
+) -> list[TriageDecision]:
+    """Each decision replaced by the ledger's latest one when an analyst overrode it.
+
+    An overridden decision gets the analyst's category, a severity and next action recomputed
+    for that category, and no review flag (the analyst decided); it leaves its cluster unless
+    the new category is the cluster's own kind. ``health_checked`` stays the triage run's.
+    """
+    if not records:
+        return []
+    frame = ledger.decisions(ticket_ids=[r.ticket_id for r in records])
+    if frame.empty:
+        return list(records)
+    chosen = frame[frame["override_category"].astype(str) != ""]
+    if chosen.empty:
+        return list(records)
+    overridden = {str(row["ticket_id"]): row for _, row in chosen.iterrows()}
+    result: list[TriageDecision] = []
+    for record in records:
+        row = overridden.get(record.ticket_id)
+        if row is None:
+            result.append(record)
+            continue
+        result.append(_overridden(record, row, records, tickets))
+    return result
+
+
+_CLUSTER_KINDS = (Category.REGIONAL_MULTI_TENANT, Category.NETWORK_DISRUPTION)
+
+
+def _overridden(
+    record: TriageDecision,
+    row: pd.Series,
+    records: Sequence[TriageDecision],
+    tickets: Mapping[str, Ticket],
+) -> TriageDecision:
+    category = Category(str(row["override_category"]))
+    cluster = record.cluster_id if category in _CLUSTER_KINDS else ""
+    members = [r for r in records if cluster and r.cluster_id == cluster]
+    tenants = {tickets[r.ticket_id].tenant_id for r in members if r.ticket_id in tickets}
+    regions = {r.region for r in members} - {"Unknown"}
+    ticket = tickets.get(record.ticket_id)
+    severity = severity_for(
+        category,
+        ticket.users_affected if ticket is not None else None,
+        cluster_tenants=len(tenants),
+        cluster_regions=len(regions),
+    )
+    return replace(
+        record,
+        category=category,
+        severity=severity,
+        cluster_id=cluster,
+        recommended_action=RECOMMENDED_ACTIONS[category],
+        reasons=f"analyst override ({row['overridden_by']}): {row['override_reason']}",
+        needs_review=False,
+        overridden=True,
+        matched_issue_id=record.matched_issue_id if category is Category.KNOWN_ISSUE else "",
+    )
+
+
+def _committed(ledger: Ledger, outcomes: Sequence[DraftOutcome]) -> tuple[DraftOutcome, ...]:
+    """Each outcome with its package and status as the ledger holds them now, by package id."""
+    fresh = []
+    with ledger.reading("read the drafted packages") as conn:
+        for outcome in outcomes:
+            record = sql.get_escalation(conn, outcome.package.package_id)
+            if record is not None and record.package:
+                package = FilingPackage.from_dict(record.package, source=record.escalation_id)
+                outcome = replace(outcome, package=package, status=EscalationStatus(record.status))
+            fresh.append(outcome)
+    return tuple(sorted(fresh, key=lambda o: o.package.package_id))
 
 
 def index_frame(outcomes: Sequence[DraftOutcome]) -> pd.DataFrame:
@@ -233,10 +382,8 @@ def write_batch(outcomes: Sequence[DraftOutcome], index: pd.DataFrame, out_dir: 
         out_dir.mkdir(parents=True, exist_ok=True)
         for outcome in outcomes:
             write_package(outcome.package, out_dir)
-        with temporary.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(INDEX_COLUMNS)
-            writer.writerows(text.itertuples(index=False))
+        rows = text.itertuples(index=False)
+        temporary.write_text(csv_text(INDEX_COLUMNS, rows), encoding="utf-8", newline="")
         temporary.replace(out_dir / "index.csv")
     except OSError as exc:
         raise InputError(
@@ -267,7 +414,8 @@ def prepare_known_issue_notices(
 
 
 def write_unsent_notices(ledger: Ledger, out_dir: PathLike) -> list[sql.NoticeRecord]:
-    """Write every unsent notice as ``<notice_id>.txt`` (with its subject) and ``.html``."""
+    """Write every unsent notice as ``<notice_id>.txt`` (with its subject) and ``.html``, and
+    the post-incident reviews they attach (``<issue>-post-incident-review.<ext>``)."""
     notices = unsent_notices(ledger)
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -276,7 +424,21 @@ def write_unsent_notices(ledger: Ledger, out_dir: PathLike) -> list[sql.NoticeRe
             f"Subject: {notice.subject}\n\n{notice.text}", encoding="utf-8"
         )
         (folder / f"{notice.notice_id}.html").write_text(notice.html, encoding="utf-8")
+        for report in attached_reports(ledger, notice):
+            (folder / report.file_name).write_bytes(report.content)
     return notices
+
+
+def attached_reports(ledger: Ledger, notice: sql.NoticeRecord) -> list[IncidentReport]:
+    """The post-incident reviews a notice says are attached."""
+    with ledger.reading("read post-incident reviews") as conn:
+        rows = conn.execute(
+            select(incident_reports).where(incident_reports.c.tenant_id == notice.tenant_id)
+        ).all()
+    reports = [
+        IncidentReport(r.tenant_id, r.issue_id, bytes(r.content), r.content_type) for r in rows
+    ]
+    return [r for r in reports if r.file_name in notice.text]
 
 
 def unsent_notices(ledger: Ledger) -> list[sql.NoticeRecord]:

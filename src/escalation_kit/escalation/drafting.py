@@ -1,12 +1,19 @@
 """Drafting: escalated triage decisions → one filing package per problem, recorded in the ledger.
 
-One problem, one request, never two:
+One problem, one package, never two, and never two problems in one:
 
-- a cluster (tickets sharing ``cluster_id``) is one problem with all its tenants linked;
-- a lone ticket is its own problem, unless an open escalation already covers it (same tenant
-  and service, or same service + region + category within ``link_window``): then it is linked
-  to that escalation instead of drafted again (``on_duplicate="raise"`` raises
-  :class:`~escalation_kit.errors.DuplicateEscalation` instead);
+- a cluster (tickets sharing ``cluster_id``) is exactly one package, whatever services its
+  tickets name, filed as the partner's own request listing every tenant; a later cluster of the
+  same category and region within ``link_window`` of an open cluster escalation joins it;
+- outside a cluster, a package holds one tenant's tickets about the same problem: a ticket joins
+  an open escalation only when it has the same tenant, service, category and a shared symptom,
+  and every report stays within ``join_window`` (7 days); the reason is recorded in the event
+  log. Anything else is its own package (``on_duplicate="raise"`` raises
+  :class:`~escalation_kit.errors.DuplicateEscalation` instead of joining);
+- health first: tickets whose ``health_checked`` is false are refused
+  (:class:`~escalation_kit.errors.HealthNotChecked`) unless ``allow_unchecked``; decisions that
+  need review are refused (:class:`~escalation_kit.errors.NeedsReview`) until an analyst
+  confirms or overrides them;
 - the content key is unique in the ledger and inserts ignore conflicts, so reruns and
   concurrent runs converge on the same rows, ids and tags.
 """
@@ -21,7 +28,16 @@ from typing import Literal
 
 from sqlalchemy import Connection
 
-from escalation_kit.errors import DuplicateEscalation, InputError, InvalidTransition, LedgerError
+from escalation_kit.errors import (
+    DuplicateEscalation,
+    HealthNotChecked,
+    InputError,
+    InvalidTransition,
+    LedgerError,
+    NeedsReview,
+)
+from escalation_kit.escalation.considered import issues_considered
+from escalation_kit.escalation.evidence import symptom_mask
 from escalation_kit.escalation.keys import content_key, escalation_id_for, tracking_tag
 from escalation_kit.escalation.outbox import propose_write
 from escalation_kit.escalation.packages import (
@@ -31,23 +47,37 @@ from escalation_kit.escalation.packages import (
     add_tickets,
     compose_package,
     edit_package,
+    remove_tickets,
 )
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
 from escalation_kit.ledger.types import utc_now
-from escalation_kit.models import EscalationStatus, Ticket, TriageDecision
+from escalation_kit.models import (
+    Category,
+    EscalationStatus,
+    HealthIssue,
+    Ticket,
+    TriageDecision,
+)
+from escalation_kit.triage.symptoms import load_symptoms
 
 __all__ = [
+    "DEFAULT_JOIN_WINDOW",
     "DEFAULT_LINK_WINDOW",
     "DraftOutcome",
+    "Withdrawal",
+    "check_drafting_allowed",
     "draft_escalations",
     "group_problems",
     "save_package_edit",
+    "withdraw_overridden",
 ]
 
 DEFAULT_LINK_WINDOW = timedelta(hours=4)
+DEFAULT_JOIN_WINDOW = timedelta(days=7)
 OPEN = (EscalationStatus.DRAFT, EscalationStatus.OPEN, EscalationStatus.ATTENTION_NEEDED)
 Problem = tuple[str, list[TriageDecision]]
+Issues = Mapping[str, Sequence[HealthIssue]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +95,43 @@ def _key_for(decision: TriageDecision, tickets: Mapping[str, Ticket]) -> str:
     return content_key(
         category=decision.category.value,
         tenant_id=ticket.tenant_id,
-        service=decision.service,
+        # A cluster is one problem whatever services its tickets name (network disruptions).
+        service="" if decision.cluster_id else decision.service,
         cluster_id=decision.cluster_id,
         ticket_id="" if decision.cluster_id else decision.ticket_id,
     )
+
+
+def check_drafting_allowed(
+    decisions: Iterable[TriageDecision],
+    tickets: Mapping[str, Ticket],
+    *,
+    allow_unchecked: bool = False,
+) -> None:
+    """Health first, the analyst decides: refuse escalated decisions that need review, and
+    (unless ``allow_unchecked``) those whose service health was not checked."""
+    escalated = [d for d in decisions if d.escalate]
+    review = [d.ticket_id for d in escalated if d.needs_review and not d.overridden]
+    if review:
+        raise NeedsReview(
+            f"{len(review)} escalated ticket(s) need an analyst's review before anything is "
+            f"drafted: {', '.join(review[:10])}{' ...' if len(review) > 10 else ''}; confirm or "
+            "correct each with `escalation-kit override TICKET --category ... --reason ...`"
+        )
+    unchecked = [d for d in escalated if not d.health_checked]
+    if unchecked and not allow_unchecked:
+        tenants = list(
+            dict.fromkeys(
+                tickets[d.ticket_id].tenant_id if d.ticket_id in tickets else "?" for d in unchecked
+            )
+        )
+        raise HealthNotChecked(
+            f"service health was not checked for {len(unchecked)} escalated ticket(s) of "
+            f"{len(tenants)} tenant(s): {', '.join(tenants[:10])}"
+            f"{' ...' if len(tenants) > 10 else ''}. Check service health first: run "
+            "`escalation-kit health sync`, then triage with --health; or pass --allow-unchecked "
+            "(allow_unchecked=True) and their packages will say health was not checked"
+        )
 
 
 def group_problems(
@@ -100,23 +163,24 @@ def draft_escalations(
     contact: PartnerContact,
     health_checked_at: datetime | None = None,
     link_window: timedelta = DEFAULT_LINK_WINDOW,
+    join_window: timedelta = DEFAULT_JOIN_WINDOW,
     on_duplicate: Literal["link", "raise"] = "link",
+    allow_unchecked: bool = False,
+    issues: Issues | None = None,
 ) -> list[DraftOutcome]:
-    """Draft (or find, or link to) the escalation of every escalated problem; one per problem."""
+    """Draft (or find, or link to) the escalation of every escalated problem; one per problem.
+
+    ``health_checked_at`` is the snapshot's ``fetched_at`` (a package keeps it only when all its
+    tickets were checked); ``issues`` (tenant id → documented issues of that snapshot) go into
+    each package as the issues considered.
+    """
+    decisions = list(decisions)
+    check_drafting_allowed(decisions, tickets, allow_unchecked=allow_unchecked)
+    settings = _Settings(contact, health_checked_at, link_window, join_window, issues, set())
     outcomes: dict[str, DraftOutcome] = {}
     for key, members in group_problems(decisions, tickets):
         with ledger.transaction("draft an escalation") as conn:
-            outcome = _draft_one(
-                ledger,
-                conn,
-                key,
-                members,
-                tickets,
-                contact=contact,
-                health_checked_at=health_checked_at,
-                link_window=link_window,
-                on_duplicate=on_duplicate,
-            )
+            outcome = _draft_one(ledger, conn, key, members, tickets, settings, on_duplicate)
         previous = outcomes.get(outcome.package.package_id)
         if previous is not None:  # two groups landed on one escalation: merge the report
             outcome = DraftOutcome(
@@ -129,36 +193,45 @@ def draft_escalations(
     return list(outcomes.values())
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    contact: PartnerContact
+    health_checked_at: datetime | None
+    link_window: timedelta
+    join_window: timedelta
+    issues: Issues | None
+    drafted_now: set[str]  # escalations created by this call: another cluster never joins them
+
+
 def _draft_one(
     ledger: Ledger,
     conn: Connection,
     key: str,
     members: list[TriageDecision],
     tickets: Mapping[str, Ticket],
-    *,
-    contact: PartnerContact,
-    health_checked_at: datetime | None,
-    link_window: timedelta,
+    settings: _Settings,
     on_duplicate: str,
 ) -> DraftOutcome:
-    existing = sql.escalation_by_key(conn, key) or _covering_escalation(
-        conn, members, tickets, link_window
-    )
+    existing = sql.escalation_by_key(conn, key)
+    why = "same content key (a rerun)"
+    if existing is None:
+        existing, why = _covering_escalation(conn, members, tickets, settings)
     if existing is not None:
         if existing.content_key != key and on_duplicate == "raise":
             raise DuplicateEscalation(
                 f"ticket(s) {', '.join(d.ticket_id for d in members)} are already covered by "
                 f"{existing.escalation_id} ({existing.tracking_tag}); link them instead"
             )
-        return _link_more(ledger, conn, existing, members, tickets)
-    package = _new_package(conn, key, members, tickets, contact, health_checked_at)
+        return _link_more(ledger, conn, existing, members, tickets, why)
+    package = _new_package(conn, key, members, tickets, settings)
     now = utc_now()
     if not sql.insert_escalation(conn, _row_for(package, now)):
         raced = sql.escalation_by_key(conn, key)
         if raced is None:
             raise LedgerError(f"tracking tag {package.tracking_tag} was taken meanwhile; retry")
-        return _link_more(ledger, conn, raced, members, tickets)
+        return _link_more(ledger, conn, raced, members, tickets, "same content key (a race)")
     linked = _link(conn, package.package_id, members, tickets, now)
+    settings.drafted_now.add(package.package_id)
     ledger.append_event(
         conn,
         entity="escalation",
@@ -179,17 +252,23 @@ def _new_package(
     key: str,
     members: Sequence[TriageDecision],
     tickets: Mapping[str, Ticket],
-    contact: PartnerContact,
-    health_checked_at: datetime | None,
+    settings: _Settings,
 ) -> FilingPackage:
+    lead = members[0]
+    considered: tuple[str, ...] = ()
+    if settings.issues is not None:
+        considered = issues_considered(
+            settings.issues, [tickets[d.ticket_id] for d in members], lead.service
+        )
     return compose_package(
         package_id=escalation_id_for(key),
         content_key=key,
         tracking_tag=tracking_tag(key, is_taken=lambda tag: sql.tag_taken(conn, tag, key)),
         decisions=members,
         tickets=tickets,
-        contact=contact,
-        health_checked_at=health_checked_at,
+        contact=settings.contact,
+        health_checked_at=settings.health_checked_at,
+        issues_considered=considered,
     )
 
 
@@ -241,8 +320,11 @@ def _link_more(
     record: sql.EscalationRecord,
     members: Sequence[TriageDecision],
     tickets: Mapping[str, Ticket],
+    why: str,
 ) -> DraftOutcome:
     """Link new tickets to an existing escalation and grow its package; no-op on a rerun."""
+    # Re-read under a row lock (PostgreSQL): two runs growing one package never lose a ticket.
+    record = sql.get_escalation(conn, record.escalation_id, for_update=True) or record
     package = FilingPackage.from_dict(record.package or {}, source=record.escalation_id)
     already = sql.linked_tickets(conn)
     fresh = [d for d in members if d.ticket_id not in already]
@@ -254,7 +336,10 @@ def _link_more(
     known_tenants = set(package.tenant_ids)
     package = add_tickets(package, fresh, tickets)
     new_tenants = [t for t in package.tenant_ids if t not in known_tenants]
-    sql.update_escalation(conn, record.escalation_id, package=package.to_dict(), updated_at=now)
+    values: dict[str, object] = {"package": package.to_dict(), "updated_at": now}
+    if status is EscalationStatus.WITHDRAWN:  # the analyst escalates it again
+        values["status"] = status = EscalationStatus.DRAFT
+    sql.update_escalation(conn, record.escalation_id, **values)
     ledger.append_event(
         conn,
         entity="escalation",
@@ -264,6 +349,7 @@ def _link_more(
             "ticket_ids": list(linked),
             "new_tenant_ids": new_tenants,
             "filed": status is not EscalationStatus.DRAFT,
+            "reason": why,
         },
     )
     if record.service_request_id and new_tenants:
@@ -290,31 +376,84 @@ def _covering_escalation(
     conn: Connection,
     members: Sequence[TriageDecision],
     tickets: Mapping[str, Ticket],
-    window: timedelta,
-) -> sql.EscalationRecord | None:
-    """An open escalation that already covers these tickets, if any."""
+    settings: _Settings,
+) -> tuple[sql.EscalationRecord | None, str]:
+    """An open (or withdrawn) escalation these tickets belong to, and why; (None, "") if none."""
     links = sql.linked_tickets(conn)
     for decision in members:
         if decision.ticket_id in links:
             found = sql.get_escalation(conn, links[decision.ticket_id])
-            if found is not None and found.status in OPEN:
-                return found
+            if found is not None and found.status in (*OPEN, EscalationStatus.WITHDRAWN):
+                return found, f"ticket {decision.ticket_id} is already linked to it"
     lead = members[0]
-    candidates = sql.list_escalations(conn, statuses=OPEN, service=lead.service)
-    tenants = {tickets[d.ticket_id].tenant_id for d in members}
+    if lead.cluster_id:
+        return _covering_cluster(conn, members, tickets, settings)
+    return _covering_problem(conn, lead, tickets[lead.ticket_id], settings.join_window)
+
+
+def _covering_cluster(
+    conn: Connection,
+    members: Sequence[TriageDecision],
+    tickets: Mapping[str, Ticket],
+    settings: _Settings,
+) -> tuple[sql.EscalationRecord | None, str]:
+    """A cluster from a later run joins an open cluster escalation of the same category and
+    region (and service, unless a network disruption) when its reports fall within
+    ``link_window`` of that escalation's reports. Clusters of one run stay apart: triage
+    already decided they are different problems."""
+    lead = members[0]
+    window = settings.link_window
+    network = lead.category is Category.NETWORK_DISRUPTION
+    candidates = sql.list_escalations(
+        conn,
+        statuses=OPEN,
+        region=lead.region,
+        category=lead.category.value,
+        service=None if network else lead.service,
+    )
     reported = [tickets[d.ticket_id].reported_at for d in members]
     for record in candidates:
-        if not lead.cluster_id and tenants & _package_tenants(record):
-            return record  # same tenant + service, still open
-        if (record.region, record.category) == (lead.region, lead.category.value) and _within(
-            record, reported, window
-        ):
-            return record
-    return None
+        if record.escalation_id in settings.drafted_now:
+            continue
+        if record.cluster_id and _within(record, reported, window):
+            return record, (
+                f"cluster {lead.cluster_id}: same category ({lead.category.value}) and region "
+                f"({lead.region}), reported within {window} of the open cluster escalation"
+            )
+    return None, ""
 
 
-def _package_tenants(record: sql.EscalationRecord) -> set[str]:
-    return {str(t.get("tenant_id")) for t in (record.package or {}).get("tickets", [])}
+def _covering_problem(
+    conn: Connection, lead: TriageDecision, ticket: Ticket, window: timedelta
+) -> tuple[sql.EscalationRecord | None, str]:
+    """An open one-tenant escalation about the same problem: same tenant, service, category and
+    a shared symptom, every report within ``window``. Nothing else joins."""
+    mine = symptom_mask(f"{ticket.title}\n{ticket.description}")
+    if not mine:
+        return None, ""
+    candidates = sql.list_escalations(
+        conn, statuses=OPEN, service=lead.service, category=lead.category.value
+    )
+    for record in candidates:
+        package = record.package or {}
+        rows = package.get("tickets", [])
+        if record.cluster_id or {str(r.get("tenant_id")) for r in rows} != {ticket.tenant_id}:
+            continue
+        times = [datetime.fromisoformat(str(r["reported_at"])) for r in rows]
+        if not times or max(abs(ticket.reported_at - t) for t in times) > window:
+            continue
+        theirs = 0
+        for row in rows:
+            theirs |= symptom_mask(f"{row.get('title') or ''}\n{row.get('description') or ''}")
+        shared = mine & theirs
+        if shared:
+            words = ", ".join(load_symptoms().describe(shared))
+            return record, (
+                f"same tenant {ticket.tenant_id}, service {lead.service}, category "
+                f"{lead.category.value} and symptom ({words}), reported within {window} of "
+                "every ticket already in it"
+            )
+    return None, ""
 
 
 def _within(record: sql.EscalationRecord, reported: list[datetime], window: timedelta) -> bool:
@@ -324,6 +463,100 @@ def _within(record: sql.EscalationRecord, reported: list[datetime], window: time
         for t in (record.package or {}).get("tickets", [])
     ]
     return any(abs(r - t) <= window for r in reported for t in times)
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A ticket overridden away from escalation, taken out of its escalation."""
+
+    ticket_id: str
+    escalation_id: str
+    tracking_tag: str
+    status: EscalationStatus  # the escalation's status after the withdrawal
+    filed: bool  # already filed at Microsoft: the analyst must update or close the request
+    service_request_id: str | None = None
+
+    def describe(self) -> str:
+        if self.filed:
+            return (
+                f"{self.ticket_id} no longer escalates, but {self.escalation_id} "
+                f"({self.tracking_tag}) is already filed as Microsoft request "
+                f"{self.service_request_id or '(not linked yet)'}: add a note or close it "
+                "(escalation-kit note / close)"
+            )
+        if self.status is EscalationStatus.WITHDRAWN:
+            return f"{self.ticket_id}: draft {self.escalation_id} ({self.tracking_tag}) withdrawn"
+        return (
+            f"{self.ticket_id} removed from draft {self.escalation_id} ({self.tracking_tag}); "
+            "its other tickets stay"
+        )
+
+
+def withdraw_overridden(ledger: Ledger, decisions: Iterable[TriageDecision]) -> list[Withdrawal]:
+    """Take tickets whose (effective) decision no longer escalates out of their escalations.
+
+    A draft loses the ticket (and is ``withdrawn`` when none is left); a request already filed
+    is left alone and reported, so the analyst can tell Microsoft.
+    """
+    leaving = [d.ticket_id for d in decisions if not d.escalate]
+    if not leaving:
+        return []
+    done: list[Withdrawal] = []
+    with ledger.transaction("withdraw overridden tickets") as conn:
+        links = sql.linked_tickets(conn)
+        for ticket_id in leaving:
+            if ticket_id not in links:
+                continue
+            record = sql.get_escalation(conn, links[ticket_id])
+            if record is None:
+                continue
+            done.append(_withdraw_one(ledger, conn, record, ticket_id))
+    return done
+
+
+def _withdraw_one(
+    ledger: Ledger, conn: Connection, record: sql.EscalationRecord, ticket_id: str
+) -> Withdrawal:
+    status = EscalationStatus(record.status)
+    if status is not EscalationStatus.DRAFT:
+        ledger.append_event(
+            conn,
+            entity="escalation",
+            entity_id=record.escalation_id,
+            action="withdrawal_needs_analyst",
+            detail={"ticket_id": ticket_id, "status": status.value},
+        )
+        return Withdrawal(
+            ticket_id,
+            record.escalation_id,
+            record.tracking_tag,
+            status,
+            filed=status is not EscalationStatus.WITHDRAWN,
+            service_request_id=record.service_request_id,
+        )
+    package = FilingPackage.from_dict(record.package or {}, source=record.escalation_id)
+    remaining = remove_tickets(package, [ticket_id])
+    sql.unlink_tickets(conn, record.escalation_id, [ticket_id])
+    now = utc_now()
+    if remaining is None:
+        status = EscalationStatus.WITHDRAWN
+        sql.update_escalation(conn, record.escalation_id, status=status.value, updated_at=now)
+    else:
+        sql.update_escalation(
+            conn,
+            record.escalation_id,
+            package=remaining.to_dict(),
+            title=remaining.title,
+            updated_at=now,
+        )
+    ledger.append_event(
+        conn,
+        entity="escalation",
+        entity_id=record.escalation_id,
+        action="ticket_withdrawn",
+        detail={"ticket_id": ticket_id, "status": status.value},
+    )
+    return Withdrawal(ticket_id, record.escalation_id, record.tracking_tag, status, filed=False)
 
 
 def _edits(stored: FilingPackage, edited: FilingPackage) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Reading the triage output CSV (contract columns) into :class:`TriageDecision` records.
+"""Escalation's inputs: the triage output (read and validated by intake, the one parser of that
+file) as :class:`TriageDecision` records, and intake's tickets as :class:`Ticket` records.
 
 Escalation trusts no file: an unknown category, a bad severity or a missing ticket id is an
 :class:`InputError` naming the file, the row (1 = header) and the field.
@@ -6,123 +7,22 @@ Escalation trusts no file: an unknown category, a bad severity or a missing tick
 
 from __future__ import annotations
 
-import csv
 import math
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from escalation_kit.errors import InputError, MissingColumnsError
-from escalation_kit.models import (
-    TRIAGE_OUTPUT_COLUMNS,
-    Category,
-    Region,
-    Severity,
-    Ticket,
-    TriageDecision,
+from escalation_kit.intake.triage_output import (
+    TRIAGE_COLUMNS,
+    decisions_from_frame,
+    read_triage_output,
 )
+from escalation_kit.models import Region, Ticket
 
 __all__ = ["TRIAGE_COLUMNS", "decisions_from_frame", "read_triage_output", "tickets_from_frame"]
 
 _NA = pd.NA
-
-TRIAGE_COLUMNS = TRIAGE_OUTPUT_COLUMNS
-REQUIRED = ("ticket_id", "category", "cluster_id", "region", "service", "severity")
-
-
-def read_triage_output(path: str | Path) -> list[TriageDecision]:
-    """Every row of a triage output file, in file order."""
-    source = str(path)
-    try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-            if missing:
-                raise MissingColumnsError(
-                    f"missing column(s) {', '.join(missing)}; expected the triage output "
-                    f"columns {', '.join(TRIAGE_COLUMNS)}",
-                    file=source,
-                )
-            return [_decision(row, number, source) for number, row in enumerate(reader, start=2)]
-    except FileNotFoundError as exc:
-        raise InputError("file not found", file=source) from exc
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read the triage output: {exc}", file=source) from exc
-
-
-def decisions_from_frame(frame: Any, *, source: str = "ledger") -> list[TriageDecision]:
-    """Decisions from a frame with the triage output columns (e.g. ``Ledger.decisions()``)."""
-    return [
-        _decision({k: _clean(v) for k, v in row.items()}, number, source)
-        for number, row in enumerate(frame.to_dict("records"), start=1)
-    ]
-
-
-def _decision(row: dict[str, str | None], number: int, source: str) -> TriageDecision:
-    def text(name: str) -> str:
-        return (row.get(name) or "").strip()
-
-    ticket_id = text("ticket_id")
-    if not ticket_id:
-        raise InputError("ticket_id is empty", file=source, row=number, field="ticket_id")
-    try:
-        category = Category(text("category"))
-    except ValueError as exc:
-        known = ", ".join(c.value for c in Category)
-        raise InputError(
-            f"unknown category {text('category')!r} (one of {known})",
-            file=source,
-            row=number,
-            field="category",
-        ) from exc
-    return TriageDecision(
-        ticket_id=ticket_id,
-        category=category,
-        region=text("region") or "Unknown",
-        service=text("service"),
-        confidence=_confidence(text("confidence"), number, source),
-        reasons=text("reasons"),
-        recommended_action=text("recommended_action"),
-        matched_issue_id=text("matched_issue_id"),
-        cluster_id=text("cluster_id"),
-        severity=_severity(text("severity"), category, number, source),
-    )
-
-
-def _severity(raw: str, category: Category, number: int, source: str) -> Severity | None:
-    if not raw:
-        return Severity.MODERATE if category.escalate else None
-    try:
-        severity = Severity(raw.lower())
-    except ValueError:
-        severity = Severity.UNKNOWN
-    if severity is Severity.UNKNOWN:
-        raise InputError(
-            f"severity must be critical, moderate or minimal, not {raw!r}",
-            file=source,
-            row=number,
-            field="severity",
-        )
-    return severity
-
-
-def _confidence(raw: str, number: int, source: str) -> float:
-    if not raw:
-        return 0.0
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise InputError(
-            f"confidence must be a number between 0 and 1, not {raw!r}",
-            file=source,
-            row=number,
-            field="confidence",
-        )
-    return value
 
 
 def tickets_from_frame(frame: Any) -> dict[str, Ticket]:

@@ -15,7 +15,8 @@ __all__ = ["ALLOWED", "check_transition", "status_for"]
 
 S = EscalationStatus
 ALLOWED: dict[EscalationStatus, frozenset[EscalationStatus]] = {
-    S.DRAFT: frozenset({S.OPEN}),
+    S.DRAFT: frozenset({S.OPEN, S.WITHDRAWN}),
+    S.WITHDRAWN: frozenset({S.DRAFT}),
     S.OPEN: frozenset({S.ATTENTION_NEEDED, S.CLOSED}),
     S.ATTENTION_NEEDED: frozenset({S.OPEN, S.CLOSED}),
     S.CLOSED: frozenset({S.OPEN, S.ATTENTION_NEEDED}),

@@ -1,8 +1,11 @@
 """Customer notices: what happened, what Microsoft did, what the customer should do.
 
 Written in the ticket's language when it is English, Russian, German, Spanish or French (else
-English), from the packaged ``notice_templates.yaml``. The HTML version escapes every value:
-ticket titles and Microsoft's notes are untrusted text.
+English), from the packaged ``notice_templates.yaml``: every sentence comes from the language's
+block (:func:`notice_for`), so a French customer reads French only. Microsoft's own English
+words (its last note, an issue's title) go only into English notices. Without a customer name
+the greeting has none ("Bonjour," never "Bonjour customer,"). The HTML version escapes every
+value: ticket titles and Microsoft's notes are untrusted text.
 """
 
 from __future__ import annotations
@@ -18,18 +21,34 @@ import yaml
 
 from escalation_kit.errors import ConfigError
 
-__all__ = ["SUPPORTED_LANGUAGES", "NoticeDraft", "compose_notice", "notice_language"]
+__all__ = [
+    "SUPPORTED_LANGUAGES",
+    "NoticeDraft",
+    "NoticeFacts",
+    "compose_notice",
+    "notice_for",
+    "notice_language",
+    "phrase",
+]
 
 SUPPORTED_LANGUAGES = ("en", "ru", "de", "es", "fr")
 TEMPLATE_KEYS = (
     "subject",
     "greeting",
+    "greeting_anonymous",
     "intro",
     "happened_label",
     "microsoft_label",
     "action_label",
     "action",
-    "reference",
+    "escalated_happened",
+    "escalated_microsoft",
+    "known_happened",
+    "known_microsoft",
+    "review_label",
+    "review",
+    "reference_escalation",
+    "reference_issue",
     "closing",
 )
 
@@ -57,6 +76,72 @@ def _templates() -> dict[str, dict[str, str]]:
     return {lang: {k: str(v) for k, v in data[lang].items()} for lang in SUPPORTED_LANGUAGES}
 
 
+@dataclass(frozen=True, slots=True)
+class NoticeFacts:
+    """The facts a notice states; :func:`notice_for` words them in the customer's language."""
+
+    ticket_id: str
+    ticket_title: str
+    service: str
+    customer: str = ""
+    reported: str = ""  # the report's date, YYYY-MM-DD
+    request: str = ""  # Microsoft's request id (escalations)
+    tag: str = ""  # the tracking tag (escalations)
+    issue_id: str = ""  # the documented issue (known issues)
+    issue_title: str = ""  # Microsoft's English title: English notices only
+    microsoft_note: str = ""  # Microsoft's last note (English): English notices only
+    review_file: str = ""  # the attached post-incident review, if any
+
+
+def phrase(language: str, key: str, **values: str) -> str:
+    """One sentence of the language's templates with its placeholders filled."""
+    lang = language if language in SUPPORTED_LANGUAGES else "en"
+    return Template(_templates()[lang][key]).safe_substitute(values)
+
+
+def notice_for(facts: NoticeFacts, language: str) -> NoticeDraft:
+    """The notice for an escalation (``facts.request``) or a documented issue
+    (``facts.issue_id``), every sentence in ``language``."""
+    lang = language if language in SUPPORTED_LANGUAGES else "en"
+    values = {
+        "service": facts.service or "Microsoft 365",
+        "reported": facts.reported,
+        "request": facts.request,
+        "tag": facts.tag,
+        "issue_id": facts.issue_id,
+        "review_file": facts.review_file,
+    }
+    english = lang == "en"
+    if facts.issue_id:
+        happened = phrase(lang, "known_happened", **values)
+        if english and facts.issue_title:
+            happened += f' Microsoft\'s title for it: "{" ".join(facts.issue_title.split())}".'
+        done = facts.microsoft_note if english and facts.microsoft_note else ""
+        done = done or phrase(lang, "known_microsoft", **values)
+        reference = phrase(lang, "reference_issue", **values)
+    else:
+        happened = phrase(lang, "escalated_happened", **values)
+        done = facts.microsoft_note if english and facts.microsoft_note else ""
+        done = done or phrase(lang, "escalated_microsoft", **values)
+        reference = phrase(lang, "reference_escalation", **values)
+    review = (
+        (phrase(lang, "review_label"), phrase(lang, "review", **values))
+        if facts.review_file
+        else None
+    )
+    return compose_notice(
+        language=lang,
+        customer=facts.customer,
+        ticket_id=facts.ticket_id,
+        ticket_title=facts.ticket_title,
+        service=facts.service,
+        what_happened=happened,
+        microsoft_action=done,
+        reference=reference,
+        review=review,
+    )
+
+
 def notice_language(text: str) -> str:
     """The ticket's language when a template exists for it, else English."""
     from escalation_kit.triage.language import detect_language
@@ -75,12 +160,20 @@ def compose_notice(
     what_happened: str,
     microsoft_action: str,
     reference: str,
+    review: tuple[str, str] | None = None,
 ) -> NoticeDraft:
-    """Fill the language's template; the HTML escapes every value and keeps line breaks."""
+    """Fill the language's template; the HTML escapes every value and keeps line breaks.
+
+    ``reference`` is a whole line (e.g. from :func:`phrase`); ``review`` an extra section
+    (label, text), e.g. the attached post-incident review.
+    """
     lang = language if language in SUPPORTED_LANGUAGES else "en"
-    template = _templates()[lang]
+    template = dict(_templates()[lang])
+    if not customer.strip():
+        template["greeting"] = template["greeting_anonymous"]
+    template["reference"] = "$reference"
     values = {
-        "customer": customer or "customer",
+        "customer": " ".join(customer.split()),
         "ticket_id": ticket_id,
         "ticket_title": " ".join(ticket_title.split()),
         "service": service or "Microsoft 365",
@@ -92,6 +185,8 @@ def compose_notice(
         (fill["microsoft_label"], microsoft_action.strip()),
         (fill["action_label"], fill["action"]),
     ]
+    if review is not None:
+        sections.insert(2, review)
     text = "\n\n".join(
         [
             fill["greeting"],

@@ -13,6 +13,8 @@ States: ``proposed`` → ``pending`` → ``applied`` | ``failed``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from typing import Literal
 
 from sqlalchemy import Connection
 
-from escalation_kit.errors import InvalidTransition, PartnerCenterError, ThrottledError
+from escalation_kit.errors import InvalidTransition, PartnerCenterError
 from escalation_kit.escalation.partner_center import PartnerCenterClient
 from escalation_kit.escalation.service_request import ServiceRequest
 from escalation_kit.ledger import Ledger
@@ -30,6 +32,7 @@ from escalation_kit.ledger.types import utc_now
 
 __all__ = [
     "FlushReport",
+    "content_key",
     "flush_outbox",
     "propose_write",
     "queue_write",
@@ -69,7 +72,9 @@ def _record(
     text: str,
     state: str,
 ) -> sql.OutboxEntry:
-    record = sql.get_escalation(conn, escalation_id)
+    # Locked (PostgreSQL): two processes queueing the same note take turns, so one finds the
+    # other's row. SQLite's write transaction already serializes them.
+    record = sql.get_escalation(conn, escalation_id, for_update=True)
     if record is None:
         raise InvalidTransition(f"no escalation {escalation_id} in the ledger")
     if not record.service_request_id:
@@ -80,9 +85,10 @@ def _record(
     if not text.strip():
         raise InvalidTransition(f"{escalation_id}: a note cannot be empty")
     body = _body(kind, text.strip())
-    waiting = _waiting(conn, record.service_request_id, kind, body)
+    key = content_key(kind, text)
+    waiting = _waiting(conn, record.service_request_id, key)
     if waiting is not None:
-        return waiting  # the same write is already waiting: never queue it twice
+        return waiting  # the same write is already waiting or sent: never queue it twice
     entry = sql.OutboxEntry(
         request_id=str(uuid.uuid4()),
         service_request_id=record.service_request_id,
@@ -93,6 +99,7 @@ def _record(
         created_at=utc_now(),
         applied_at=None,
         created_by=ledger.actor,
+        content_key=key,
     )
     sql.insert_outbox(conn, asdict(entry))
     ledger.append_event(
@@ -105,11 +112,23 @@ def _record(
     return entry
 
 
-def _waiting(
-    conn: Connection, service_request_id: str, kind: str, body: dict[str, object]
-) -> sql.OutboxEntry | None:
-    for entry in sql.list_outbox(conn, service_request_id=service_request_id):
-        if entry.state in ("proposed", "pending") and (entry.kind, entry.body) == (kind, body):
+def content_key(kind: str, text: str) -> str:
+    """A write's identity: its kind and its text with whitespace collapsed, hashed.
+
+    (Migration 0002 keeps a frozen copy of this to fill the key of older rows.)
+    """
+    payload = json.dumps([kind, " ".join(text.split())], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _waiting(conn: Connection, service_request_id: str, key: str) -> sql.OutboxEntry | None:
+    """The same write (same kind and content) already waiting or sent for the request.
+
+    Applied writes count too: re-running ``note ... --yes`` after a crash (or twice) must not
+    send the note again. Only a write that failed for good may be queued anew.
+    """
+    for entry in sql.outbox_by_content(conn, service_request_id, key):
+        if entry.state != "failed":
             return entry
     return None
 
@@ -188,7 +207,7 @@ def _send_one(
             entry.service_request_id, dict(entry.body), request_id=entry.request_id
         )
     except PartnerCenterError as exc:
-        permanent = exc.status_code in PERMANENT_STATUSES and not isinstance(exc, ThrottledError)
+        permanent = exc.status_code in PERMANENT_STATUSES and not exc.throttled
         report.errors.append(f"{entry.escalation_id} ({entry.kind}): {exc}")
         if permanent:
             _finish(ledger, entry, "failed", {"error": str(exc), "status": exc.status_code})

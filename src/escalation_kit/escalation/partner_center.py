@@ -1,13 +1,16 @@
-"""The Partner Center service-request client: list, get, add a note, close.
+"""The Partner Center service-request client: list, get, add a note, close a request.
 
 Creating requests by API was retired in 2020, so this client only reads requests and updates
 them. Every call goes through :mod:`escalation_kit.http` (retries honouring ``Retry-After``,
-timeouts, error translation). Writes take the caller's ``MS-RequestId``: the outbox records it
-before sending and re-sends it unchanged after a crash, so Partner Center sees one write.
+timeouts, error translation); a read whose body arrives truncated is retried too. Writes
+take the caller's ``MS-RequestId``: the outbox records it before sending and re-sends it
+unchanged after a crash, so Partner Center sees one write.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
@@ -17,9 +20,11 @@ import httpx
 from escalation_kit.config import DEFAULT_LOCALE, DEFAULT_TIMEOUT, Settings
 from escalation_kit.errors import ConfigError, PartnerCenterError
 from escalation_kit.escalation.service_request import ServiceRequest, parse_service_request
-from escalation_kit.http import USER_AGENT, RetryPolicy, json_body, send
+from escalation_kit.http import USER_AGENT, RetryPolicy, json_body, retry_delay, send
 
 __all__ = ["PARTNER_CENTER_SCOPES", "PartnerCenterClient", "TokenSource"]
+
+log = logging.getLogger(__name__)
 
 PARTNER_CENTER_SCOPES = ("https://api.partnercenter.microsoft.com/user_impersonation",)
 MAX_PAGES = 1000  # a guard against a next link that never ends
@@ -94,7 +99,7 @@ class PartnerCenterClient:
     def __repr__(self) -> str:
         return f"PartnerCenterClient(base_url={self.base_url!r}, locale={self.locale!r})"
 
-    def close_client(self) -> None:
+    def close(self) -> None:
         """Release the HTTP connections (a client passed in is left to its owner)."""
         if self._owns_client:
             self._client.close()
@@ -103,7 +108,7 @@ class PartnerCenterClient:
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self.close_client()
+        self.close()
 
     def _headers(self, request_id: str | None = None) -> dict[str, str]:
         token = self._tokens.get_token(self.partner_tenant_id, PARTNER_CENTER_SCOPES)
@@ -130,8 +135,20 @@ class PartnerCenterClient:
         request = self._client.build_request(
             method, self.base_url + path, headers=headers, json=json
         )
-        response = send(self._client, request, policy=self.policy, error=PartnerCenterError)
-        return json_body(response, error=PartnerCenterError)
+        attempt = 0
+        while True:
+            response = send(self._client, request, policy=self.policy, error=PartnerCenterError)
+            try:
+                return json_body(response, error=PartnerCenterError)
+            except PartnerCenterError:
+                # A body cut off mid-way: a read is safe to repeat. (A write is not repeated
+                # here: the outbox re-sends it later with the same MS-RequestId.)
+                if method != "GET" or attempt >= self.policy.max_retries:
+                    raise
+                delay = retry_delay(None, attempt, self.policy)
+                log.info("GET %s returned a truncated body; retrying in %.2fs", path, delay)
+                time.sleep(delay)
+                attempt += 1
 
     def list_service_requests(self, customer_tenant_id: str) -> list[ServiceRequest]:
         """Every request of one customer, following continuation links to the last page."""
@@ -163,8 +180,10 @@ class PartnerCenterClient:
         """Append a note; ``request_id`` is the MS-RequestId recorded in the outbox."""
         return self.update(service_request_id, {"NewNote": {"Text": text}}, request_id=request_id)
 
-    def close(self, service_request_id: str, note: str, *, request_id: str) -> ServiceRequest:
-        """Close a request with a final note, in one PATCH."""
+    def close_request(
+        self, service_request_id: str, note: str, *, request_id: str
+    ) -> ServiceRequest:
+        """Close a support request with a final note, in one PATCH."""
         body = {"NewNote": {"Text": note}, "Status": "closed"}
         return self.update(service_request_id, body, request_id=request_id)
 

@@ -1,20 +1,22 @@
 """Render filing packages: copy-ready text, markdown, JSON and the affected-tickets CSV.
 
-Ticket titles and customer names are written by customers: in markdown they are escaped (HTML
-entities and markdown punctuation) so that a pasted or previewed package cannot inject markup.
+All four come from the same package fields, so they never disagree: the description an analyst
+pastes is the ``description`` field in the text, in a fenced block of the markdown and in the
+JSON. Ticket titles and customer names are written by customers: in markdown they are made inert
+with backslash escapes (CommonMark escapes every ASCII punctuation character, ``<`` and ``&``
+included), never with HTML entities, so the file reads the same as text and as rendered markdown.
 """
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
 from pathlib import Path
 
 from escalation_kit.errors import InputError
-from escalation_kit.escalation.packages import FilingPackage
+from escalation_kit.escalation.packages import FilingPackage, health_statement
+from escalation_kit.intake.writers import csv_text
 
 __all__ = [
     "ATTACHMENT_COLUMNS",
@@ -38,16 +40,29 @@ ATTACHMENT_COLUMNS = (
     "reported_at",
     "users_affected",
     "title",
+    "language",
+    "english_summary",
+    "error_codes",
+    "error_messages",
+    "times",
+    "sites",
+    "health_checked",
+    "description",
 )
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
-# Spreadsheet apps run cells starting with these as formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&])")
 
 
 def escape_markdown(text: str) -> str:
-    """Untrusted text made inert in markdown and in the HTML a markdown viewer produces."""
+    """Untrusted text made inert in markdown (backslash escapes; no HTML entities)."""
     flat = " ".join(str(text).split())
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", html.escape(flat, quote=True))
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", flat)
+
+
+def _fenced(text: str) -> list[str]:
+    """``text`` verbatim in a fenced code block longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *text.splitlines(), fence]
 
 
 def render_text(package: FilingPackage) -> str:
@@ -56,8 +71,7 @@ def render_text(package: FilingPackage) -> str:
         [
             f"FILING PACKAGE {package.package_id}  ({package.tracking_tag})",
             "",
-            "Where to file: open the customer's Service management page in Partner Center and",
-            f'click "New request": {package.portal_url}',
+            *_where_to_file(package),
             f"Workload: {package.workload}",
             f"Product: {package.product}",
             f"Support category / problem area: {package.support_category}",
@@ -74,36 +88,53 @@ def render_text(package: FilingPackage) -> str:
     )
 
 
+def _where_to_file(package: FilingPackage) -> list[str]:
+    if package.filed_as_partner:
+        return [
+            "Where to file: the partner's own request (Partner Center > Help + support >",
+            f'"New request"), listing every tenant below: {package.portal_url}',
+        ]
+    return [
+        "Where to file: open the customer's Service management page in Partner Center and",
+        f'click "New request": {package.portal_url}',
+    ]
+
+
 def render_markdown(package: FilingPackage) -> str:
-    """Markdown for a wiki or a chat; every customer-written value is escaped."""
+    """Markdown for a wiki or a chat: the same fields as the text; customer values escaped."""
     esc = escape_markdown
     rows = [
         f"| {esc(t.ticket_id)} | `{t.tenant_id}` | {esc(t.customer_name)} | {esc(t.country)} "
         f"| {t.reported_at.isoformat()} | {'' if t.users_affected is None else t.users_affected} "
-        f"| {esc(t.title)} |"
+        f"| {'yes' if t.health_checked else 'no'} | {esc(t.title)} |"
         for t in package.tickets
     ]
-    description = "\n".join(f"    {line}" for line in html.escape(package.description).splitlines())
+    where = "Partner Center: Help + support" if package.filed_as_partner else "Service management"
     return "\n".join(
         [
             f"# {esc(package.title)}",
             "",
             f"- **Package:** {package.package_id} (tracking tag `{package.tracking_tag}`)",
-            f"- **File it at:** [Service management]({package.portal_url}) → *New request*",
+            f"- **File it at:** [{where}]({package.portal_url}), *New request*",
             f"- **Workload / product:** {esc(package.workload)} / {esc(package.product)}",
             f"- **Support category:** {esc(package.support_category)}",
             f"- **Severity:** {package.severity.value}",
             f"- **Category:** {package.category.value}; **region:** {esc(package.region)}",
+            f"- **Service health:** {esc(health_statement(package))}",
             f"- **Partner contact:** {esc(package.contact.describe())}",
+            "",
+            "## Title (paste as is)",
+            "",
+            *_fenced(package.title),
             "",
             "## Description (paste as is)",
             "",
-            description,
+            *_fenced(package.description),
             "",
             "## Affected tickets",
             "",
-            "| ticket | tenant | customer | country | reported | users | title |",
-            "|---|---|---|---|---|---|---|",
+            "| ticket | tenant | customer | country | reported | users | health checked | title |",
+            "|---|---|---|---|---|---|---|---|",
             *rows,
             "",
         ]
@@ -135,31 +166,31 @@ def render_json(package: FilingPackage) -> str:
     return json.dumps(package.to_dict(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def render_csv(package: FilingPackage) -> str:
     """The attachment: one row per affected ticket (formula-like cells neutralised)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ATTACHMENT_COLUMNS)
-    for t in package.tickets:
-        writer.writerow(
-            [
-                _cell(t.ticket_id),
-                t.tenant_id,
-                _cell(t.customer_name),
-                t.country,
-                t.region,
-                t.service,
-                t.reported_at.isoformat(),
-                "" if t.users_affected is None else t.users_affected,
-                _cell(t.title),
-            ]
-        )
-    return buffer.getvalue()
+    rows = (
+        [
+            t.ticket_id,
+            t.tenant_id,
+            t.customer_name,
+            t.country,
+            t.region,
+            t.service,
+            t.reported_at.isoformat(),
+            t.users_affected,
+            t.title,
+            t.language,
+            t.english_summary,
+            "; ".join(t.error_codes),
+            "; ".join(t.error_messages),
+            "; ".join(t.times),
+            "; ".join(t.sites),
+            "true" if t.health_checked else "false",
+            t.description,
+        ]
+        for t in package.tickets
+    )
+    return csv_text(ATTACHMENT_COLUMNS, rows)
 
 
 def write_package(package: FilingPackage, directory: Path) -> Path:

@@ -8,7 +8,8 @@ an event, and the escalation's status follows Microsoft's (open / attention_need
 
 Each request is synced in its own transaction and events are written only for differences
 from the stored state, so a sync killed half-way and run again neither loses nor repeats
-anything.
+anything. A request's state only moves forward by ``lastModifiedDate``: a reply older than
+what the ledger holds (a replayed write's stored response) changes nothing.
 """
 
 from __future__ import annotations
@@ -115,9 +116,22 @@ def sync_request(ledger: Ledger, escalation_id: str, sr: ServiceRequest) -> list
         if record is None:
             raise InvalidTransition(f"no escalation {escalation_id} in the ledger")
         row = sql.service_request_row(conn, sr.id)
+        if _older_than_stored(sr, row):
+            # A replayed write's stored reply, or a slow read overtaken by a newer one:
+            # the ledger's state only moves forward by lastModifiedDate.
+            log.info("request %s: ignoring a reply older than the ledger's state", sr.id)
+            return []
         changes = _record_request(ledger, conn, record, sr, row)
         changes += _follow_status(ledger, conn, record, sr)
     return changes
+
+
+def _older_than_stored(sr: ServiceRequest, row: Any) -> bool:
+    """True when ``sr`` is older than the stored state (or cannot be shown to be newer)."""
+    stored = row.last_modified_date if row is not None else None
+    if stored is None:
+        return False
+    return sr.last_modified is None or sr.last_modified < stored
 
 
 def _record_request(

@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from escalation_kit.errors import InputError, InvalidTransition
-from escalation_kit.escalation.notify import compose_notice, notice_language
+from escalation_kit.escalation.notify import NoticeFacts, notice_for, notice_language
 from escalation_kit.escalation.outbox import FlushReport, flush_outbox, queue_write
 from escalation_kit.escalation.partner_center import PartnerCenterClient
+from escalation_kit.escalation.reviews import has_review, report_file_name
 from escalation_kit.escalation.tracking import sync_request
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
@@ -59,7 +60,7 @@ def _notice_id(*parts: str) -> str:
 
 
 def _microsoft_action(conn: Connection, sr_id: str) -> str:
-    """Microsoft's last note on the request (notes the partner sent are skipped)."""
+    """Microsoft's last note on the request (notes the partner sent are skipped); "" if none."""
     row = sql.service_request_row(conn, sr_id)
     ours = {
         str((entry.body.get("NewNote") or {}).get("Text") or "")
@@ -68,7 +69,19 @@ def _microsoft_action(conn: Connection, sr_id: str) -> str:
     notes = [n for n in (row.notes if row is not None else []) if n.get("text") not in ours]
     if notes:
         return str(notes[-1].get("text") or "")
-    return f"Microsoft investigated and closed support request {sr_id}."
+    return ""
+
+
+def _customer(conn: Connection, ticket: Mapping[str, Any]) -> tuple[str, str]:
+    """(customer name, notice language) of a ticket: the ledger's copy of the ticket first
+    (every path stores it), then what the package holds."""
+    row = sql.ticket_row(conn, str(ticket["ticket_id"]))
+    title = str(ticket.get("title") or "")
+    if row is not None:
+        name = row.customer_name or str(ticket.get("customer_name") or "")
+        return name, notice_language(f"{row.title}\n{row.description}")
+    text = f"{title}\n{ticket.get('description') or ''}"
+    return str(ticket.get("customer_name") or ""), notice_language(text)
 
 
 def draft_notices(ledger: Ledger) -> list[str]:
@@ -93,18 +106,18 @@ def _draft_for_escalation(
     action = _microsoft_action(conn, sr_id)
     drafted = []
     for ticket in (record.package or {}).get("tickets", []):
-        title = str(ticket.get("title") or "")
-        draft = compose_notice(
-            language=notice_language(sql.ticket_text(conn, ticket["ticket_id"]) or title),
-            customer=str(ticket.get("customer_name") or ""),
+        customer, language = _customer(conn, ticket)
+        facts = NoticeFacts(
             ticket_id=str(ticket["ticket_id"]),
-            ticket_title=title,
+            ticket_title=str(ticket.get("title") or ""),
             service=record.service,
-            what_happened=f"{record.service}: {title} (reported {ticket['reported_at']}). "
-            f"We escalated it to Microsoft as support request {sr_id} ({record.tracking_tag}).",
-            microsoft_action=action,
-            reference=f"{record.tracking_tag} / Microsoft request {sr_id}",
+            customer=customer,
+            reported=str(ticket.get("reported_at") or "")[:10],
+            request=sr_id,
+            tag=record.tracking_tag,
+            microsoft_note=action,
         )
+        draft = notice_for(facts, language)
         notice_id = _notice_id(record.escalation_id, str(ticket["ticket_id"]))
         if _store(ledger, conn, notice_id, draft, record.escalation_id, ticket):
             drafted.append(notice_id)
@@ -168,16 +181,26 @@ def draft_known_issue_notices(
             issue = resolved.get((ticket.tenant_id, decision.matched_issue_id))
             if issue is None:
                 continue
-            draft = compose_notice(
-                language=notice_language(f"{ticket.title}\n{ticket.description}"),
-                customer=ticket.customer_name,
+            report = (
+                sql.incident_report(conn, ticket.tenant_id, issue.id) if has_review(issue) else None
+            )
+            stored = sql.ticket_row(conn, ticket.ticket_id)
+            facts = NoticeFacts(
                 ticket_id=ticket.ticket_id,
                 ticket_title=ticket.title,
                 service=issue.service,
-                what_happened=f"{issue.title} (Microsoft service health issue {issue.id}).",
-                microsoft_action=_issue_action(issue),
-                reference=f"Microsoft service health {issue.id}",
+                customer=ticket.customer_name or (stored.customer_name if stored else ""),
+                reported=ticket.reported_at.date().isoformat(),
+                issue_id=issue.id,
+                issue_title=issue.title,
+                microsoft_note=_issue_action(issue),
+                review_file=(
+                    report_file_name(issue.id, report.content_type, bytes(report.content))
+                    if report is not None
+                    else ""
+                ),
             )
+            draft = notice_for(facts, notice_language(f"{ticket.title}\n{ticket.description}"))
             notice_id = _notice_id("known", ticket.ticket_id, issue.id)
             row = {"ticket_id": ticket.ticket_id, "tenant_id": ticket.tenant_id}
             if _store(ledger, conn, notice_id, draft, None, row):
@@ -216,7 +239,7 @@ def _issue_action(issue: HealthIssue) -> str:
         text = post_text(latest)
         if text:
             return text
-    return f"Microsoft resolved the issue (status: {issue.status})."
+    return ""
 
 
 def confirm_sent(ledger: Ledger, notice_ids: Sequence[str], *, by: str | None = None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Microsoft Graph service-health clients (sync and async) for customer tenants.
+"""Microsoft Graph service-health client (asyncio, with a synchronous wrapper) for customer tenants.
 
 Every request carries a token issued by the customer's own tenant (the ``TokenProvider`` is asked
 per tenant) and goes through :mod:`escalation_kit.http` for retries and error translation.
@@ -10,9 +10,10 @@ twice (a loop) or pointing at another host (the token must not leave Graph) is a
 from __future__ import annotations
 
 import asyncio
-import time
+import random
+import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -20,7 +21,7 @@ from urllib.parse import quote
 
 import httpx
 
-from escalation_kit.auth import TokenProvider, graph_scopes
+from escalation_kit.auth import StaticTokenProvider, TokenProvider, graph_scopes
 from escalation_kit.config import DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT
 from escalation_kit.errors import HealthLookupError, InputError
 from escalation_kit.health.parse import ServiceHealth, parse_issue, parse_overview
@@ -32,9 +33,10 @@ from escalation_kit.http import (
     json_body,
     retry_delay,
     safe_url,
-    send,
 )
 from escalation_kit.models import HealthIssue
+from escalation_kit.pacing import Pacer
+from escalation_kit.transport import PooledClient
 
 __all__ = [
     "ANNOUNCEMENT_PATH",
@@ -69,6 +71,8 @@ class _GraphBase:
         loopback = host in ("127.0.0.1", "localhost", "::1")
         self.scopes: Sequence[str] = graph_scopes(DEFAULT_GRAPH_URL if loopback else self.base_url)
         self._origin = httpx.URL(self.base_url).copy_with(path="/", query=None)
+        self._overviews_url = self._url("healthOverviews")
+        self._issues_url = self._url("issues")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -78,7 +82,7 @@ class _GraphBase:
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
-            "client-request-id": str(uuid.uuid4()),
+            "client-request-id": _request_id(),
         }
         if page_size is not None:
             headers["Prefer"] = f"odata.maxpagesize={page_size}"
@@ -142,6 +146,12 @@ class _GraphBase:
         return str(url)
 
 
+def _request_id() -> str:
+    """A random GUID for ``client-request-id`` (Microsoft's support correlates by it). Drawn
+    from ``random``, not the OS: it names a request, it protects nothing."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
 def _shape_error(response: httpx.Response, expected: str) -> HealthLookupError:
     url = safe_url(response.request.url)
     return HealthLookupError(
@@ -182,11 +192,13 @@ def _unwrap(outcomes: Sequence[T | BaseException]) -> list[T]:
     return [o for o in outcomes if not isinstance(o, BaseException)]
 
 
-class GraphHealthClient(_GraphBase):
-    """Synchronous Graph service-health client.
+class GraphHealthClient:
+    """Synchronous Graph service-health client: a wrapper that runs
+    :class:`AsyncGraphHealthClient` (the one implementation) on its own event loop thread.
 
-    ``client`` is an ``httpx.Client`` you own (for tests: one with a ``MockTransport``); without
-    it the client makes its own, closed by :meth:`close` or the ``with`` block.
+    ``transport`` is an httpx transport you own (for tests: an ``httpx.MockTransport``); without
+    it the client opens a pooled one, closed by :meth:`close` or the ``with`` block. Usable from
+    scripts and from notebook cells (the loop runs in its own thread).
     """
 
     def __init__(
@@ -194,59 +206,51 @@ class GraphHealthClient(_GraphBase):
         base_url: str = DEFAULT_GRAPH_URL,
         tokens: TokenProvider | None = None,
         *,
-        client: httpx.Client | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         policy: RetryPolicy | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         if tokens is None:
             raise HealthLookupError("GraphHealthClient needs a token provider (tokens=...)")
-        super().__init__(base_url, tokens, policy)
-        self._owns_client = client is None
-        self.client = client or httpx.Client(timeout=timeout)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="escalation-kit-graph", daemon=True
+        )
+        self._thread.start()
+        self._async = self._call(
+            _open_async(base_url, tokens, transport=transport, policy=policy, timeout=timeout)
+        )
+
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        if self._loop.is_closed():
+            coroutine.close()
+            raise HealthLookupError("the GraphHealthClient is closed")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
+    @property
+    def base_url(self) -> str:
+        return self._async.base_url
+
+    @property
+    def scopes(self) -> Sequence[str]:
+        return self._async.scopes
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     def close(self) -> None:
-        if self._owns_client:
-            self.client.close()
+        if self._loop.is_closed():
+            return
+        self._call(self._async.aclose())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
 
     def __enter__(self) -> GraphHealthClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _get(
-        self,
-        token: str,
-        url: str,
-        params: Mapping[str, str] | None = None,
-        page_size: int | None = None,
-    ) -> tuple[httpx.Response, Any]:
-        """The response and its decoded JSON; a truncated body is fetched again (GET is safe)."""
-        request = self.client.build_request(
-            "GET", url, params=params, headers=self._headers(token, page_size)
-        )
-        attempt = 0
-        while True:
-            response = send(self.client, request, policy=self.policy, error=HealthLookupError)
-            try:
-                return response, json_body(response, error=HealthLookupError)
-            except HealthLookupError as exc:
-                time.sleep(self._body_retry_delay(exc, attempt))
-            attempt += 1
-
-    def _collect(
-        self, tenant_id: str, url: str, params: Mapping[str, str], page_size: int | None
-    ) -> Iterator[Any]:
-        token = self.tokens.get_token(tenant_id, self.scopes)
-        seen: set[str] = set()
-        response, body = self._get(token, url, params, page_size)
-        while True:
-            values, link = self._page_values(response, body)
-            yield from values
-            if link is None:
-                return
-            next_url = self._next_url(link, seen, response)
-            response, body = self._get(token, next_url, None, page_size)
 
     def list_issues(
         self,
@@ -256,25 +260,51 @@ class GraphHealthClient(_GraphBase):
         page_size: int | None = None,
     ) -> list[HealthIssue]:
         """Every issue of the tenant (with posts); only those changed since ``modified_since``."""
-        params = self._issues_params(modified_since)
-        objects = list(self._collect(tenant_id, self._url("issues"), params, page_size))
-        return _issues(tenant_id, objects)
+        return self._call(
+            self._async.list_issues(tenant_id, modified_since=modified_since, page_size=page_size)
+        )
 
     def get_issue(self, tenant_id: str, issue_id: str) -> HealthIssue:
-        token = self.tokens.get_token(tenant_id, self.scopes)
-        response, body = self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
-        return _issues(tenant_id, [self._entity(response, body)])[0]
+        return self._call(self._async.get_issue(tenant_id, issue_id))
 
     def list_health_overviews(
         self, tenant_id: str, *, expand_issues: bool = False
     ) -> list[ServiceHealth]:
-        params = {"$expand": "issues"} if expand_issues else {}
-        objects = list(self._collect(tenant_id, self._url("healthOverviews"), params, None))
-        return _overviews(tenant_id, objects)
+        return self._call(self._async.list_health_overviews(tenant_id, expand_issues=expand_issues))
+
+    def get_incident_report(self, tenant_id: str, issue_id: str) -> tuple[bytes, str]:
+        return self._call(self._async.get_incident_report(tenant_id, issue_id))
+
+    def fetch_tenant(
+        self,
+        tenant_id: str,
+        *,
+        modified_since: datetime | None = None,
+        page_size: int | None = None,
+    ) -> TenantHealth:
+        return self._call(
+            self._async.fetch_tenant(tenant_id, modified_since=modified_since, page_size=page_size)
+        )
+
+
+async def _open_async(
+    base_url: str,
+    tokens: TokenProvider,
+    *,
+    transport: httpx.AsyncBaseTransport | None,
+    policy: RetryPolicy | None,
+    timeout: float,
+) -> AsyncGraphHealthClient:
+    """The async client, created inside the wrapper's loop (its connections belong there)."""
+    client = httpx.AsyncClient(timeout=timeout, transport=transport) if transport else None
+    graph = AsyncGraphHealthClient(base_url, tokens, client=client, policy=policy, timeout=timeout)
+    graph._owns_client = True  # the wrapper's client is closed with it
+    return graph
 
 
 class AsyncGraphHealthClient(_GraphBase):
-    """The asyncio twin of :class:`GraphHealthClient`, for fan-out over many tenants.
+    """The Graph service-health client (asyncio), for fan-out over many tenants;
+    :class:`GraphHealthClient` is its synchronous wrapper.
 
     Token providers are synchronous (msal); they are called in a worker thread unless they are
     the emulator's static provider, so one slow sign-in does not stall the other tenants.
@@ -288,12 +318,14 @@ class AsyncGraphHealthClient(_GraphBase):
         client: httpx.AsyncClient | None = None,
         policy: RetryPolicy | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        pacer: Pacer | None = None,
     ) -> None:
         if tokens is None:
             raise HealthLookupError("AsyncGraphHealthClient needs a token provider (tokens=...)")
         super().__init__(base_url, tokens, policy)
         self._owns_client = client is None
-        self.client = client or httpx.AsyncClient(timeout=timeout)
+        self.client = client or PooledClient(16, timeout=timeout)
+        self.pacer = pacer
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -306,8 +338,13 @@ class AsyncGraphHealthClient(_GraphBase):
         await self.aclose()
 
     async def _token(self, tenant_id: str) -> str:
-        from escalation_kit.auth import StaticTokenProvider
-
+        """The tenant's token: the provider's own coroutine (``aget_token``) when it has one,
+        else its synchronous ``get_token`` in a worker thread (the emulator's static tokens
+        inline)."""
+        aget = getattr(self.tokens, "aget_token", None)
+        if aget is not None:
+            token: str = await aget(tenant_id, self.scopes)
+            return token
         if isinstance(self.tokens, StaticTokenProvider):
             return self.tokens.get_token(tenant_id, self.scopes)
         return await asyncio.to_thread(self.tokens.get_token, tenant_id, self.scopes)
@@ -318,15 +355,21 @@ class AsyncGraphHealthClient(_GraphBase):
         url: str,
         params: Mapping[str, str] | None = None,
         page_size: int | None = None,
+        tenant: str = "",
     ) -> tuple[httpx.Response, Any]:
         """The response and its decoded JSON; a truncated body is fetched again (GET is safe)."""
         request = self.client.build_request(
-            "GET", url, params=params, headers=self._headers(token, page_size)
+            "GET", url, params=params or None, headers=self._headers(token, page_size)
         )
         attempt = 0
         while True:
             response = await asend(
-                self.client, request, policy=self.policy, error=HealthLookupError
+                self.client,
+                request,
+                policy=self.policy,
+                error=HealthLookupError,
+                pacer=self.pacer,
+                tenant=tenant,
             )
             try:
                 return response, json_body(response, error=HealthLookupError)
@@ -335,19 +378,23 @@ class AsyncGraphHealthClient(_GraphBase):
             attempt += 1
 
     async def _collect(
-        self, token: str, url: str, params: Mapping[str, str], page_size: int | None
+        self,
+        token: str,
+        url: str,
+        params: Mapping[str, str],
+        page_size: int | None,
+        tenant: str = "",
     ) -> tuple[list[Any], int]:
         """Every item of a paged collection and the number of pages fetched."""
         seen: set[str] = set()
-        items: list[Any] = []
-        response, body = await self._get(token, url, params, page_size)
-        while True:
+        response, body = await self._get(token, url, params, page_size, tenant)
+        items, link = self._page_values(response, body)
+        while link is not None:
+            next_url = self._next_url(link, seen, response)
+            response, body = await self._get(token, next_url, None, page_size, tenant)
             values, link = self._page_values(response, body)
             items.extend(values)
-            if link is None:
-                return items, len(seen) + 1
-            next_url = self._next_url(link, seen, response)
-            response, body = await self._get(token, next_url, None, page_size)
+        return items, len(seen) + 1
 
     async def list_issues(
         self,
@@ -365,6 +412,19 @@ class AsyncGraphHealthClient(_GraphBase):
         token = await self._token(tenant_id)
         response, body = await self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
         return _issues(tenant_id, [self._entity(response, body)])[0]
+
+    async def get_incident_report(self, tenant_id: str, issue_id: str) -> tuple[bytes, str]:
+        """The issue's post-incident review (Graph ``incidentReport``: a file stream, served
+        only once the status is ``postIncidentReviewPublished``): (content, content type)."""
+        token = await self._token(tenant_id)
+        url = self._url(f"issues/{quote(issue_id, safe='')}/incidentReport")
+        headers = {**self._headers(token), "Accept": "*/*"}
+        request = self.client.build_request("GET", url, headers=headers)
+        response = await asend(
+            self.client, request, policy=self.policy, error=HealthLookupError, pacer=self.pacer
+        )
+        kind = response.headers.get("Content-Type", "application/octet-stream")
+        return response.content, kind.split(";")[0].strip()
 
     async def list_health_overviews(
         self, tenant_id: str, *, expand_issues: bool = False
@@ -386,18 +446,18 @@ class AsyncGraphHealthClient(_GraphBase):
         The two collections are fetched at the same time (two connections per tenant).
         """
         token = await self._token(tenant_id)
+        issues_params = self._issues_params(modified_since)
         both = await asyncio.gather(
-            self._collect(token, self._url("healthOverviews"), {}, None),
-            self._collect(
-                token, self._url("issues"), self._issues_params(modified_since), page_size
-            ),
+            self._collect(token, self._overviews_url, {}, None, tenant_id),
+            self._collect(token, self._issues_url, issues_params, page_size, tenant_id),
             return_exceptions=True,
         )
         (overviews, overview_pages), (issues, issue_pages) = _unwrap(both)
-        _overviews(tenant_id, overviews)
+        _overviews(tenant_id, overviews)  # validated once; the objects are kept as decoded
+        _issues(tenant_id, issues)
         return TenantHealth(
             tenant_id=tenant_id,
-            overviews=[dict(o) for o in overviews],
-            issues=[dict(i.raw) for i in _issues(tenant_id, issues)],
+            overviews=overviews,
+            issues=issues,
             requests=overview_pages + issue_pages,
         )

@@ -17,12 +17,23 @@ from typing import Any
 
 from escalation_kit.errors import InputError
 from escalation_kit.health.parse import ServiceHealth, parse_datetime, parse_issue, parse_overview
+from escalation_kit.jsonlimits import json_int, json_too_deep
 from escalation_kit.models import HealthIssue
 
-__all__ = ["HealthSnapshot", "format_datetime", "load_snapshot", "snapshot_from_responses"]
+__all__ = [
+    "HealthSnapshot",
+    "format_datetime",
+    "load_snapshot",
+    "snapshot_from_responses",
+    "snapshot_pieces",
+    "write_snapshot",
+]
 
 ISSUES = "issues"
+MAX_DEPTH = 64
+"""Deepest nesting of a snapshot file read; Graph's objects nest about 6 levels."""
 OVERVIEWS = "healthOverviews"
+FETCHED_AT = "fetched_at"  # optional per tenant, when its data is older or newer than the top
 
 
 def format_datetime(when: datetime) -> str:
@@ -52,6 +63,7 @@ class HealthSnapshot:
         self._raw: dict[str, dict[str, Any]] = {}
         self._issues: dict[str, list[HealthIssue]] = {}
         self._overviews: dict[str, list[ServiceHealth]] = {}
+        self._tenant_fetched_at: dict[str, datetime] = {}
         if not isinstance(tenants, Mapping):
             raise InputError("expected an object keyed by tenant id", field="tenants")
         for tenant_id, entry in tenants.items():
@@ -64,6 +76,10 @@ class HealthSnapshot:
         if not isinstance(entry, Mapping):
             raise InputError("expected an object with healthOverviews and issues", field=path)
         overviews = _raw_list(entry, OVERVIEWS, path)
+        if entry.get(FETCHED_AT) is not None:
+            when = parse_datetime(entry[FETCHED_AT], path=f"{path}.{FETCHED_AT}")
+            if when is not None:
+                self._tenant_fetched_at[tenant_id] = when
         issues = _raw_list(entry, ISSUES, path)
         self._overviews[tenant_id] = [
             parse_overview(o, tenant_id, path=f"{path}.{OVERVIEWS}[{i}]")
@@ -78,6 +94,11 @@ class HealthSnapshot:
     @property
     def fetched_at(self) -> datetime:
         return self._fetched_at
+
+    def fetched_at_for(self, tenant_id: str) -> datetime:
+        """When this tenant's data was fetched: its own ``fetched_at`` when the snapshot has one
+        (tenants fetched at different times), else the snapshot's."""
+        return self._tenant_fetched_at.get(tenant_id, self._fetched_at)
 
     @property
     def tenants(self) -> list[str]:
@@ -170,18 +191,61 @@ def load_snapshot(path: str | os.PathLike[str]) -> HealthSnapshot:
     """Read and validate a snapshot file; InputError names the file and the JSON path."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is fine
     except FileNotFoundError as exc:
         raise InputError("file not found", file=source) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file: {exc}", file=source) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text at byte {exc.start}", file=source) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=source) from exc
+    if json_too_deep(text, MAX_DEPTH):
+        raise InputError(f"JSON nested more than {MAX_DEPTH} levels deep", file=source)
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=json_int)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", file=source
         ) from exc
     return HealthSnapshot.from_json(document, source=source)
+
+
+def snapshot_pieces(
+    entries: Iterable[tuple[str, datetime, str]], oldest: datetime
+) -> Iterator[str]:
+    """A snapshot document in pieces, from ``(tenant, fetched_at, entry JSON)`` triples.
+
+    The top-level ``fetched_at`` is ``oldest``; a tenant fetched at another time carries its own
+    ``fetched_at``. Entries are JSON text already (encoded once, when fetched) and are copied
+    as they are, so writing 10,000 tenants needs the memory of one.
+    """
+    top = format_datetime(oldest)
+    yield f'{{"{FETCHED_AT}":{json.dumps(top)},"tenants":{{'
+    first = True
+    for tenant, when, entry in entries:
+        stamp = format_datetime(when)
+        if stamp != top and entry.startswith("{") and entry != "{}":
+            entry = f'{{"{FETCHED_AT}":{json.dumps(stamp)},{entry[1:]}'
+        yield ("" if first else ",\n") + json.dumps(tenant) + ":" + entry
+        first = False
+    yield "}}\n"
+
+
+def write_snapshot(
+    path: str | os.PathLike[str],
+    entries: Iterable[tuple[str, datetime, str]],
+    oldest: datetime,
+) -> Path:
+    """Stream a snapshot (see :func:`snapshot_pieces`) to ``path``, atomically."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.writelines(snapshot_pieces(entries, oldest))
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise InputError(f"cannot write the snapshot: {exc.strerror}", file=str(target)) from exc
+    return target
 
 
 def snapshot_from_responses(

@@ -1,39 +1,54 @@
 """Fan-out: fetch service health for many customer tenants at once, resumably.
 
 :func:`sync_health` runs :class:`~escalation_kit.health.graph.AsyncGraphHealthClient` over the
-tenants with bounded concurrency (an ``asyncio.Semaphore``). One tenant's failure (HTTP error
-after retries, 403, a truncated body, a timeout, a reset, a paging loop, a sign-in failure) is
-recorded for that tenant with its reason and never stops the run.
+tenants: one pooled HTTP client, a fixed set of workers and a :class:`~escalation_kit.pacing.Pacer`
+that starts wide, halves the requests in flight on 429/503 (honouring ``Retry-After``) and keeps
+every tenant under Graph's request budget. One tenant's failure (HTTP error after retries, 403,
+a truncated body, a timeout, a reset, a paging loop, a sign-in failure) is recorded for that
+tenant with its reason and never stops the run.
 
-With a ledger, each tenant's outcome (and its issues) is written as soon as it finishes, so an
-interrupted or partly failed run can ``resume``: tenants whose last sync was ok are not fetched
-again, and the others fetch only issues changed since their watermark
-(``$filter=lastModifiedDateTime ge ...``), merged with the cached ones.
+With a ledger, every sync is a **run** with an id. Finished tenants are written in batches (one
+transaction per batch), and a tenant's result is reported only once its batch is committed.
+``resume`` finishes the latest run: tenants that run already fetched are taken from the ledger,
+the others are fetched in full; nothing older than the run is ever reused. The snapshot is
+written from the ledger's state (or, without a ledger, from this run's entries) and streamed to
+``out`` tenant by tenant: each tenant's entry is encoded once, when fetched, and copied as is.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fnmatch
+import json
+import os
 import time
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.request import getproxies
 
 import httpx
 
 from escalation_kit.auth import TokenProvider
 from escalation_kit.config import DEFAULT_CONCURRENCY, DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT
 from escalation_kit.errors import ConfigError, EscalationKitError, InputError
-from escalation_kit.health.graph import AsyncGraphHealthClient, TenantHealth
-from escalation_kit.health.snapshot import HealthSnapshot, format_datetime
-from escalation_kit.http import RetryPolicy, redact
+from escalation_kit.health.graph import AsyncGraphHealthClient
+from escalation_kit.health.snapshot import (
+    HealthSnapshot,
+    load_snapshot,
+    snapshot_pieces,
+    write_snapshot,
+)
+from escalation_kit.http import RetryPolicy
+from escalation_kit.pacing import Pacer
+from escalation_kit.redaction import redact
+from escalation_kit.transport import PooledClient
 
 if TYPE_CHECKING:
-    from escalation_kit.ledger import Ledger, SyncState
+    from escalation_kit.ledger import Ledger
 
 __all__ = [
     "SyncResult",
@@ -45,11 +60,13 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+BATCH_MAX = 256  # tenants per ledger transaction at most
+BATCH_WAIT_S = 0.2  # how long a finished tenant may wait for others to share its transaction
 
 
 @dataclass(frozen=True, slots=True)
 class TenantResult:
-    """How one tenant's sync went. ``skipped``: already ok in the ledger, not fetched (resume)."""
+    """How one tenant's sync went. ``skipped``: already fetched by this run (resume)."""
 
     tenant_id: str
     ok: bool
@@ -57,20 +74,36 @@ class TenantResult:
     issues: int = 0
     overviews: int = 0
     skipped: bool = False
-    incremental: bool = False
+    requests: int = 0
 
 
-@dataclass(frozen=True, slots=True)
 class SyncResult:
     """Every tenant's outcome (in input order) and the snapshot of the tenants that are ok.
 
-    Tenants skipped on resume appear in the snapshot with their cached issues from the ledger
-    and no health overviews (the ledger does not keep those).
+    ``snapshot`` is built when first used (from ``out``, the ledger or this run's entries), so a
+    sync over 10,000 tenants never holds them all in memory unless asked to.
     """
 
-    results: tuple[TenantResult, ...]
-    snapshot: HealthSnapshot
-    elapsed_s: float
+    def __init__(
+        self,
+        results: Sequence[TenantResult],
+        snapshot: HealthSnapshot | Callable[[], HealthSnapshot],
+        elapsed_s: float,
+        *,
+        run_id: str | None = None,
+        out: Path | None = None,
+    ) -> None:
+        self.results = tuple(results)
+        self._snapshot = snapshot
+        self.elapsed_s = elapsed_s
+        self.run_id = run_id
+        self.out = out
+
+    @property
+    def snapshot(self) -> HealthSnapshot:
+        if not isinstance(self._snapshot, HealthSnapshot):
+            self._snapshot = self._snapshot()
+        return self._snapshot
 
     @property
     def ok(self) -> list[TenantResult]:
@@ -169,6 +202,8 @@ def sync_health(
     policy: RetryPolicy | None = None,
     page_size: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    out: str | os.PathLike[str] | None = None,
+    pacer: Pacer | None = None,
 ) -> SyncResult:
     """Fetch health overviews and issues for every tenant; see the module docstring.
 
@@ -188,6 +223,8 @@ def sync_health(
             policy=policy,
             page_size=page_size,
             timeout=timeout,
+            out=out,
+            pacer=pacer,
         )
     )
 
@@ -207,138 +244,293 @@ async def async_sync_health(
     page_size: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     client: httpx.AsyncClient | None = None,
+    out: str | os.PathLike[str] | None = None,
+    pacer: Pacer | None = None,
 ) -> SyncResult:
-    """The coroutine behind :func:`sync_health` (``client`` lets tests hand in a transport)."""
+    """The coroutine behind :func:`sync_health` (``client`` lets tests hand in a transport).
+
+    ``concurrency`` is the most requests in flight (the pacer starts there and backs off);
+    ``out`` is the snapshot file to write; ``pacer`` replaces the default one (Graph's limits).
+    """
     if concurrency < 1:
         raise InputError(f"must be at least 1, got {concurrency}", field="concurrency")
     if resume and ledger is None:
         raise ConfigError("resume needs a ledger: it remembers which tenants were synced")
     started = time.monotonic()
-    fetched_at = datetime.now(UTC)
     targets = select_tenants(tenant_ids, include=include, exclude=exclude)
-    states = ledger.health_sync_states() if ledger is not None and resume else {}
-    run = _Run(ledger, states if resume else {}, fetched_at, page_size)
-    # One connection per tenant in flight: a tenant's two collections share the pool. More
-    # connections cost CPU (httpcore scans every connection on each pool event) and gain little.
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    http = client or httpx.AsyncClient(timeout=timeout, limits=limits)
-    graph = AsyncGraphHealthClient(base_url, tokens, client=http, policy=policy)
-    try:
-        outcomes = await run.all(graph, targets, concurrency=concurrency, progress=progress)
-    finally:
-        if client is None:
-            await http.aclose()
-    results = tuple(outcomes[t][0] for t in targets)
-    snapshot = HealthSnapshot(
-        {t: outcomes[t][1] for t in targets if outcomes[t][0].ok},
-        fetched_at=format_datetime(fetched_at),
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="escalation-kit-ledger") as db:
+        store = await _Store.open(ledger, db, resume=resume, tenants=len(targets))
+        done = store.done & set(targets)
+        pending = [t for t in targets if t not in done]
+        pacer = pacer or Pacer(concurrency)
+        http = client or _pooled_client(concurrency, timeout)
+        graph = AsyncGraphHealthClient(base_url, tokens, client=http, policy=policy, pacer=pacer)
+        run = _Run(graph, store, page_size)
+        try:
+            fetched = await run.all(pending, workers=concurrency, progress=progress)
+        finally:
+            if client is None:
+                await http.aclose()
+        counts = await store.issue_counts(sorted(done)) if done else {}
+        skipped = {
+            t: TenantResult(t, True, "already synced in this run", counts.get(t, 0), skipped=True)
+            for t in done
+        }
+        results = [fetched[t] if t in fetched else skipped[t] for t in targets]
+        ok = [r.tenant_id for r in results if r.ok]
+        if not [r for r in results if not r.ok]:
+            await store.finish()
+        target = Path(out) if out is not None else None
+        if target is not None:
+            await store.write(target, ok)
+    snapshot = _snapshot_loader(store, target, ok)
+    return SyncResult(
+        results, snapshot, time.monotonic() - started, run_id=store.run_id, out=target
     )
-    return SyncResult(results, snapshot, time.monotonic() - started)
 
 
-Entry = dict[str, list[dict[str, Any]]]
+def _pooled_client(concurrency: int, timeout: float) -> httpx.AsyncClient:
+    """One client for the whole fan-out, its pool sized to the concurrency. Its transport is
+    the lean keep-alive one unless a proxy is configured (then httpx's own handles it)."""
+    if getproxies():
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        return httpx.AsyncClient(timeout=timeout, limits=limits)
+    return PooledClient(concurrency, timeout=timeout)
 
 
-class _Run:
-    """One sync run: per-tenant work, ledger bookkeeping, progress."""
+def _snapshot_loader(
+    store: _Store, target: Path | None, ok: list[str]
+) -> Callable[[], HealthSnapshot]:
+    def load() -> HealthSnapshot:
+        if target is not None:
+            return load_snapshot(target)
+        entries = list(store.entries(ok))
+        oldest = min((when for _, when, _ in entries), default=store.started_at)
+        document = _document(entries, oldest)
+        return HealthSnapshot.from_json(json.loads(document))
+
+    return load
+
+
+def _document(entries: Iterable[tuple[str, datetime, str]], oldest: datetime) -> str:
+    return "".join(snapshot_pieces(entries, oldest))
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetch:
+    """One tenant's outcome on its way to the ledger (see ``ledger.health_runs.TenantFetch``)."""
+
+    tenant_id: str
+    ok: bool
+    fetched_at: datetime
+    reason: str = ""
+    entry: str = ""
+    issues: Sequence[Any] = ()
+
+
+class _Store:
+    """Where finished tenants go: the ledger (batched, in its own thread) or memory."""
 
     def __init__(
         self,
         ledger: Ledger | None,
-        states: Mapping[str, SyncState],
-        fetched_at: datetime,
-        page_size: int | None,
+        db: ThreadPoolExecutor,
+        run_id: str | None,
+        started_at: datetime,
+        done: set[str],
     ) -> None:
         self.ledger = ledger
-        self.states = states
-        self.fetched_at = fetched_at
+        self.db = db
+        self.run_id = run_id
+        self.started_at = started_at
+        self.done = done
+        self.fetched_at = datetime.now(UTC)  # this (part of the) run's fetches
+        self._memory: dict[str, tuple[datetime, str]] = {}
+
+    @classmethod
+    async def open(
+        cls, ledger: Ledger | None, db: ThreadPoolExecutor, *, resume: bool, tenants: int
+    ) -> _Store:
+        if ledger is None:
+            return cls(None, db, None, datetime.now(UTC), set())
+        loop = asyncio.get_running_loop()
+        run = await loop.run_in_executor(db, ledger.latest_health_run) if resume else None
+        if run is None:
+            run = await loop.run_in_executor(db, ledger.start_health_run, tenants)
+            return cls(ledger, db, run.run_id, run.started_at, set())
+        done = await loop.run_in_executor(db, ledger.health_run_tenants, run.run_id)
+        return cls(ledger, db, run.run_id, run.started_at, done)
+
+    async def record(self, fetches: Sequence[Any]) -> dict[str, str]:
+        """Make a batch durable; returns tenants the ledger refused, with the reason."""
+        if self.ledger is None or self.run_id is None:
+            for fetch in fetches:
+                if fetch.ok:
+                    self._memory[fetch.tenant_id] = (fetch.fetched_at, fetch.entry)
+            return {}
+        loop = asyncio.get_running_loop()
+        refused: dict[str, str] = await loop.run_in_executor(
+            self.db, self.ledger.record_health_fetches, self.run_id, fetches
+        )
+        return refused
+
+    async def issue_counts(self, tenants: list[str]) -> dict[str, int]:
+        if self.ledger is None:
+            return {}
+        loop = asyncio.get_running_loop()
+        counts: dict[str, int] = await loop.run_in_executor(
+            self.db, self.ledger.health_issue_counts, tenants
+        )
+        return counts
+
+    async def finish(self) -> None:
+        if self.ledger is not None and self.run_id is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                self.db, self.ledger.finish_health_run, self.run_id
+            )
+
+    def entries(self, tenants: Sequence[str]) -> Iterator[tuple[str, datetime, str]]:
+        if self.ledger is None or self.run_id is None:
+            for tenant in tenants:
+                if tenant in self._memory:
+                    yield tenant, *self._memory[tenant]
+            return
+        yield from self.ledger.health_run_entries(self.run_id, tenants)
+
+    async def write(self, target: Path, tenants: Sequence[str]) -> None:
+        """Stream the snapshot of ``tenants`` to ``target`` (in the ledger's thread)."""
+
+        def work() -> None:
+            oldest = self._oldest()
+            write_snapshot(target, self.entries(tenants), oldest)
+
+        await asyncio.get_running_loop().run_in_executor(self.db, work)
+
+    def _oldest(self) -> datetime:
+        if self.ledger is None or self.run_id is None:
+            return min((when for when, _ in self._memory.values()), default=self.started_at)
+        return self.ledger.health_run_oldest_fetch(self.run_id) or self.started_at
+
+
+class _Run:
+    """One sync run: workers fetching tenants, a writer committing them in batches, progress."""
+
+    def __init__(self, graph: AsyncGraphHealthClient, store: _Store, page_size: int | None) -> None:
+        self.graph = graph
+        self.store = store
         self.page_size = page_size
+        self.results: dict[str, TenantResult] = {}
+        self.failed = 0
 
     async def all(
-        self,
-        graph: AsyncGraphHealthClient,
-        targets: Sequence[str],
-        *,
-        concurrency: int,
-        progress: bool,
-    ) -> dict[str, tuple[TenantResult, Entry]]:
-        from tqdm.auto import tqdm
+        self, pending: Sequence[str], *, workers: int, progress: bool
+    ) -> dict[str, TenantResult]:
+        from tqdm.auto import tqdm  # the bar is optional in library use; tqdm loads on demand
 
-        outcomes = {t: self._skipped(t) for t in targets if self._already_ok(t)}
-        pending = [t for t in targets if t not in outcomes]
-        gate = asyncio.Semaphore(concurrency)
-        failed = 0
-
-        async def bounded(tenant: str) -> tuple[TenantResult, Entry]:
-            async with gate:
-                return await self.one(graph, tenant)
-
+        queue: asyncio.Queue[tuple[TenantResult, Any] | None] = asyncio.Queue()
+        tenants = iter(pending)
         with tqdm(
             total=len(pending), desc="health sync", unit="tenant", disable=not progress
         ) as bar:
-            for next_done in asyncio.as_completed([bounded(t) for t in pending]):
-                result, entry = await next_done
-                outcomes[result.tenant_id] = (result, entry)
-                failed += not result.ok
-                bar.set_postfix(failed=failed, refresh=False)
-                bar.update()
-        return outcomes
+            writer = asyncio.create_task(self._writer(queue, bar))
+            try:
+                await asyncio.gather(
+                    *(self._worker(tenants, queue) for _ in range(min(workers, len(pending))))
+                )
+            finally:
+                await queue.put(None)
+                await writer
+        return self.results
 
-    def _already_ok(self, tenant: str) -> bool:
-        state = self.states.get(tenant)
-        return state is not None and state.ok
+    async def _worker(
+        self, tenants: Iterator[str], queue: asyncio.Queue[tuple[TenantResult, Any] | None]
+    ) -> None:
+        for tenant in tenants:
+            await queue.put(await self.one(tenant))
 
-    def _skipped(self, tenant: str) -> tuple[TenantResult, Entry]:
-        cached = self.ledger.health_issues(tenant) if self.ledger is not None else []
-        result = TenantResult(
-            tenant, ok=True, reason="already synced", issues=len(cached), skipped=True
-        )
-        return result, {"healthOverviews": [], "issues": cached}
-
-    async def one(self, graph: AsyncGraphHealthClient, tenant: str) -> tuple[TenantResult, Entry]:
+    async def one(self, tenant: str) -> tuple[TenantResult, Any]:
         """Fetch one tenant; every failure becomes a failed result with its reason."""
-        state = self.states.get(tenant)
-        since = state.watermark if state is not None else None
+        fetched_at = self.store.fetched_at
         try:
-            health = await graph.fetch_tenant(
-                tenant, modified_since=since, page_size=self.page_size
+            health = await self.graph.fetch_tenant(tenant, page_size=self.page_size)
+            entry = json.dumps(
+                {"healthOverviews": health.overviews, "issues": health.issues},
+                ensure_ascii=False,
+                separators=(",", ":"),
             )
-            issues = self._merge_cached(tenant, health) if since is not None else health.issues
-            self._record_ok(tenant, health)
         except Exception as exc:  # one tenant must never stop the others
             reason = _reason(exc)
-            self._record_failure(tenant, reason)
-            return TenantResult(tenant, ok=False, reason=reason, incremental=since is not None), {}
+            fetch = _Fetch(tenant, ok=False, fetched_at=fetched_at, reason=reason)
+            return TenantResult(tenant, ok=False, reason=reason), fetch
+        finally:
+            if self.graph.pacer is not None:
+                self.graph.pacer.forget(tenant)
+        fetch = _Fetch(tenant, ok=True, fetched_at=fetched_at, entry=entry, issues=health.issues)
         result = TenantResult(
             tenant,
             ok=True,
-            issues=len(issues),
+            issues=len(health.issues),
             overviews=len(health.overviews),
-            incremental=since is not None,
+            requests=health.requests,
         )
-        return result, {"healthOverviews": health.overviews, "issues": issues}
+        return result, fetch
 
-    def _merge_cached(self, tenant: str, health: TenantHealth) -> list[dict[str, Any]]:
-        """Cached issues updated by the ones that changed since the watermark."""
-        merged = (
-            {str(i.get("id")): i for i in self.ledger.health_issues(tenant)} if self.ledger else {}
-        )
-        merged.update({str(i.get("id")): i for i in health.issues})
-        return list(merged.values())
+    async def _writer(
+        self, queue: asyncio.Queue[tuple[TenantResult, Any] | None], bar: Any
+    ) -> None:
+        """Commit finished tenants in batches; report each only after its batch is durable."""
+        closed = False
+        started = time.monotonic()
+        while not closed:
+            first = await queue.get()
+            batch = [] if first is None else [first]
+            closed = first is None
+            # a transaction costs far more than a row: gather for a moment before committing
+            until = time.monotonic() + BATCH_WAIT_S
+            while not closed and len(batch) < BATCH_MAX:
+                if queue.empty():
+                    left = until - time.monotonic()
+                    if left <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(queue.get(), left)
+                    except TimeoutError:
+                        break
+                else:
+                    item = queue.get_nowait()
+                if item is None:
+                    closed = True
+                else:
+                    batch.append(item)
+            if not batch:
+                continue
+            try:
+                refused = await self.store.record([fetch for _, fetch in batch])
+            except EscalationKitError as exc:  # the ledger failed: these tenants are not safe
+                reason = _reason(exc)
+                refused = {result.tenant_id: reason for result, _ in batch}
+            for result, _ in batch:
+                if result.tenant_id in refused and result.ok:
+                    result = TenantResult(
+                        result.tenant_id, ok=False, reason=refused[result.tenant_id]
+                    )
+                self.results[result.tenant_id] = result
+                self.failed += not result.ok
+            self._show(bar, len(batch), started)
 
-    def _record_ok(self, tenant: str, health: TenantHealth) -> None:
-        if self.ledger is None:
-            return
-        if health.issues:
-            self.ledger.cache_health_issues(tenant, health.issues, fetched_at=self.fetched_at)
-        self.ledger.record_health_sync(tenant, status="ok")
-
-    def _record_failure(self, tenant: str, reason: str) -> None:
-        if self.ledger is None:
-            return
-        # the result still says why; the ledger's own failure must not stop the run
-        with contextlib.suppress(EscalationKitError):
-            self.ledger.record_health_sync(tenant, status="failed", reason=reason)
+    def _show(self, bar: Any, done: int, started: float) -> None:
+        pacer = self.graph.pacer
+        elapsed = max(time.monotonic() - started, 1e-6)
+        postfix: dict[str, Any] = {
+            "tenants/s": f"{len(self.results) / elapsed:.0f}",
+            "failed": self.failed,
+        }
+        if pacer is not None:
+            stats = pacer.stats
+            postfix["in_flight"] = stats.in_flight
+            postfix["limit"] = stats.limit
+        bar.set_postfix(postfix, refresh=False)
+        bar.update(done)
 
 
 def _reason(exc: Exception) -> str:

@@ -18,10 +18,10 @@ from escalation_kit.intake.validate import (
     UNREADABLE,
     Findings,
     check_length,
-    clean_text,
     parse_guids,
     quote,
     require_columns,
+    text_column,
 )
 from escalation_kit.models import Region
 from escalation_kit.regions import (
@@ -50,9 +50,9 @@ def validate_customers(frame: pd.DataFrame, *, source: str = "<frame>") -> Intak
 def _validate(raw: pd.DataFrame, source: str) -> IntakeResult:
     require_columns(raw, ("tenant_id",), source)
     findings = Findings(raw.index)
-    text = {name: _column(raw, name, findings) for name in CUSTOMER_COLUMNS}
+    text = {name: text_column(raw, name, findings) for name in CUSTOMER_COLUMNS}
     if "region_override" in raw.columns:  # an accepted frame read again: its region is derived
-        text["region"] = _column(raw, "region_override", findings)
+        text["region"] = text_column(raw, "region_override", findings)
     _reject_unreadable(raw, findings)
     findings.reject("tenant_id", text["tenant_id"].isna(), lambda: "tenant_id is empty")
     tenant = parse_guids(findings, "tenant_id", text["tenant_id"])
@@ -73,14 +73,6 @@ def _validate(raw: pd.DataFrame, source: str) -> IntakeResult:
         }
     )
     return findings.result(raw, accepted, source, key=tenant.fillna(text["tenant_id"]).fillna(""))
-
-
-def _column(raw: pd.DataFrame, name: str, findings: Findings) -> pd.Series:
-    if name not in raw.columns:
-        return pd.Series(pd.NA, index=raw.index, dtype="str")
-    values, dirty = clean_text(raw[name])
-    findings.warn(name, dirty, lambda: f"control characters removed from {name}")
-    return values
 
 
 def _reject_unreadable(raw: pd.DataFrame, findings: Findings) -> None:

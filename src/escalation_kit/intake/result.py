@@ -8,13 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from escalation_kit.errors import InputError
+from escalation_kit.intake.writers import write_csv
 
 __all__ = ["InputWarningRow", "IntakeResult"]
-
-# Spreadsheets run a cell that starts with one of these as a formula; customer text must not.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = r"[+-]?\d+(?:\.\d+)?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,18 +70,7 @@ class IntakeResult:
 
         Cells that a spreadsheet would run as a formula are prefixed with ``'``.
         """
-        target = Path(path)
-        safe = self.rejected.copy()
-        for column in safe.columns:
-            if safe[column].dtype == "str":
-                safe[column] = _defuse_formulas(safe[column])
-        try:
-            safe.to_csv(target, index=False, encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the rejects file: {exc.strerror}", file=str(target)
-            ) from exc
-        return target
+        return write_csv(self.rejected, path, what="rejects file", bom=True)
 
     def _repr_html_(self) -> str:
         head = html.escape(self.summary())
@@ -102,12 +87,3 @@ class IntakeResult:
             f"<p>{head}</p><table><thead><tr><th>row</th><th>field</th><th>reason</th></tr>"
             f"</thead><tbody>{rows}</tbody></table>{tail}"
         )
-
-
-def _defuse_formulas(values: pd.Series) -> pd.Series:
-    risky = values.str.startswith(_FORMULA_START, na=False) & ~values.str.fullmatch(
-        _NUMBER, na=False
-    )
-    if not risky.any():
-        return values
-    return values.mask(risky, "'" + values)

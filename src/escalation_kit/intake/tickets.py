@@ -26,12 +26,12 @@ from escalation_kit.intake.validate import (
     UNREADABLE,
     Findings,
     check_length,
-    clean_text,
     parse_datetimes,
     parse_guids,
     parse_whole_numbers,
     quote,
     require_columns,
+    text_column,
 )
 from escalation_kit.models import TICKET_COLUMNS as CONTRACT_TICKET_COLUMNS
 from escalation_kit.regions import normalize_countries, regions_for_countries
@@ -76,7 +76,7 @@ def validate_tickets(
 def _validate(raw: pd.DataFrame, source: str, customers: Customers) -> IntakeResult:
     require_columns(raw, REQUIRED_TICKET_COLUMNS, source)
     findings = Findings(raw.index)
-    text = {name: _column(raw, name, findings) for name in TICKET_COLUMNS}
+    text = {name: text_column(raw, name, findings) for name in TICKET_COLUMNS}
     _check_rows(findings, raw, text)
     tenant = parse_guids(findings, "tenant_id", text["tenant_id"])
     reported = parse_datetimes(findings, "reported_at", text["reported_at"])
@@ -93,7 +93,8 @@ def _validate(raw: pd.DataFrame, source: str, customers: Customers) -> IntakeRes
             "description": text["description"].fillna(""),
             "reported_at": reported,
             "users_affected": users,
-        }
+        },
+        copy=False,
     )
     _add_customer_facts(findings, accepted, text, _customer_table(customers), kept)
     accepted["normalized_service"] = _services(
@@ -102,14 +103,6 @@ def _validate(raw: pd.DataFrame, source: str, customers: Customers) -> IntakeRes
     accepted[SOURCE_ROW] = raw[SOURCE_ROW]
     key = text["ticket_id"].fillna("")
     return findings.result(raw, accepted[list(ACCEPTED_TICKET_COLUMNS)], source, key=key)
-
-
-def _column(raw: pd.DataFrame, name: str, findings: Findings) -> pd.Series:
-    if name not in raw.columns:
-        return pd.Series(pd.NA, index=raw.index, dtype="str")
-    values, dirty = clean_text(raw[name])
-    findings.warn(name, dirty, lambda: f"control characters removed from {name}")
-    return values
 
 
 def _check_rows(findings: Findings, raw: pd.DataFrame, text: dict[str, pd.Series]) -> None:

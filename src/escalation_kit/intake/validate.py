@@ -12,28 +12,34 @@ CSV, HTML and terminals downstream; removing them keeps the ticket, rejecting wo
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from escalation_kit.errors import MissingColumnsError
-from escalation_kit.intake.readers import PARSE_ERROR, SOURCE_ROW
+from escalation_kit.intake.readers import PARSE_ERROR, SOURCE_ROW, arrow_chunks
 from escalation_kit.intake.result import InputWarningRow, IntakeResult
 
 __all__ = [
     "Findings",
     "check_length",
     "clean_text",
+    "filter_rows",
     "parse_datetimes",
     "parse_guids",
     "parse_whole_numbers",
     "quote",
     "require_columns",
+    "text_column",
 ]
 
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-_GUID = r"\{?[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}\}?"
+_BARE_GUID = r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}"
+_GUID = rf"(?:\{{{_BARE_GUID}\}}|{_BARE_GUID})"  # braces come in a pair or not at all
 _GUID_PARTS = r"^\{?([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\}?$"
 _NIL_GUID = "00000000-0000-0000-0000-000000000000"
 _TZ = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)"
@@ -66,107 +72,161 @@ def require_columns(frame: pd.DataFrame, required: Sequence[str], source: str) -
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """One rule's hits: the field, the positions of the rows at fault and a message each."""
+
+    field: str
+    positions: np.ndarray
+    messages: list[str]
+
+
 @dataclass
 class Findings:
-    """Problems (reject the row) and warnings (keep it) found column by column."""
+    """Problems (reject the row) and warnings (keep it) found column by column.
+
+    Only the rows at fault are stored (positions and messages), so a rule that finds nothing in
+    a million rows costs a boolean column, not a column of messages.
+    """
 
     index: pd.Index
-    problems: list[tuple[str, pd.Series]] = field(default_factory=list)
-    notes: list[tuple[str, pd.Series]] = field(default_factory=list)
+    problems: list[_Found] = field(default_factory=list)
+    notes: list[_Found] = field(default_factory=list)
 
     def reject(
         self, field_name: str, mask: pd.Series, message: Callable[..., str], *values: pd.Series
     ) -> None:
         """Reject the rows of ``mask``; ``message(*row_values)`` says why for one row."""
-        self.problems.append((field_name, self._messages(mask, message, values)))
+        self.problems.append(self._found(field_name, mask, message, values))
 
     def warn(
         self, field_name: str, mask: pd.Series, message: Callable[..., str], *values: pd.Series
     ) -> None:
         """Warn about the rows of ``mask`` without rejecting them."""
-        self.notes.append((field_name, self._messages(mask, message, values)))
+        self.notes.append(self._found(field_name, mask, message, values))
 
-    def _messages(
-        self, mask: pd.Series, message: Callable[..., str], values: tuple[pd.Series, ...]
-    ) -> pd.Series:
-        flags = mask.fillna(False).to_numpy(dtype=bool)
-        out = pd.Series(None, index=self.index, dtype="object")
-        positions = flags.nonzero()[0]
+    def _found(
+        self,
+        field_name: str,
+        mask: pd.Series,
+        message: Callable[..., str],
+        values: tuple[pd.Series, ...],
+    ) -> _Found:
+        positions = mask.fillna(False).to_numpy(dtype=bool).nonzero()[0]
+        texts: list[str] = []
         if len(positions):
             columns = [v.iloc[positions].tolist() for v in values]
-            out.iloc[positions] = (
+            texts = (
                 [message(*row) for row in zip(*columns, strict=True)]
                 if columns
                 else [message()] * len(positions)
             )
-        return out
+        return _Found(field_name, positions, texts)
 
     def rejected_mask(self) -> pd.Series:
-        mask = pd.Series(False, index=self.index)
-        for _, messages in self.problems:
-            mask |= messages.notna()
-        return mask
+        flags = np.zeros(len(self.index), dtype=bool)
+        for found in self.problems:
+            flags[found.positions] = True
+        return pd.Series(flags, index=self.index)
 
     def result(
         self, raw: pd.DataFrame, accepted: pd.DataFrame, source: str, key: pd.Series
     ) -> IntakeResult:
-        """Assemble the result: accepted rows, raw rejected rows with reasons, warnings."""
-        bad = self.rejected_mask()
-        rejected = raw.loc[bad].drop(columns=[PARSE_ERROR], errors="ignore")
+        """Assemble the result: accepted rows, raw rejected rows with reasons, warnings.
+
+        ``raw`` is consumed: once its rejected rows are taken its columns are dropped, so that a
+        big file's text is not held twice while the accepted rows are copied out.
+        """
+        bad = self.rejected_mask().to_numpy()
+        keep = ~bad
+        rejected = filter_rows(raw, bad).drop(columns=[PARSE_ERROR], errors="ignore")
         fields, reasons = _join(self.problems, bad)
         rejected = rejected.rename(columns={c: f"raw_{c}" for c in ("field", "reason")})
         rejected["field"] = pd.Series(fields, index=rejected.index, dtype="str")
         rejected["reason"] = pd.Series(reasons, index=rejected.index, dtype="str")
-        warnings = self._warnings(raw[SOURCE_ROW], key, ~bad)
+        warnings = self._warnings(raw[SOURCE_ROW], key, keep)
+        read = len(raw)
+        for column in list(raw.columns):
+            del raw[column]
         return IntakeResult(
-            accepted=accepted.loc[~bad].reset_index(drop=True),
-            rejected=rejected.reset_index(drop=True),
+            accepted=filter_rows(accepted, keep),
+            rejected=rejected,
             source=source,
-            read=len(raw),
+            read=read,
             warnings=tuple(warnings),
         )
 
-    def _warnings(self, rows: pd.Series, key: pd.Series, kept: pd.Series) -> list[InputWarningRow]:
+    def _warnings(self, rows: pd.Series, key: pd.Series, kept: np.ndarray) -> list[InputWarningRow]:
         found: list[tuple[int, int, InputWarningRow]] = []
-        for order, (field_name, messages) in enumerate(self.notes):
-            shown = (messages.notna() & kept).to_numpy(dtype=bool).nonzero()[0]
+        for order, note in enumerate(self.notes):
+            shown = kept[note.positions]
+            positions = note.positions[shown]
+            texts = [text for text, ok in zip(note.messages, shown, strict=True) if ok]
             for row, name, text in zip(
-                rows.iloc[shown].tolist(),
-                key.iloc[shown].tolist(),
-                messages.iloc[shown].tolist(),
-                strict=True,
+                rows.iloc[positions].tolist(), key.iloc[positions].tolist(), texts, strict=True
             ):
-                found.append((row, order, InputWarningRow(row, str(name), field_name, text)))
+                found.append((row, order, InputWarningRow(row, str(name), note.field, text)))
         found.sort(key=lambda item: item[:2])
         return [warning for _, _, warning in found]
 
 
-def _join(problems: list[tuple[str, pd.Series]], bad: pd.Series) -> tuple[list[str], list[str]]:
+def filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows where ``keep`` is true, renumbered from 0. Arrow text is filtered chunk by
+    chunk: pandas' ``loc`` would first join a big column's chunks into one more copy."""
+    mask = pa.array(keep, pa.bool_())
+    columns: dict[str, pd.Series] = {}
+    for name in frame.columns:
+        values = frame[name]
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            chunked = arrow_chunks(values)
+            columns[name] = pd.Series(pd.array(chunked.filter(mask), dtype=values.dtype))
+        else:
+            columns[name] = values[keep].reset_index(drop=True)
+    return pd.DataFrame(columns, index=pd.RangeIndex(int(keep.sum())), copy=False)
+
+
+def _join(problems: list[_Found], bad: np.ndarray) -> tuple[list[str], list[str]]:
+    """Per rejected row (in order): its fields at fault and its reasons, in rule order."""
+    slot = np.cumsum(bad) - 1  # a rejected row's place among the rejected rows
     fields: list[list[str]] = [[] for _ in range(int(bad.sum()))]
     reasons: list[list[str]] = [[] for _ in range(len(fields))]
-    unreadable = [False] * len(fields)
-    for field_name, messages in problems:
-        if field_name == UNREADABLE:
-            unreadable = [isinstance(text, str) for text in messages[bad].tolist()]
-    for field_name, messages in problems:
-        subset = messages[bad].tolist()
-        for i, text in enumerate(subset):
+    unreadable = np.zeros(len(fields), dtype=bool)
+    for found in problems:
+        if found.field == UNREADABLE:
+            unreadable[slot[found.positions]] = True
+    for found in problems:
+        for place, text in zip(slot[found.positions].tolist(), found.messages, strict=True):
             # A row that could not be split into fields has only that problem worth reading.
-            if isinstance(text, str) and unreadable[i] == (field_name == UNREADABLE):
-                if field_name not in fields[i]:
-                    fields[i].append(field_name)
-                reasons[i].append(text)
+            if unreadable[place] == (found.field == UNREADABLE):
+                if found.field not in fields[place]:
+                    fields[place].append(found.field)
+                reasons[place].append(text)
     return [", ".join(f) for f in fields], ["; ".join(r) for r in reasons]
 
 
 def clean_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Trimmed text with control characters removed (empty → missing), and where any were."""
+    # Each step copies the column only when some value needs it: a file's text is big.
     text = values.astype("str")
     dirty = text.str.contains(CONTROL_CHARS, regex=True, na=False)
     if dirty.any():
         text = text.str.replace(CONTROL_CHARS, "", regex=True)
-    text = text.str.strip()
-    return text.mask(text == ""), dirty
+    padded = text.str[:1].str.isspace().fillna(False) | text.str[-1:].str.isspace().fillna(False)
+    if padded.any():
+        text = text.str.strip()
+    empty = text == ""
+    if empty.any():
+        text = text.mask(empty)
+    return text, dirty
+
+
+def text_column(raw: pd.DataFrame, name: str, findings: Findings) -> pd.Series:
+    """Column ``name`` as text with control characters removed (and a warning), NA if absent."""
+    if name not in raw.columns:
+        return pd.Series(pd.NA, index=raw.index, dtype="str")
+    values, dirty = clean_text(raw[name])
+    findings.warn(name, dirty, lambda: f"control characters removed from {name}")
+    return values
 
 
 def check_length(findings: Findings, name: str, values: pd.Series, limit: int) -> None:
@@ -237,11 +297,27 @@ def parse_datetimes(findings: Findings, name: str, values: pd.Series) -> pd.Seri
     return parsed.where(in_range).astype("datetime64[ns, UTC]")
 
 
+def ascii_digits(values: pd.Series) -> pd.Series:
+    """Text with every decimal digit of any script written as 0-9 (other characters kept)."""
+    other = values.str.contains(r"[^\x00-\x7f]", regex=True, na=False)
+    if not other.any():
+        return values
+    return values.mask(other, values[other].map(_ascii_digits))
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(
+        str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text
+    )
+
+
 def parse_whole_numbers(findings: Findings, name: str, values: pd.Series) -> pd.Series:
-    """Whole numbers ≥ 0 (``Int64``, missing when empty); ``5.0`` is read as 5."""
-    digits = values.str.fullmatch(r"\+?\d{1,12}(?:\.0+)?", na=False)
-    negative = values.str.fullmatch(r"-\d+(?:\.\d*)?", na=False)
-    numbers = pd.to_numeric(values.where(digits), errors="coerce")
+    """Whole numbers ≥ 0 (``Int64``, missing when empty); ``5.0`` is read as 5, and digits of
+    any script (``١٠٠٠``, ``１０``) as the number they write."""
+    written = ascii_digits(values)
+    digits = written.str.fullmatch(r"\+?[0-9]{1,12}(?:\.0+)?", na=False)
+    negative = written.str.fullmatch(r"-[0-9]+(?:\.[0-9]*)?", na=False)
+    numbers = pd.to_numeric(written.where(digits), errors="coerce")
     too_big = numbers > MAX_WHOLE_NUMBER
     findings.reject(name, negative, lambda v: f"{name} {quote(v)} is negative", values)
     findings.reject(

@@ -1,6 +1,8 @@
 """The :class:`Ledger`: every write of state goes through it, on SQLite or PostgreSQL.
 
-A ledger is opened from an SQLAlchemy URL (or an ``Engine``); its tables are created on open.
+A ledger is opened from an SQLAlchemy URL (or an ``Engine``); on an empty database its tables
+are created on open, else its schema revision is checked (``escalation-kit ledger upgrade``
+migrates an older one).
 Writes happen in :meth:`Ledger.transaction`, where everything commits together or not at all,
 and each state change appends its event to the log in that same transaction.
 """
@@ -22,6 +24,7 @@ from escalation_kit.config import Settings, default_data_dir
 from escalation_kit.errors import LedgerError
 from escalation_kit.ledger import decisions as _decisions
 from escalation_kit.ledger import health_cache as _health
+from escalation_kit.ledger import health_runs as _runs
 from escalation_kit.ledger import records as _records
 from escalation_kit.ledger._engine import (
     WRITE_OPTION,
@@ -30,11 +33,12 @@ from escalation_kit.ledger._engine import (
     normalize_url,
     safe_url,
 )
+from escalation_kit.ledger._version import prepare_schema
 from escalation_kit.ledger.events import Event, insert_event, select_events
 from escalation_kit.ledger.health_cache import SyncState
+from escalation_kit.ledger.health_runs import HealthRun, TenantFetch
 from escalation_kit.ledger.records import ImportCounts
 from escalation_kit.ledger.schema import customers as customers_table
-from escalation_kit.ledger.schema import metadata
 from escalation_kit.ledger.schema import tickets as tickets_table
 
 __all__ = ["Ledger"]
@@ -54,7 +58,7 @@ class Ledger:
         if isinstance(url, Engine):
             self._engine, self._url, self._owns_engine = url, url.url, False
         else:
-            self._url = normalize_url(url if url is not None else _default_url(settings))
+            self._url = normalize_url(url if url is not None else default_url(settings))
             self._engine, self._owns_engine = engine_for(self._url), True
         self.actor: str = actor or (settings.analyst_name if settings else "analyst")
         self._local = threading.local()
@@ -126,8 +130,8 @@ class Ledger:
             yield conn
 
     def _create_tables(self) -> None:
-        with self.transaction("create the ledger's tables") as conn:
-            metadata.create_all(conn)
+        with self.transaction("open the ledger") as conn:
+            prepare_schema(conn)
 
     # -- event log ------------------------------------------------------------------------
 
@@ -227,15 +231,23 @@ class Ledger:
         reason: str,
         actor: str,
         severity: str | None = None,
+        recommended_action: str | None = None,
     ) -> int:
         """Record an analyst's category for a ticket beside its automatic decision; returns its id.
 
         The automatic decision is never changed. ``severity`` applies when the new category
-        escalates (default: the automatic decision's, else moderate).
+        escalates (default: the automatic decision's, else moderate); ``recommended_action`` is
+        the next step for the new category (default: the automatic decision's).
         """
         with self.transaction("record the override") as conn:
             new_id, automatic = _decisions.insert_override(
-                conn, ticket_id, category=category, reason=reason, actor=actor, severity=severity
+                conn,
+                ticket_id,
+                category=category,
+                reason=reason,
+                actor=actor,
+                severity=severity,
+                recommended_action=recommended_action,
             )
             detail = {
                 "decision_id": new_id,
@@ -337,8 +349,55 @@ class Ledger:
         with self.reading("read health sync states") as conn:
             return _health.select_sync_states(conn)
 
+    # -- health sync runs -----------------------------------------------------------------
 
-def _default_url(settings: Settings | None) -> str:
+    def start_health_run(self, tenants: int) -> HealthRun:
+        """Start a health sync run (a new run id) for ``tenants`` tenants."""
+        with self.transaction("start a health sync run") as conn:
+            return _runs.insert_run(conn, tenants)
+
+    def latest_health_run(self) -> HealthRun | None:
+        """The most recently started health sync run, finished or not."""
+        with self.reading("read health sync runs") as conn:
+            return _runs.latest_run(conn)
+
+    def finish_health_run(self, run_id: str) -> None:
+        with self.transaction("finish the health sync run") as conn:
+            _runs.finish_run(conn, run_id)
+
+    def health_run_tenants(self, run_id: str) -> set[str]:
+        """Tenants fetched ok in run ``run_id`` whose entry is still that run's."""
+        with self.reading("read health sync runs") as conn:
+            return _runs.run_tenants(conn, run_id)
+
+    def record_health_fetches(self, run_id: str, fetches: Sequence[TenantFetch]) -> dict[str, str]:
+        """Record a batch of tenants' outcomes in one transaction; durable on return.
+
+        Returns the tenants the ledger refused (recorded as failed) with the reason.
+        """
+        with self.transaction("record health sync results") as conn:
+            return _runs.write_batch(conn, run_id, fetches, actor=self.actor)
+
+    def health_issue_counts(self, tenants: Sequence[str]) -> dict[str, int]:
+        """How many issues the cache holds per tenant."""
+        with self.reading("read the health cache") as conn:
+            return _runs.issue_counts(conn, tenants)
+
+    def health_run_oldest_fetch(self, run_id: str) -> datetime | None:
+        with self.reading("read health sync runs") as conn:
+            return _runs.oldest_fetch(conn, run_id)
+
+    def health_run_entries(
+        self, run_id: str, tenants: Sequence[str]
+    ) -> Iterator[tuple[str, datetime, str]]:
+        """``(tenant, fetched_at, entry JSON)`` of the run's tenants in ``tenants`` order,
+        streamed in chunks."""
+        with self.reading("read health snapshot entries") as conn:
+            yield from _runs.select_entries(conn, run_id, tenants)
+
+
+def default_url(settings: Settings | None) -> str:
+    """``ESCALATION_KIT_DB``, else the SQLite ledger in the data folder."""
     if settings is not None and settings.db:
         return settings.db
     # Resolved now, not at import, so that XDG_DATA_HOME set later is honoured.

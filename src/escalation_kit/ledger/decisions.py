@@ -16,16 +16,9 @@ from sqlalchemy import Connection, Select, false, func, insert, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from escalation_kit.errors import InputError, LedgerError
-from escalation_kit.ledger._frames import (
-    chunks,
-    frame_records,
-    require_columns,
-    require_unique,
-    require_values,
-    row_number,
-    rows_frame,
-    table_frame,
-)
+from escalation_kit.intake.triage_output import validate_triage_output
+from escalation_kit.ledger._frames import chunks, frame_records, rows_frame, table_frame
+from escalation_kit.ledger.limits import check_frame
 from escalation_kit.ledger.records import BATCH_SIZE, write_batch
 from escalation_kit.ledger.schema import triage_decisions as decisions_table
 from escalation_kit.ledger.types import utc_now
@@ -34,6 +27,7 @@ from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Severity
 __all__ = [
     "DECISION_COLUMNS",
     "EFFECTIVE_COLUMNS",
+    "check_decisions",
     "decision_rows",
     "insert_decisions",
     "insert_override",
@@ -41,9 +35,10 @@ __all__ = [
     "select_effective",
 ]
 
-# The triage output contract's columns the ledger stores, in its order (needs_review is a
-# property of one triage run's output, not a stored decision field).
-DECISION_COLUMNS = [c for c in TRIAGE_OUTPUT_COLUMNS if c in decisions_table.c]
+# The triage output contract's columns the ledger stores, in its order. ``health_checked`` and
+# ``needs_review`` describe one triage run's inputs, not the decision: they stay in its output.
+RUN_ONLY_COLUMNS = ("health_checked", "needs_review")
+DECISION_COLUMNS = [c for c in TRIAGE_OUTPUT_COLUMNS if c not in RUN_ONLY_COLUMNS]
 EFFECTIVE_COLUMNS = [
     *DECISION_COLUMNS,
     "run_id",
@@ -54,15 +49,6 @@ EFFECTIVE_COLUMNS = [
     "overridden_by",
     "override_reason",
 ]
-_OPTIONAL_TEXT = [
-    "matched_issue_id",
-    "cluster_id",
-    "service",
-    "severity",
-    "reasons",
-    "recommended_action",
-]
-_TRUTH = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 _SOURCE = "<decisions frame>"
 
 
@@ -70,20 +56,8 @@ def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[
     """Validated ledger rows for a triage output frame (one run)."""
     if not run_id or len(run_id) > 64:
         raise InputError("run_id must be 1 to 64 characters", field="run_id")
-    required = ["ticket_id", "category", "escalate", "region", "confidence"]
-    require_columns(frame, required, source=_SOURCE)
-    require_values(frame, ["ticket_id", "category", "escalate", "confidence"], source=_SOURCE)
-    require_unique(frame, "ticket_id", source=_SOURCE)
-    frame = frame.copy()
-    frame["ticket_id"] = frame["ticket_id"].astype(str)
-    _check_categories(frame)
-    frame["escalate"] = _booleans(frame)
-    frame["confidence"] = _confidences(frame)
-    for name in [*_OPTIONAL_TEXT, "region"]:
-        default = "Unknown" if name == "region" else ""
-        column = frame[name] if name in frame.columns else pd.Series(default, index=frame.index)
-        frame[name] = column.astype(object).where(column.notna(), default).astype(str)
-    _check_severities(frame)
+    frame = validate_triage_output(frame, source=_SOURCE)  # the one validator of this contract
+    check_frame(frame, decisions_table, source=_SOURCE)
     frame["run_id"], frame["decided_at"], frame["decided_by"] = run_id, utc_now(), actor
     frame["is_override"], frame["override_reason"] = False, ""
     columns = [
@@ -97,69 +71,13 @@ def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[
     return frame_records(frame, columns)
 
 
-def _first_bad(frame: pd.DataFrame, mask: pd.Series) -> tuple[int, int]:
-    """(position, row to report) of the first True of ``mask``."""
-    return int(mask.to_numpy().nonzero()[0][0]), row_number(frame, mask)
+def check_decisions(frame: pd.DataFrame) -> None:
+    """Raise :class:`InputError` for anything the ledger would refuse in ``frame``.
 
-
-def _check_categories(frame: pd.DataFrame) -> None:
-    column = frame["category"]
-    bad = ~column.astype(str).isin([c.value for c in Category])
-    if bad.any():
-        position, row = _first_bad(frame, bad)
-        raise InputError(
-            f"unknown category {column.iloc[position]!r}; expected one of "
-            + ", ".join(c.value for c in Category),
-            file=_SOURCE,
-            row=row,
-            field="category",
-        )
-
-
-def _check_severities(frame: pd.DataFrame) -> None:
-    column = frame["severity"]
-    bad = ~column.isin(["", *(s.value for s in Severity)])
-    if bad.any():
-        position, row = _first_bad(frame, bad)
-        raise InputError(
-            f"unknown severity {column.iloc[position]!r}; expected critical, moderate, minimal "
-            "or empty",
-            file=_SOURCE,
-            row=row,
-            field="severity",
-        )
-
-
-def _booleans(frame: pd.DataFrame) -> pd.Series:
-    column = frame["escalate"]
-    if column.dtype == bool:
-        return column
-    mapped = column.astype(str).str.strip().str.lower().map(_TRUTH)
-    bad = mapped.isna()
-    if bad.any():
-        position, row = _first_bad(frame, bad)
-        raise InputError(
-            f"escalate {column.iloc[position]!r} is not true/false",
-            file=_SOURCE,
-            row=row,
-            field="escalate",
-        )
-    return mapped.astype(bool)
-
-
-def _confidences(frame: pd.DataFrame) -> pd.Series:
-    column = frame["confidence"]
-    numbers = pd.to_numeric(column, errors="coerce")
-    bad = numbers.isna() | (numbers < 0) | (numbers > 1)
-    if bad.any():
-        position, row = _first_bad(frame, bad)
-        raise InputError(
-            f"confidence {column.iloc[position]!r} is not a number from 0 to 1",
-            file=_SOURCE,
-            row=row,
-            field="confidence",
-        )
-    return numbers.astype(float)
+    Call it before writing the decisions anywhere else (triage's CSV), so a run that cannot
+    be recorded fails before any file is written.
+    """
+    decision_rows(frame, run_id="check", actor="check")
 
 
 def insert_decisions(conn: Connection, rows: Sequence[dict[str, Any]], *, run_id: str) -> int:
@@ -187,6 +105,7 @@ def insert_override(
     reason: str,
     actor: str,
     severity: str | None = None,
+    recommended_action: str | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Add an override of the latest automatic decision; returns (new id, the automatic row)."""
     chosen = _valid_category(category)
@@ -202,6 +121,9 @@ def insert_override(
         severity=_override_severity(chosen, severity, automatic["severity"]),
         confidence=1.0,
         reasons=f"analyst override: {reason.strip()}",
+        recommended_action=(
+            recommended_action.strip() if recommended_action else automatic["recommended_action"]
+        ),
         run_id=automatic["run_id"],
         decided_at=utc_now(),
         decided_by=actor.strip(),

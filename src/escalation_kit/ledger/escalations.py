@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, select, update
+from sqlalchemy import Connection, Row, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from escalation_kit.ledger.limits import check_values
 from escalation_kit.ledger.schema import (
     escalation_links,
     escalations,
+    incident_reports,
     notices,
     outbox,
     service_requests,
@@ -32,7 +34,9 @@ __all__ = [
     "escalation_by_service_request",
     "escalation_by_tag",
     "get_escalation",
+    "incident_report",
     "insert_escalation",
+    "insert_incident_report",
     "insert_notice",
     "insert_outbox",
     "link_ticket",
@@ -42,11 +46,14 @@ __all__ = [
     "list_outbox",
     "mark_notice_sent",
     "mark_outbox",
+    "outbox_by_content",
     "outbox_has_text",
     "service_request_row",
     "set_outbox_state",
     "tag_taken",
+    "ticket_row",
     "ticket_text",
+    "unlink_tickets",
     "update_escalation",
     "upsert_service_request",
 ]
@@ -96,6 +103,7 @@ class OutboxEntry:
     created_at: datetime
     applied_at: datetime | None
     created_by: str
+    content_key: str | None = None  # the write's kind and text, hashed (see outbox.py)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> OutboxEntry:
@@ -125,6 +133,7 @@ class NoticeRecord:
 
 def _insert_ignoring_conflicts(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:
     """``INSERT ... ON CONFLICT DO NOTHING``; True when the row was inserted."""
+    check_values(values, table, what=f"{table.name} row")
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(table)
@@ -168,10 +177,14 @@ def tag_taken(conn: Connection, tag: str, content_key: str) -> bool:
     return found is not None and found.content_key != content_key
 
 
-def get_escalation(conn: Connection, escalation_id: str) -> EscalationRecord | None:
-    row = conn.execute(
-        select(escalations).where(escalations.c.escalation_id == escalation_id)
-    ).first()
+def get_escalation(
+    conn: Connection, escalation_id: str, *, for_update: bool = False
+) -> EscalationRecord | None:
+    """One escalation; ``for_update`` locks its row until the transaction ends (PostgreSQL)."""
+    query = select(escalations).where(escalations.c.escalation_id == escalation_id)
+    if for_update:
+        query = query.with_for_update()  # SQLite ignores it: its writers are serialized
+    row = conn.execute(query).first()
     return EscalationRecord.from_row(row) if row else None
 
 
@@ -196,6 +209,7 @@ def list_escalations(
 
 def update_escalation(conn: Connection, escalation_id: str, **values: Any) -> None:
     """Set columns of one escalation (the caller records the matching event)."""
+    check_values(values, escalations, what=f"escalation {escalation_id}")
     conn.execute(
         update(escalations).where(escalations.c.escalation_id == escalation_id).values(**values)
     )
@@ -215,6 +229,20 @@ def link_ticket(
         "linked_at": at,
     }
     return _insert_ignoring_conflicts(conn, escalation_links, values)
+
+
+def unlink_tickets(conn: Connection, escalation_id: str, ticket_ids: Iterable[str]) -> int:
+    """Remove tickets from an escalation (a withdrawn draft); returns how many were linked."""
+    ids = list(ticket_ids)
+    if not ids:
+        return 0
+    result = conn.execute(
+        delete(escalation_links).where(
+            escalation_links.c.escalation_id == escalation_id,
+            escalation_links.c.ticket_id.in_(ids),
+        )
+    )
+    return int(result.rowcount or 0)
 
 
 def linked_tickets(conn: Connection, escalation_id: str | None = None) -> dict[str, str]:
@@ -237,6 +265,7 @@ def service_request_row(conn: Connection, service_request_id: str) -> Row[Any] |
 def upsert_service_request(conn: Connection, values: Mapping[str, Any]) -> None:
     """Insert or replace the last known state of a request."""
     key = values["service_request_id"]
+    check_values(values, service_requests, what=f"request {key}")
     if service_request_row(conn, key) is None:
         conn.execute(service_requests.insert().values(**values))
     else:
@@ -251,6 +280,7 @@ def upsert_service_request(conn: Connection, values: Mapping[str, Any]) -> None:
 
 
 def insert_outbox(conn: Connection, values: Mapping[str, Any]) -> None:
+    check_values(values, outbox, what="outbox entry")
     conn.execute(outbox.insert().values(**values))
 
 
@@ -263,6 +293,21 @@ def list_outbox(
         query = query.where(outbox.c.state == state)
     if service_request_id is not None:
         query = query.where(outbox.c.service_request_id == service_request_id)
+    return [OutboxEntry.from_row(row) for row in conn.execute(query)]
+
+
+def outbox_by_content(
+    conn: Connection, service_request_id: str, content_key: str
+) -> list[OutboxEntry]:
+    """Entries of the request with this content key, oldest first."""
+    query = (
+        select(outbox)
+        .where(
+            outbox.c.service_request_id == service_request_id,
+            outbox.c.content_key == content_key,
+        )
+        .order_by(outbox.c.created_at, outbox.c.request_id)
+    )
     return [OutboxEntry.from_row(row) for row in conn.execute(query)]
 
 
@@ -314,6 +359,25 @@ def list_notices(
     if unsent_only:
         query = query.where(notices.c.sent_at.is_(None))
     return [NoticeRecord.from_row(row) for row in conn.execute(query)]
+
+
+def insert_incident_report(conn: Connection, values: Mapping[str, Any]) -> bool:
+    """Store a post-incident review; False when it was already stored."""
+    return _insert_ignoring_conflicts(conn, incident_reports, values)
+
+
+def incident_report(conn: Connection, tenant_id: str, issue_id: str) -> Row[Any] | None:
+    """The stored post-incident review of one tenant's issue, if any."""
+    return conn.execute(
+        select(incident_reports).where(
+            incident_reports.c.tenant_id == tenant_id, incident_reports.c.issue_id == issue_id
+        )
+    ).first()
+
+
+def ticket_row(conn: Connection, ticket_id: str) -> Row[Any] | None:
+    """A ticket as the ledger keeps it (customer name, country, text), if it was stored."""
+    return conn.execute(select(tickets).where(tickets.c.ticket_id == ticket_id)).first()
 
 
 def ticket_text(conn: Connection, ticket_id: str) -> str | None:

@@ -28,8 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from escalation_kit.errors import InputError
+from escalation_kit.ledger.limits import text_limits
 from escalation_kit.ledger.schema import escalation_links, escalations
-from escalation_kit.models import HISTORY_COLUMNS
+from escalation_kit.models import HISTORY_COLUMNS, HISTORY_STATUSES, check_freq
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,10 +50,9 @@ __all__ = [
 ]
 
 HISTORY_KEY_PREFIX = "history:"
-HISTORY_STATUSES = ("open", "attention_needed", "closed")  # drafts are not history yet
 GROUPABLE = ("category", "region", "service", "severity", "status", "country", "tenant_id")
 CHUNK_ROWS = 5_000
-_TAG_WIDTH = 32  # escalations.tracking_tag is VARCHAR(32)
+_TAG_WIDTH = text_limits(escalations)["tracking_tag"]
 
 
 class ImportResult(tuple[int, int]):
@@ -106,10 +106,14 @@ def import_history(
 
 def _valid_history(history: pd.DataFrame, source: str) -> pd.DataFrame:
     """The history typed and checked against the contract; InputError at the first bad row."""
-    from escalation_kit.analytics.history import history_text, validate_history
-    from escalation_kit.analytics.metrics import as_history
+    from escalation_kit.intake.history import (  # pandas, Arrow
+        history_text,
+        require_history_columns,
+        validate_history,
+    )
 
-    frame = as_history(history)
+    frame = history
+    require_history_columns([str(c) for c in frame.columns], source or "<frame>")
     typed = str(frame["created_at"].dtype).startswith("datetime64")
     loaded = validate_history(
         history_text(frame) if typed else frame[list(HISTORY_COLUMNS)], source=source or "<frame>"
@@ -212,7 +216,7 @@ def export_history(
 ) -> pd.DataFrame:
     """The ledger's escalations (not drafts) created in ``[since, until)`` as a typed history."""
 
-    from escalation_kit.analytics.history import typed_history
+    from escalation_kit.intake.history import typed_history  # pandas, Arrow
 
     columns = [_raw(escalations.c[name], ledger.dialect) for name in HISTORY_COLUMNS]
     query = (
@@ -244,8 +248,6 @@ def _frame(rows: Sequence[Any], names: Sequence[str]) -> pd.DataFrame:
 
 def _bucket(column: Any, freq: str, dialect: str) -> ColumnElement[Any]:
     """The period start of ``column`` as SQL: day, Monday-based week or month, in UTC."""
-    from escalation_kit.analytics.periods import check_freq
-
     freq = check_freq(freq)
     if dialect == "postgresql":
         unit = {"D": "day", "W": "week", "M": "month"}[freq]
@@ -270,7 +272,7 @@ def aggregate_volume(
     """:func:`escalation_kit.analytics.metrics.volume`, computed by the database."""
     import pandas as pd
 
-    from escalation_kit.analytics.history import typed_history
+    from escalation_kit.intake.history import typed_history  # pandas, Arrow
 
     unknown = [name for name in by if name not in GROUPABLE]
     if unknown:

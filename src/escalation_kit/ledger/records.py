@@ -25,6 +25,7 @@ from escalation_kit.ledger._frames import (
     table_frame,
     utc_column,
 )
+from escalation_kit.ledger.limits import check_frame
 from escalation_kit.ledger.schema import customers as customers_table
 from escalation_kit.ledger.schema import tickets as tickets_table
 from escalation_kit.ledger.types import utc_now
@@ -87,6 +88,7 @@ def ticket_rows(frame: pd.DataFrame, *, source: str = "<tickets frame>") -> list
     frame[["ticket_id", "tenant_id"]] = frame[["ticket_id", "tenant_id"]].astype(str)
     frame["reported_at"] = utc_column(frame, "reported_at", source=source)
     frame["imported_at"] = utc_now()
+    check_frame(frame, tickets_table, source=source)
     return frame_records(frame, TICKET_COLUMNS)
 
 
@@ -100,6 +102,7 @@ def customer_rows(
     frame = _with_defaults(frame, _CUSTOMER_DEFAULTS)
     frame["tenant_id"] = frame["tenant_id"].astype(str)
     frame["updated_at"] = utc_now()
+    check_frame(frame, customers_table, source=source)
     return frame_records(frame, CUSTOMER_COLUMNS)
 
 

@@ -1,5 +1,6 @@
 """The ledger's tables (SQLAlchemy 2 Core metadata), shared by SQLite and PostgreSQL.
 
+Changing a table needs a migration (``ledger/migrations``; see the README's "ledger upgrade").
 Times are stored as timezone-aware UTC. JSON columns hold documents we keep verbatim (Graph
 issues, filing packages). ``events`` is append-only: every state change writes one row.
 """
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -117,6 +119,27 @@ health_syncs = Table(
     Column("watermark", UTCDateTime),  # newest lastModifiedDateTime seen: incremental $filter
 )
 
+# One row per health sync run: ``--resume`` finishes the latest run instead of starting one.
+health_runs = Table(
+    "health_runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False, index=True),
+    Column("finished_at", UTCDateTime),
+    Column("tenants", Integer, nullable=False, default=0),
+)
+
+# Each tenant's last good fetch, as the snapshot holds it: the run that fetched it, when, and
+# the tenant's snapshot entry ({"healthOverviews": [...], "issues": [...]}) as JSON text.
+health_entries = Table(
+    "health_entries",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("run_id", String(64), nullable=False, index=True),
+    Column("fetched_at", UTCDateTime, nullable=False),
+    Column("entry", Text, nullable=False),
+)
+
 # One row per problem escalated. content_key makes drafting idempotent: one problem, one row.
 # Imported history rows carry content_key "history:<escalation_id>".
 escalations = Table(
@@ -185,6 +208,9 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("applied_at", UTCDateTime),
     Column("created_by", String(200), nullable=False),
+    # sha256 of kind + the note's text (whitespace collapsed): the same write is found by index
+    Column("content_key", String(64)),
+    Index("ix_outbox_content_key", "service_request_id", "content_key"),
 )
 
 notices = Table(
@@ -201,6 +227,18 @@ notices = Table(
     Column("drafted_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("sent_by", String(200)),
+)
+
+# Microsoft's post-incident reviews (Graph issue incidentReport), fetched once, attached to
+# the notices of the tickets the issue explained.
+incident_reports = Table(
+    "incident_reports",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("content_type", String(100), nullable=False, default="application/octet-stream"),
+    Column("fetched_at", UTCDateTime, nullable=False),
 )
 
 # Append-only: who did what to which record, when.

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from escalation_kit.regions import region_for_country
+from escalation_kit.sample._data import load_yaml
 
 __all__ = ["SampleCustomer", "sample_customers"]
 
@@ -106,26 +107,9 @@ def sample_customers(seed: int) -> tuple[SampleCustomer, ...]:
     return tuple(customers)
 
 
-_ISPS = {
-    "US": "Comcast|AT&T|Verizon|Spectrum", "CA": "Bell|Rogers|Telus|Vidéotron",
-    "MX": "Telmex|Totalplay|Izzi", "BR": "Vivo|Claro|TIM", "CL": "Movistar|Entel|VTR",
-    "CO": "Claro|ETB|Movistar", "AR": "Telecom|Telecentro|Movistar", "PE": "Movistar|Claro|Win",
-    "GB": "BT|Virgin Media|Sky", "IE": "Eir|Virgin Media|Vodafone", "DE": "Telekom|Vodafone|O2",
-    "AT": "A1|Magenta|Drei", "CH": "Swisscom|Sunrise|Salt", "FR": "Orange|SFR|Free|Bouygues",
-    "BE": "Proximus|Telenet|VOO", "ES": "Movistar|Vodafone|Orange", "NL": "KPN|Ziggo|Odido",
-    "NO": "Telenor|Telia|Altibox", "SE": "Telia|Tele2|Bahnhof", "IT": "TIM|Fastweb|Vodafone",
-    "PL": "Orange|Play|Netia", "LV": "Tet|LMT|Bite", "EE": "Telia|Elisa", "CY": "Cyta|Epic",
-    "TR": "Türk Telekom|Superonline|Vodafone", "JP": "NTT|KDDI|SoftBank",
-    "AU": "Telstra|Optus|TPG", "NZ": "Spark|One NZ|2degrees", "IN": "Airtel|Jio|Tata",
-    "SG": "Singtel|StarHub|M1", "KR": "KT|SK Broadband|LG U+", "PH": "PLDT|Globe|Converge",
-    "TH": "True|AIS|3BB", "MY": "TM|Maxis|TIME", "KZ": "Kazakhtelecom|Beeline",
-    "HK": "HKBN|PCCW|HGC", "AE": "Etisalat|du", "SA": "STC|Mobily|Zain",
-    "ZA": "Vodacom|MTN|Telkom", "EG": "TE Data|Vodafone|Orange", "NG": "MTN|Airtel|MainOne",
-    "KE": "Safaricom|Airtel|Liquid", "IL": "Bezeq|Partner|HOT", "MA": "Maroc Telecom|Orange|inwi",
-    "CI": "Orange|MTN|Moov",
-}  # fmt: skip
+_ISPS: dict[str, list[str]] = load_yaml("isps.yaml")  # country -> providers
 
 
 def internet_providers(country: str) -> list[str]:
     """Internet providers a company in ``country`` plausibly uses (for network tickets)."""
-    return _ISPS.get(country, "their ISP|a backup line").split("|")
+    return list(_ISPS.get(country, ["their ISP", "a backup line"]))

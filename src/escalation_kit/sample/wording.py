@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import random
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from escalation_kit.errors import ConfigError
+from escalation_kit.sample._data import load_yaml
 
 __all__ = ["LANGUAGES", "Symptom", "compose", "service_field", "symptoms"]
 
@@ -176,10 +176,7 @@ class Symptom:
 @functools.cache
 def symptoms() -> dict[str, Symptom]:
     """The symptoms of the packaged ``symptoms.yaml``, checked once."""
-    import yaml
-
-    text = resources.files(__package__).joinpath(_DATA_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(_DATA_FILE)
     if not isinstance(data, dict):
         raise ConfigError(f"{_DATA_FILE}: expected a mapping of symptom ids")
     return {key: _symptom(key, entry) for key, entry in data.items()}

@@ -11,12 +11,16 @@ Demos, training and tests run the real clients against it::
 from __future__ import annotations
 
 from escalation_kit.sandbox.faults import Faults
+from escalation_kit.sandbox.identity import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, Identity
 from escalation_kit.sandbox.router import Router, SandboxRequest, SandboxResponse
 from escalation_kit.sandbox.server import Sandbox
 from escalation_kit.sandbox.state import RequestRecord, SandboxState
 
 __all__ = [
+    "SANDBOX_CLIENT_ID",
+    "SANDBOX_CLIENT_SECRET",
     "Faults",
+    "Identity",
     "RequestRecord",
     "Router",
     "Sandbox",

@@ -24,7 +24,7 @@ __all__ = ["ERROR_STATUSES", "FaultInjector", "FaultPlan", "Faults"]
 
 ERROR_STATUSES = frozenset({500, 502, 503, 504})
 _PROBABILITIES = ("rate_limit", "server_errors", "slow_rate", "truncate", "reset")
-_NON_NEGATIVE = ("retry_after", "latency_ms", "latency_jitter_ms", "slow_ms")
+_NON_NEGATIVE = ("retry_after", "latency_ms", "latency_jitter_ms", "slow_ms", "quota_window_s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,7 @@ class Faults:
     retry_after: int = 1
     retry_after_http_date: bool = False
     quota_per_minute: int | None = None
+    quota_window_s: float = 60.0
     server_errors: float = 0.0
     error_status: int = 503
     latency_ms: int = 0
@@ -132,7 +133,7 @@ class Faults:
         return any(p > 0 for p in chances) or slow or latency or quota or self.next_link_loop
 
 
-_FLOATS = set(_PROBABILITIES)
+_FLOATS = {*_PROBABILITIES, "quota_window_s"}
 _INTS = {"retry_after", "error_status", "latency_ms", "latency_jitter_ms", "slow_ms"}
 _BOOLS = {"retry_after_http_date", "truncate_full_length", "next_link_loop"}
 
@@ -218,12 +219,13 @@ class FaultInjector:
         now = self._clock()
         with self._lock:
             window = self._windows.setdefault(tenant, deque())
-            while window and window[0] <= now - 60:
+            span = self.faults.quota_window_s
+            while window and window[0] <= now - span:
                 window.popleft()
             if len(window) < quota:
                 window.append(now)
                 return None
-            return max(1, math.ceil(window[0] + 60 - now))
+            return max(1, math.ceil(window[0] + span - now))
 
     def _in_scope(self, tenant: str | None, path: str) -> bool:
         if self.faults.tenants is not None and tenant not in self.faults.tenants:

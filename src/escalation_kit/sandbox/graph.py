@@ -149,12 +149,17 @@ def _list_issues(req: SandboxRequest, data: TenantData) -> SandboxResponse:
     return _collection(req, data["issues"], ISSUE_FIELDS, _context(req, "issues"))
 
 
-def _get_issue(req: SandboxRequest, data: TenantData) -> SandboxResponse:
+def _get_one(req: SandboxRequest, items: list[dict[str, Any]], what: str) -> SandboxResponse:
+    """One item of a collection by the ``key`` in the path, or Graph's 404."""
     key = req.path_params["key"]
-    issue = _find(data["issues"], key)
-    if issue is None:
-        return _not_found(req, f"Issue {key}")
-    return _entity(req, issue, "issues/$entity")
+    item = _find(items, key)
+    if item is None:
+        return _not_found(req, f"{what.capitalize().removesuffix('s')} {key}")
+    return _entity(req, item, f"{what}/$entity")
+
+
+def _get_issue(req: SandboxRequest, data: TenantData) -> SandboxResponse:
+    return _get_one(req, data["issues"], "issues")
 
 
 def _incident_report(req: SandboxRequest, data: TenantData) -> SandboxResponse:
@@ -212,8 +217,4 @@ def _list_messages(req: SandboxRequest, data: TenantData) -> SandboxResponse:
 
 
 def _get_message(req: SandboxRequest, data: TenantData) -> SandboxResponse:
-    key = req.path_params["key"]
-    message = _find(data["messages"], key)
-    if message is None:
-        return _not_found(req, f"Message {key}")
-    return _entity(req, message, "messages/$entity")
+    return _get_one(req, data["messages"], "messages")

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from escalation_kit.errors import InputError
 from escalation_kit.sandbox.faults import FaultPlan
+from escalation_kit.sandbox.identity import path_tenant
 from escalation_kit.sandbox.responses import error_for, retry_after_value, throttled
 from escalation_kit.sandbox.router import Headers, Router, SandboxRequest, SandboxResponse
 from escalation_kit.sandbox.state import RequestRecord
@@ -121,7 +122,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(split.query, keep_blank_values=True)),
             headers=headers,
             body=body,
-            tenant=match.group(1) if match else None,
+            tenant=match.group(1) if match else path_tenant(split.path),
             base_url=f"http://{host}" if host else self.sandbox.base_url,
             request_id=request_id,
             client_request_id=headers.get("client-request-id", request_id),

@@ -22,9 +22,10 @@ from types import TracebackType
 from typing import Any
 
 from escalation_kit.errors import ConfigError, EscalationKitError
-from escalation_kit.sandbox import admin, graph
+from escalation_kit.sandbox import admin, graph, identity
 from escalation_kit.sandbox.faults import FaultInjector, Faults
 from escalation_kit.sandbox.handler import SandboxHandler
+from escalation_kit.sandbox.identity import Identity
 from escalation_kit.sandbox.router import Router
 from escalation_kit.sandbox.state import (
     RequestRecord,
@@ -68,6 +69,7 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         on_request: Callable[[RequestRecord], None] | None = None,
+        sign_in: Identity | None = None,
     ) -> None:
         _check_loopback(host)
         self.host = host
@@ -82,6 +84,9 @@ class Sandbox:
         self._records_lock = threading.Lock()
         self._runtime: _Runtime | None = None
         graph.register(self.router, self.state)
+        identity.register(self.router, self.state)
+        if sign_in is not None:
+            identity.configure(self.state, sign_in)
         if importlib.util.find_spec(PARTNER_CENTER_MODULE) is not None:
             importlib.import_module(PARTNER_CENTER_MODULE).register(self.router, self.state)
         admin.register(self.admin_router, self)
@@ -166,6 +171,15 @@ class Sandbox:
         """Serve another health snapshot (HealthSnapshot, dict, file path or None for the
         demo)."""
         self.state.set_snapshot(load_snapshot(snapshot))
+
+    @property
+    def identity(self) -> Identity:
+        """Who may sign in at the emulated identity platform (``/{tenant}/oauth2/v2.0/token``)."""
+        return identity.current(self.state)
+
+    def set_identity(self, sign_in: Identity) -> None:
+        """Change the app registration or the tenants without consent, from the next request."""
+        identity.configure(self.state, sign_in)
 
     @property
     def requests(self) -> list[RequestRecord]:

@@ -1,8 +1,11 @@
 """Cross-ticket clusters: regional multi-tenant incidents and network disruptions.
 
 * **Regional multi-tenant**: at least ``min_tenants`` (3) *distinct* tenants of one region report
-  the same normalized service within ``window`` (4 h). Every ticket inside such a window belongs to
-  the cluster; overlapping windows are one cluster.
+  the same normalized service, with the same symptom family, within ``window`` (4 h). Every ticket
+  inside such a window belongs to the cluster; overlapping windows are one cluster. The symptom
+  families are bits of a per-ticket mask (the symptom lexicon's concepts, plus "the service is
+  down"): three unrelated Exchange complaints (retention, duplicate attachments, attachment size)
+  share no bit and are no cluster; tickets with no symptom at all never cluster.
 * **Network disruption**: tickets with connectivity-level symptoms (timeouts, DNS of Microsoft
   endpoints, packet loss, latency) from at least ``network_min_tenants`` tenants within
   ``network_window`` (2 h) that span ``network_min_regions`` regions or ``network_min_services``
@@ -54,10 +57,13 @@ def find_clusters(
     eligible: np.ndarray,
     connectivity: np.ndarray,
     config: TriageConfig | None = None,
+    symptoms: np.ndarray | None = None,
 ) -> ClusterResult:
     """Find network and regional clusters among eligible tickets (network ones first).
 
     ``tickets`` needs ticket_id, tenant_id, region, service (normalized) and reported_at (UTC).
+    ``symptoms`` is each ticket's symptom-family bitmask (``uint64``); a regional cluster needs
+    ``min_tenants`` tenants sharing one bit. None: every ticket is one family (service only).
     """
     config = config or TriageConfig()
     n = len(tickets)
@@ -74,19 +80,36 @@ def find_clusters(
     network = np.flatnonzero(eligible & connectivity)
     rule = (_network_rule(config), (data.tenant, data.region, data.service))
     _sweep(data, network, config.network_window, rule, result, Category.NETWORK_DISRUPTION)
-    _regional_clusters(data, eligible & (result.category == "") & data.known_place, config, result)
+    families = np.ones(n, dtype=np.uint64) if symptoms is None else np.asarray(symptoms)
+    families = families.astype(np.uint64)
+    _regional_clusters(
+        data, eligible & (result.category == "") & data.known_place, families, config, result
+    )
     return result
 
 
 def _regional_clusters(
-    data: _Columns, remaining: np.ndarray, config: TriageConfig, result: ClusterResult
+    data: _Columns,
+    remaining: np.ndarray,
+    families: np.ndarray,
+    config: TriageConfig,
+    result: ClusterResult,
 ) -> None:
-    """Sweep each (region, service) group of the remaining tickets for 3-tenant windows."""
+    """Sweep each (region, service, symptom family) group of the remaining tickets for
+    3-tenant windows; a ticket already in a cluster is not swept again for another family."""
     frame = pd.DataFrame({"region": data.region, "service": data.service})[remaining]
     for rows in frame.groupby(["region", "service"], sort=False).indices.values():
         positions = np.flatnonzero(remaining)[rows]
-        rule = (_regional_rule(config), (data.tenant,))
-        _sweep(data, positions, config.window, rule, result, Category.REGIONAL_MULTI_TENANT)
+        present = int(np.bitwise_or.reduce(families[positions])) if positions.size else 0
+        for bit in range(64):
+            if not present >> bit & 1:
+                continue
+            mask = np.uint64(1) << np.uint64(bit)
+            members = positions[
+                ((families[positions] & mask) != 0) & (result.category[positions] == "")
+            ]
+            rule = (_regional_rule(config), (data.tenant,))
+            _sweep(data, members, config.window, rule, result, Category.REGIONAL_MULTI_TENANT)
 
 
 @dataclass(frozen=True, slots=True)

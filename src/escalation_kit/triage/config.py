@@ -7,6 +7,7 @@ pass ``TriageConfig(min_tenants=4)`` or build one with :meth:`TriageConfig.with_
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any
@@ -18,9 +19,11 @@ __all__ = [
     "DEFAULT_BREADTH_MIN_USERS",
     "DEFAULT_MATCH_THRESHOLD",
     "DEFAULT_MATCH_TOLERANCE",
+    "DEFAULT_MAX_HEALTH_AGE",
     "DEFAULT_MIN_TENANTS",
     "DEFAULT_NETWORK_WINDOW",
     "DEFAULT_WINDOW",
+    "MAX_HEALTH_AGE_ENV",
     "REVIEW_THRESHOLD_ENV",
     "TriageConfig",
 ]
@@ -34,6 +37,8 @@ DEFAULT_NETWORK_MIN_TENANTS = 2
 DEFAULT_MATCH_TOLERANCE = timedelta(0)
 DEFAULT_MATCH_THRESHOLD = 0.6
 DEFAULT_BREADTH_MIN_USERS = 2
+DEFAULT_MAX_HEALTH_AGE = timedelta(hours=24)
+MAX_HEALTH_AGE_ENV = "ESCALATION_KIT_MAX_HEALTH_AGE_HOURS"
 #: Review threshold of the content rules when no learned model is used (their confidence is a
 #: heuristic; with a model the default is the model's own threshold, chosen on CV folds).
 DEFAULT_RULES_REVIEW_THRESHOLD = 0.5
@@ -68,6 +73,9 @@ class TriageConfig:
     ``review_threshold``: a content decision whose calibrated probability is below it gets
     ``needs_review=true``; None (default, or ``ESCALATION_KIT_REVIEW_THRESHOLD``) uses the
     threshold stored with the model, chosen on cross-validation folds.
+    ``max_health_age``: a ticket's health check counts (``health_checked``) only when the snapshot
+    holds its tenant and was fetched no longer than this before the ticket was reported (default
+    24 h; :meth:`from_env` reads ``ESCALATION_KIT_MAX_HEALTH_AGE_HOURS``).
     """
 
     min_tenants: int = DEFAULT_MIN_TENANTS
@@ -79,6 +87,7 @@ class TriageConfig:
     match_tolerance: timedelta = DEFAULT_MATCH_TOLERANCE
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     breadth_min_users: int = DEFAULT_BREADTH_MIN_USERS
+    max_health_age: timedelta = DEFAULT_MAX_HEALTH_AGE
     review_threshold: float | None = field(default_factory=_threshold_from_env)
     show_progress: bool = False
 
@@ -90,7 +99,7 @@ class TriageConfig:
                 )
         if self.network_min_tenants < 1:
             raise ConfigError("TriageConfig.network_min_tenants must be at least 1")
-        for name in ("window", "network_window"):
+        for name in ("window", "network_window", "max_health_age"):
             if getattr(self, name) <= timedelta(0):
                 raise ConfigError(f"TriageConfig.{name} must be a positive duration")
         if self.match_tolerance < timedelta(0):
@@ -101,6 +110,24 @@ class TriageConfig:
             raise ConfigError("TriageConfig.review_threshold must be in [0, 1]")
         if not 0.0 < self.match_threshold <= 1.0:
             raise ConfigError("TriageConfig.match_threshold must be in (0, 1]")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> TriageConfig:
+        """Defaults, then ``ESCALATION_KIT_MAX_HEALTH_AGE_HOURS``, then non-None overrides."""
+        env = os.environ if environ is None else environ
+        raw = (env.get(MAX_HEALTH_AGE_ENV) or "").strip()
+        config = cls()
+        if raw:
+            try:
+                hours = float(raw)
+            except ValueError:
+                hours = -1.0
+            if not hours > 0:
+                raise ConfigError(
+                    f"{MAX_HEALTH_AGE_ENV}={raw!r} must be a positive number of hours"
+                )
+            config = replace(config, max_health_age=timedelta(hours=hours))
+        return config.with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> TriageConfig:
         """A copy with the given non-None settings changed; unknown names are a ConfigError."""

@@ -16,15 +16,19 @@ except the linear cluster sweep.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from escalation_kit.errors import InputError, TriageError
+from escalation_kit.categories import CATEGORIES
+from escalation_kit.errors import TriageError
+from escalation_kit.intake.writers import write_csv
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
 from escalation_kit.triage.config import DEFAULT_RULES_REVIEW_THRESHOLD, TriageConfig
@@ -38,31 +42,26 @@ from escalation_kit.triage.matching import match_tickets
 from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.severity import assign_severity
+from escalation_kit.triage.symptoms import load_symptoms
 from escalation_kit.triage.verdict import ContentVerdict, model_verdict, rules_verdict
 
 if TYPE_CHECKING:
     from escalation_kit.intake import IntakeResult
 
-__all__ = ["DECISION_COLUMNS", "RECOMMENDED_ACTIONS", "TriageResult", "triage"]
+__all__ = [
+    "DECISION_COLUMNS",
+    "RECOMMENDED_ACTIONS",
+    "TriageResult",
+    "health_checked",
+    "health_warnings",
+    "triage_tickets",
+]
+
+log = logging.getLogger(__name__)
 
 DECISION_COLUMNS = list(TRIAGE_OUTPUT_COLUMNS)
 
-RECOMMENDED_ACTIONS: dict[str, str] = {
-    Category.SELF_SERVICE: "Resolve it in the partner's admin tools (settings, licences, "
-    "passwords, permissions, DNS, the customer's network); no Microsoft case needed.",
-    Category.KNOWN_ISSUE: "Do not escalate: link the ticket to the documented issue, tell the "
-    "customer, and follow the issue's updates until Microsoft resolves it.",
-    Category.SERVICE_NOT_AS_DESCRIBED: "Escalate to Microsoft: quote the service description "
-    "and show the customer's settings are right.",
-    Category.SERVICE_UNAVAILABLE: "Escalate to Microsoft now: whole-tenant outage not "
-    "documented in service health; include times and error messages.",
-    Category.BUG: "Escalate to Microsoft as a product bug: include steps to reproduce, "
-    "screenshots and the version or update it started with.",
-    Category.NETWORK_DISRUPTION: "Escalate to Microsoft as one network incident: gather "
-    "traceroutes and affected sites/ISPs; check the customers' own networks are healthy.",
-    Category.REGIONAL_MULTI_TENANT: "Escalate once for the whole cluster: file one request "
-    "listing every affected tenant and ticket; watch service health for a new issue.",
-}
+RECOMMENDED_ACTIONS: dict[str, str] = {str(c): info.action for c, info in CATEGORIES.items()}
 
 
 @dataclass(frozen=True)
@@ -72,6 +71,7 @@ class TriageResult:
     decisions: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
     intake: IntakeResult | None = field(default=None, repr=False)
+    warnings: tuple[str, ...] = ()  # e.g. service health not checked for some tickets
 
     @property
     def read(self) -> int:
@@ -81,23 +81,16 @@ class TriageResult:
         """Write the decisions as the contract's CSV (``escalate`` as ``true``/``false``)."""
         target = Path(path)
         frame = self.decisions.copy()
-        for flag in ("escalate", "needs_review"):
-            frame[flag] = np.where(frame[flag].to_numpy(dtype=bool), "true", "false")
-        try:
-            frame.to_csv(target, index=False)
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the triage output: {exc.strerror}", file=str(target)
-            ) from exc
-        return target
+        for name in ("escalate", "health_checked", "needs_review"):
+            if name in frame:
+                frame[name] = np.where(frame[name].to_numpy(dtype=bool), "true", "false")
+        return write_csv(frame, target, what="triage output")
 
     def write_rejects(self, path: str | os.PathLike[str]) -> Path:
         """Write the rejected rows (source row, field, reason and the raw columns) as CSV."""
         if self.intake is not None:
             return self.intake.write_rejects(Path(path))
-        target = Path(path)
-        self.rejected.to_csv(target, index=False)
-        return target
+        return write_csv(self.rejected, Path(path), what="rejects file")
 
     def counts(self) -> pd.Series:
         """Tickets per category."""
@@ -107,7 +100,7 @@ class TriageResult:
         return self.decisions._repr_html_()  # type: ignore[operator]
 
 
-def triage(
+def triage_tickets(
     tickets: str | os.PathLike[str] | pd.DataFrame,
     customers: str | os.PathLike[str] | pd.DataFrame | None = None,
     health: Any = None,
@@ -119,19 +112,87 @@ def triage(
     """Triage a batch of tickets (a file or a frame, validated by intake) into the 7 categories.
 
     ``health`` is a snapshot file, a :class:`HealthSnapshot`, a mapping of tenant id to issues,
-    or None (no documented issues: nothing is ``known_issue``). ``model`` is a content model or
-    its file; None uses the partner's model when one exists, else the bundled one; False uses
-    the content rules alone.
+    or None (no documented issues: nothing is ``known_issue``). ``health_checked`` is true for a
+    ticket only when the snapshot holds its tenant and was fetched no longer than
+    ``config.max_health_age`` before the ticket was reported (a bare mapping has no fetch time:
+    its tenants count as checked). Tickets left unchecked are counted in ``result.warnings``.
+    ``model`` is a content model or its file; None uses the partner's model when one exists,
+    else the bundled one; False uses the content rules alone.
     """
-    config = config or TriageConfig()
+    config = config or TriageConfig.from_env()
     ruleset = (
         rules if isinstance(rules, RuleSet) else load_rules(None if rules is None else Path(rules))
     )
     intake = _intake(tickets, customers)
     accepted = intake.accepted.reset_index(drop=True)
-    issues = _issues_by_tenant(health)
+    snapshot = _load_health(health)
+    issues = _issues_by_tenant(snapshot)
     decisions = decide(accepted, issues, ruleset, config, model=resolve_model(model))
-    return TriageResult(decisions=decisions, rejected=intake.rejected, intake=intake)
+    covered, fetched_at = _coverage(snapshot)
+    decisions["health_checked"] = health_checked(accepted, covered, fetched_at, config)
+    ordered = [c for c in DECISION_COLUMNS if c in decisions]
+    decisions = decisions[ordered + [c for c in decisions if c not in ordered]]
+    notes = health_warnings(accepted, decisions["health_checked"], covered, fetched_at, config)
+    for note in notes:
+        log.warning("%s", note)
+    return TriageResult(
+        decisions=decisions, rejected=intake.rejected, intake=intake, warnings=notes
+    )
+
+
+def health_checked(
+    accepted: pd.DataFrame,
+    covered: set[str] | None,
+    fetched_at: datetime | None,
+    config: TriageConfig,
+) -> np.ndarray:
+    """Per ticket: the snapshot holds its tenant and is at most ``max_health_age`` older than
+    the report. ``covered`` None means no snapshot; ``fetched_at`` None means no fetch time."""
+    if accepted.empty or covered is None:
+        return np.zeros(len(accepted), dtype=bool)
+    held = accepted["tenant_id"].astype(str).isin(covered).to_numpy(dtype=bool)
+    if fetched_at is None:
+        return held
+    reported = pd.to_datetime(accepted["reported_at"], utc=True)
+    fresh = (reported - pd.Timestamp(fetched_at)) <= pd.Timedelta(config.max_health_age)
+    return held & fresh.fillna(False).to_numpy(dtype=bool)
+
+
+def health_warnings(
+    accepted: pd.DataFrame,
+    checked: Any,
+    covered: set[str] | None,
+    fetched_at: datetime | None,
+    config: TriageConfig,
+) -> tuple[str, ...]:
+    """Say, with counts, which tickets' service health was not checked and why."""
+    total = len(accepted)
+    if total == 0:
+        return ()
+    if covered is None:
+        return (
+            f"no health snapshot: service health was not checked for any of the {total} "
+            "ticket(s), so none can be known_issue and escalate refuses them; run "
+            "`escalation-kit health sync` and pass --health",
+        )
+    notes: list[str] = []
+    tenants = accepted["tenant_id"].astype(str)
+    missing = ~tenants.isin(covered)
+    if missing.any():
+        notes.append(
+            f"the health snapshot lacks {tenants[missing].nunique()} of {tenants.nunique()} "
+            f"tenant(s) ({int(missing.sum())} of {total} ticket(s)): their service health was "
+            "not checked"
+        )
+    stale = ~np.asarray(checked, dtype=bool) & ~missing.to_numpy(dtype=bool)
+    if stale.any() and fetched_at is not None:
+        hours = config.max_health_age.total_seconds() / 3600
+        notes.append(
+            f"the health snapshot was fetched {fetched_at.isoformat()}, more than {hours:g} h "
+            f"before {int(stale.sum())} of {total} ticket(s) were reported: their service health "
+            "was not checked"
+        )
+    return tuple(notes)
 
 
 def resolve_model(
@@ -181,6 +242,9 @@ def decide(
         eligible=~known & ~verdict.self_service,
         connectivity=verdict.connectivity,
         config=config,
+        symptoms=symptom_families(
+            features.text, features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
+        ),
     )
     clusters = _connectivity_clusters(clusters, verdict)
     return _compose(frame, accepted, matches, known, clusters, verdict)
@@ -226,6 +290,16 @@ def _verdict(
     if threshold is None:
         threshold = model.review_threshold
     return model_verdict(features, model, rules, threshold)
+
+
+_OUTAGE_BIT = np.uint64(1) << np.uint64(63)  # the lexicon has at most 63 concepts (bits 0..62)
+
+
+def symptom_families(text: Any, outage: np.ndarray) -> np.ndarray:
+    """Each ticket's symptom families for clustering: the lexicon's concepts it mentions, plus
+    bit 63 when its words say the service is down (``outage``)."""
+    masks = load_symptoms().masks(text)
+    return np.where(outage, masks | _OUTAGE_BIT, masks).astype(np.uint64)
 
 
 def _cluster_frame(accepted: pd.DataFrame, service: np.ndarray) -> pd.DataFrame:
@@ -296,9 +370,8 @@ def _users_affected(accepted: pd.DataFrame) -> np.ndarray:
 
 
 def _dtype(column: str) -> str:
-    return {"escalate": "bool", "needs_review": "bool", "confidence": "float64"}.get(
-        column, "object"
-    )
+    kinds = {"escalate": "bool", "health_checked": "bool", "needs_review": "bool"}
+    return {**kinds, "confidence": "float64"}.get(column, "object")
 
 
 def _intake(
@@ -317,13 +390,28 @@ def _intake(
     )
 
 
-def _issues_by_tenant(health: Any) -> Any:
-    if health is None:
-        return {}
+def _load_health(health: Any) -> Any:
     if isinstance(health, str | os.PathLike):
         from escalation_kit.health.snapshot import load_snapshot
 
-        return load_snapshot(health).issues_by_tenant()
+        return load_snapshot(health)
+    return health
+
+
+def _coverage(health: Any) -> tuple[set[str] | None, datetime | None]:
+    """(tenants the snapshot holds, its fetch time); (None, None) without a snapshot."""
+    if health is None:
+        return None, None
+    if hasattr(health, "issues_by_tenant"):
+        return {str(t) for t in health.tenants}, getattr(health, "fetched_at", None)
+    if isinstance(health, dict):
+        return {str(t) for t in health}, None
+    return None, None
+
+
+def _issues_by_tenant(health: Any) -> Any:
+    if health is None:
+        return {}
     if hasattr(health, "issues_by_tenant"):
         return health.issues_by_tenant()
     if isinstance(health, dict):

@@ -19,7 +19,7 @@ import pandas as pd
 from escalation_kit.errors import InputError, MissingColumnsError
 from escalation_kit.models import Category
 from escalation_kit.triage.config import TriageConfig
-from escalation_kit.triage.engine import triage
+from escalation_kit.triage.engine import triage_tickets
 from escalation_kit.triage.rules import RuleSet
 
 __all__ = [
@@ -301,5 +301,5 @@ def evaluate(
 ) -> Evaluation:
     """Triage ``tickets`` and score the decisions against ``labels`` (``model`` as triage's)."""
     label_frame = labels if isinstance(labels, pd.DataFrame) else read_labels(labels)
-    result = triage(tickets, customers, health, rules=rules, config=config, model=model)
+    result = triage_tickets(tickets, customers, health, rules=rules, config=config, model=model)
     return evaluate_decisions(result.decisions, label_frame)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from escalation_kit.categories import CATEGORIES, LARGE_IMPACT_USERS, MANY_USERS
 from escalation_kit.models import Category, Severity
 
 __all__ = [
@@ -38,8 +39,6 @@ __all__ = [
 ]
 
 CLUSTER_CRITICAL_TENANTS = 5
-MANY_USERS = 50
-LARGE_IMPACT_USERS = 500
 
 
 def severity_for(
@@ -65,27 +64,22 @@ def assign_severity(
     cluster_tenants: np.ndarray,
     cluster_regions: np.ndarray,
 ) -> np.ndarray:
-    """Vectorized :func:`severity_for` (users -1 = unknown); '' where not escalated."""
+    """Vectorized :func:`severity_for` (users -1 = unknown); '' where not escalated.
+
+    Each category's (usual, raised) severities and the users that raise it come from the
+    category registry; a regional cluster is also raised by its size or spread.
+    """
     users = np.asarray(users_affected, dtype=np.int64)
     result = np.full(len(categories), "", dtype=object)
-    rules = [
-        (Category.NETWORK_DISRUPTION, np.ones(len(users), dtype=bool)),
-        (
-            Category.REGIONAL_MULTI_TENANT,
-            (cluster_tenants >= CLUSTER_CRITICAL_TENANTS)
-            | (cluster_regions >= 2)
-            | (users >= LARGE_IMPACT_USERS),
-        ),
-        (Category.SERVICE_UNAVAILABLE, users >= MANY_USERS),
-    ]
-    for category, critical in rules:
-        is_category = categories == str(category)
-        result[is_category & critical] = str(Severity.CRITICAL)
-        result[is_category & ~critical] = str(Severity.MODERATE)
-    bug = categories == str(Category.BUG)
-    result[bug] = np.where(users[bug] >= MANY_USERS, str(Severity.MODERATE), str(Severity.MINIMAL))
-    snad = categories == str(Category.SERVICE_NOT_AS_DESCRIBED)
-    result[snad] = np.where(
-        users[snad] >= LARGE_IMPACT_USERS, str(Severity.MODERATE), str(Severity.MINIMAL)
-    )
+    for category, info in CATEGORIES.items():
+        if info.severity is None:
+            continue
+        rows = categories == str(category)
+        raised = np.zeros(len(users), dtype=bool)
+        if info.raise_at_users is not None:
+            raised |= users >= info.raise_at_users
+        if info.raise_for_large_clusters:
+            raised |= (cluster_tenants >= CLUSTER_CRITICAL_TENANTS) | (cluster_regions >= 2)
+        usual, high = info.severity
+        result[rows] = np.where(raised[rows], str(high), str(usual))
     return result

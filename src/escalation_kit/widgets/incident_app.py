@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 CLUSTER, WINDOW = "triage cluster", "service and window"
 ALL_REGIONS = "(every region)"
 TICKET_COLUMNS = ["reported_at", "ticket_id", "customer_name", "region", "category", "title"]
+LABEL = {"description_width": "6.5em"}  # wide enough for "From (UTC)": no label cut off
+WIDE = {"width": "min(100%, 60em)"}  # a cluster's label is long: show it whole
 
 
 class IncidentApp:
@@ -41,20 +43,35 @@ class IncidentApp:
         self.tickets, self.decisions = tickets, decisions
         self.health, self.ledger = health, ledger
         self.investigation: Investigation | None = None
-        self.mode = w.ToggleButtons(options=[CLUSTER, WINDOW], value=CLUSTER, description="By")
-        self.cluster = w.Dropdown(options=cluster_options(decisions), description="Cluster")
+        self.mode = w.ToggleButtons(
+            options=[CLUSTER, WINDOW],
+            value=CLUSTER,
+            description="By",
+            style={**LABEL, "button_width": "11em"},
+        )
+        self.cluster = w.Dropdown(
+            options=cluster_options(decisions), description="Cluster", style=LABEL, layout=WIDE
+        )
         self.service = w.Dropdown(
-            options=_sorted_values(decisions["service"]), description="Service"
+            options=_sorted_values(decisions["service"]), description="Service", style=LABEL
         )
         regions = [ALL_REGIONS, *_sorted_values(decisions["region"])]
-        self.region = w.Dropdown(options=regions, value=ALL_REGIONS, description="Region")
-        self.start = w.Text(placeholder="2026-11-13 11:00", description="From (UTC)")
-        self.end = w.Text(placeholder="2026-11-13 16:00", description="To (UTC)")
+        self.region = w.Dropdown(
+            options=regions, value=ALL_REGIONS, description="Region", style=LABEL
+        )
+        self.start = w.Text(placeholder="2026-11-13 11:00", description="From (UTC)", style=LABEL)
+        self.end = w.Text(placeholder="2026-11-13 16:00", description="To (UTC)", style=LABEL)
         self.run = w.Button(description="Investigate", button_style="primary")
         self.view = w.HTML()
-        self.markdown = w.Textarea(description="Paste", layout={"width": "60em", "height": "12em"})
+        self.markdown = w.Textarea(
+            description="Paste", style=LABEL, layout={"width": "min(100%, 60em)", "height": "12em"}
+        )
         self.output = w.Output()
         self.run.on_click(self._investigate)
+        # picking another cluster (or switching back to clusters) shows it at once; the window
+        # mode waits for the button, since its times are typed
+        self.cluster.observe(self._cluster_changed, names="value")
+        self.mode.observe(self._cluster_changed, names="value")
         self.widget = w.VBox(
             [
                 self.mode,
@@ -86,6 +103,10 @@ class IncidentApp:
             raise InputError("give the window's start and end (UTC)", field="window")
         region = None if self.region.value == ALL_REGIONS else self.region.value
         return {"window": (self.service.value, region, start, end)}
+
+    def _cluster_changed(self, _change: Any = None) -> None:
+        if self.mode.value == CLUSTER and self.cluster.value:
+            self._investigate()
 
     def _investigate(self, _button: Any = None) -> None:
         from escalation_kit.analytics.investigation import investigate

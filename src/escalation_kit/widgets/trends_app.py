@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from escalation_kit.analytics.palette import CATEGORY_LABELS
 from escalation_kit.errors import EscalationKitError
 from escalation_kit.widgets import _html
 from escalation_kit.widgets._figures import show_figures
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 FREQ_OPTIONS = [("day", "D"), ("week", "W"), ("month", "M")]
+LABEL = {"description_width": "7em"}  # every label the same width, none cut off
+ROW = {"align_items": "center", "flex_flow": "row wrap"}
 
 
 class TrendsApp:
@@ -40,16 +43,28 @@ class TrendsApp:
         w = ipywidgets()
         self.history = as_history(history)
         first, last = _date_span(self.history)
-        self.since = w.DatePicker(value=first, description="From")
-        self.until = w.DatePicker(value=last, description="To")
-        self.freq = w.Dropdown(options=FREQ_OPTIONS, value=freq, description="Per")
+        narrow = {"width": "19em"}  # the label and a whole date (mm/dd/yyyy and its button)
+        self.since = w.DatePicker(value=first, description="From", style=LABEL, layout=narrow)
+        self.until = w.DatePicker(value=last, description="To", style=LABEL, layout=narrow)
+        self.freq = w.Dropdown(
+            options=FREQ_OPTIONS, value=freq, description="Per", style=LABEL, layout=narrow
+        )
         self.categories = _multi(w, self.history["category"], "Categories")
         self.regions = _multi(w, self.history["region"], "Regions")
-        self.theme = w.ToggleButtons(options=["light", "dark"], value=theme, description="Theme")
+        # buttons in one row, as tall as the inputs beside them
+        self.theme = w.ToggleButtons(
+            options=["light", "dark"],
+            value=theme,
+            description="Theme",
+            style={**LABEL, "button_width": "5.5em"},
+            layout={"width": "auto", "display": "flex", "flex_flow": "row nowrap"},
+        )
         self.summary = w.HTML()
         self.output = w.Output()
-        self.report_path = w.Text(value=str(report_path), description="Report")
-        self.write = w.Button(description="Write HTML report", icon="file")
+        self.report_path = w.Text(
+            value=str(report_path), description="Report", style=LABEL, layout={"width": "32em"}
+        )
+        self.write = w.Button(description="Write HTML report")  # no icon: its font is online
         self.status = w.HTML()
         self.figures: dict[str, go.Figure] = {}
         controls = (self.since, self.until, self.freq, self.categories, self.regions, self.theme)
@@ -58,11 +73,11 @@ class TrendsApp:
         self.write.on_click(self._write_report)
         self.widget = w.VBox(
             [
-                w.HBox([self.since, self.until, self.freq, self.theme]),
-                w.HBox([self.categories, self.regions]),
+                w.HBox([self.since, self.until, self.freq, self.theme], layout=ROW),
+                w.HBox([self.categories, self.regions], layout=ROW),
                 self.summary,
                 self.output,
-                w.HBox([self.report_path, self.write, self.status]),
+                w.HBox([self.report_path, self.write, self.status], layout=ROW),
             ]
         )
         self._render()
@@ -147,4 +162,16 @@ def _multi(w: Any, column: pd.Series, description: str) -> Any:
     present = set(column.astype(str).unique())
     order = [str(c) for c in column.cat.categories] if hasattr(column, "cat") else sorted(present)
     options = [value for value in order if value in present]
-    return w.SelectMultiple(options=options, value=options, rows=7, description=description)
+    return w.SelectMultiple(
+        options=[(_option_label(value), value) for value in options],
+        value=options,
+        rows=min(max(len(options), 2), 7),
+        description=description,
+        style=LABEL,
+        layout={"width": "26em"},
+    )
+
+
+def _option_label(value: str) -> str:
+    """A category id as its label ("regional_multi_tenant" → "Regional multi-tenant")."""
+    return CATEGORY_LABELS.get(value, value)

@@ -1,4 +1,5 @@
-"""Loading and validating escalation history files (CSV or Parquet) per the data contract.
+"""The escalation history file (CSV or Parquet), the third input schema beside tickets and
+customers: read, validated per the data contract (rules in :mod:`.history_checks`), typed.
 
 Every row read ends up either in ``accepted`` (typed: UTC datetimes, categoricals) or in
 ``rejected`` with the file, row and field at fault and the reason: nothing is dropped silently.
@@ -12,41 +13,36 @@ import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from escalation_kit.errors import InputError, MissingColumnsError
-from escalation_kit.models import HISTORY_COLUMNS as CONTRACT_HISTORY_COLUMNS
-from escalation_kit.models import Category, Region
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from escalation_kit.analytics.history_checks import Columns
+from escalation_kit.intake.history_checks import (
+    ESCALATION_CATEGORIES,
+    HISTORY_COLUMNS,
+    HISTORY_SEVERITIES,
+    HISTORY_STATUSES,
+    REGIONS,
+    Columns,
+    check_history,
+)
+from escalation_kit.intake.readers import MAX_FIELD_CHARS, sniff_delimiter, text_encoding
+from escalation_kit.intake.writers import write_csv
 
 __all__ = [
-    "ESCALATION_CATEGORIES",
-    "HISTORY_COLUMNS",
-    "HISTORY_SEVERITIES",
-    "HISTORY_STATUSES",
-    "REGIONS",
     "HistoryLoad",
     "empty_history",
     "history_text",
     "load_history",
+    "require_history_columns",
     "typed_history",
     "validate_history",
     "write_history",
 ]
 
-HISTORY_COLUMNS = CONTRACT_HISTORY_COLUMNS
-ESCALATION_CATEGORIES = tuple(c.value for c in Category.escalation_categories())
-HISTORY_SEVERITIES = ("critical", "moderate", "minimal")
-HISTORY_STATUSES = ("open", "attention_needed", "closed")
-OPEN_STATUSES = ("open", "attention_needed")
-REGIONS = tuple(r.value for r in Region)
-REJECT_COLUMNS = ("file", "row", "field", "reason")
-# Widths of the ledger's columns: a longer value could not be imported, so it is refused here.
-MAX_LENGTHS = {"escalation_id": 64, "tenant_id": 36, "service": 100}
 _CATEGORICALS = {
     "region": REGIONS,
     "category": ESCALATION_CATEGORIES,
@@ -73,8 +69,6 @@ class HistoryLoad:
 
 def load_history(path: str | os.PathLike[str]) -> HistoryLoad:
     """Read and validate a history file (``.csv`` or ``.parquet``)."""
-    from escalation_kit.analytics.history_checks import check_history
-
     file = Path(path)
     columns = _read_columns(file)
     first_row = 1 if file.suffix.lower() == ".parquet" else 2
@@ -86,8 +80,6 @@ def load_history(path: str | os.PathLike[str]) -> HistoryLoad:
 def _read_columns(file: Path) -> Columns:
     """The contract's columns of a file as Arrow text (empty string for empty cells);
     InputError when unreadable, MissingColumnsError when a column is absent."""
-    import pyarrow as pa
-
     if not file.is_file():
         raise InputError("history file not found", file=str(file))
     try:
@@ -96,13 +88,13 @@ def _read_columns(file: Path) -> Columns:
         return _csv_columns(file)
     except (OSError, ValueError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise InputError(
-            f"cannot read the history ({type(exc).__name__}: {exc}); expected a UTF-8 CSV or a "
+            f"cannot read the history ({type(exc).__name__}: {exc}); expected a CSV or a "
             "Parquet file with the contract's columns",
             file=str(file),
         ) from exc
 
 
-def _require_columns(present: list[str], source: str) -> None:
+def require_history_columns(present: list[str], source: str) -> None:
     missing = [c for c in HISTORY_COLUMNS if c not in present]
     if missing:
         raise MissingColumnsError(
@@ -112,15 +104,19 @@ def _require_columns(present: list[str], source: str) -> None:
 
 
 def _csv_columns(file: Path) -> Columns:
-    """Arrow's multi-threaded CSV reader, every contract column read as text (others skipped)."""
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
-    with file.open(encoding="utf-8-sig", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    _require_columns(header, str(file))
+    """Arrow's multi-threaded CSV reader (a history can hold millions of rows), every contract
+    column read as text (others skipped); the encoding and delimiter are found as for tickets."""
+    encoding = text_encoding(file)
+    with file.open(encoding=encoding, newline="") as handle:
+        first = handle.readline(MAX_FIELD_CHARS).lstrip("\ufeff")
+    delimiter = sniff_delimiter(first)
+    header = [name.strip() for name in next(csv.reader([first], delimiter=delimiter), [])]
+    require_history_columns(header, str(file))
+    arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     table = pa_csv.read_csv(
         file,
+        read_options=pa_csv.ReadOptions(encoding=arrow_encoding),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(HISTORY_COLUMNS, pa.string()),
             include_columns=list(HISTORY_COLUMNS),
@@ -132,10 +128,7 @@ def _csv_columns(file: Path) -> Columns:
 def _parquet_columns(file: Path) -> Columns:
     """A Parquet file's contract columns as text; text columns stay in Arrow, any other type
     (timestamps, numbers) is written the way pandas prints it."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    _require_columns(pq.read_schema(file).names, str(file))
+    require_history_columns(pq.read_schema(file).names, str(file))
     table = pq.read_table(file, columns=list(HISTORY_COLUMNS))
     out: Columns = {}
     for name in HISTORY_COLUMNS:
@@ -154,11 +147,7 @@ def validate_history(
     raw: pd.DataFrame, *, source: str = "<frame>", first_row: int = 1
 ) -> HistoryLoad:
     """Validate a frame of history cells (as text) and split it into accepted and rejected rows."""
-    import pyarrow as pa
-
-    from escalation_kit.analytics.history_checks import check_history
-
-    _require_columns([str(c) for c in raw.columns], source)
+    require_history_columns([str(c) for c in raw.columns], source)
     columns = {
         c: pa.array(raw[c].astype("str").fillna("").to_numpy(dtype=object), pa.string())
         for c in HISTORY_COLUMNS
@@ -173,8 +162,6 @@ def typed_history(frame: pd.DataFrame) -> pd.DataFrame:
     Enumerations become categoricals in the contract's order; a value outside it (a severity
     Microsoft added, say) is kept as an extra category rather than lost. Times become UTC.
     """
-    import pandas as pd
-
     out = frame.copy()
     for column in out.columns:
         if column in _CATEGORICALS:
@@ -207,11 +194,10 @@ def write_history(history: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a history as CSV, or Parquet when ``path`` ends in ``.parquet``, in text form."""
     target = Path(path)
     text = history_text(history)
+    if target.suffix.lower() != ".parquet":
+        return write_csv(text, target, what="history")
     try:
-        if target.suffix.lower() == ".parquet":
-            text.to_parquet(target, index=False)
-        else:
-            text.to_csv(target, index=False)
+        text.to_parquet(target, index=False)
     except OSError as exc:
         raise InputError(f"cannot write the history: {exc.strerror}", file=str(target)) from exc
     return target
@@ -219,7 +205,5 @@ def write_history(history: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 def empty_history() -> pd.DataFrame:
     """A typed history with no rows (what a ledger without escalations exports)."""
-    import pandas as pd
-
     empty = pd.DataFrame({c: pd.Series(dtype="str") for c in HISTORY_COLUMNS})
     return validate_history(empty).accepted

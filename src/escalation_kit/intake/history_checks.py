@@ -1,4 +1,4 @@
-"""Vectorized validation of history cells held as Arrow string columns.
+"""The history schema and its rules: vectorized validation of cells held as Arrow text.
 
 The contract's rules run on whole columns (Arrow compute and numpy); the low-cardinality
 columns (tenant, country, region, service and the enumerations) are dictionary-encoded first, so
@@ -15,18 +15,33 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from escalation_kit.analytics.history import (
-    ESCALATION_CATEGORIES,
-    HISTORY_COLUMNS,
-    HISTORY_SEVERITIES,
-    HISTORY_STATUSES,
-    MAX_LENGTHS,
-    OPEN_STATUSES,
-    REGIONS,
-    REJECT_COLUMNS,
-)
+from escalation_kit.models import HISTORY_COLUMNS as CONTRACT_HISTORY_COLUMNS
+from escalation_kit.models import HISTORY_STATUSES, Category, Region
+from escalation_kit.regions import regions_for_countries
 
-__all__ = ["Checked", "Columns", "check_history", "parse_times"]
+__all__ = [
+    "ESCALATION_CATEGORIES",
+    "HISTORY_COLUMNS",
+    "HISTORY_SEVERITIES",
+    "HISTORY_STATUSES",
+    "MAX_LENGTHS",
+    "OPEN_STATUSES",
+    "REGIONS",
+    "REJECT_COLUMNS",
+    "Checked",
+    "Columns",
+    "check_history",
+    "parse_times",
+]
+
+HISTORY_COLUMNS = CONTRACT_HISTORY_COLUMNS
+ESCALATION_CATEGORIES = tuple(c.value for c in Category.escalation_categories())
+HISTORY_SEVERITIES = ("critical", "moderate", "minimal")
+OPEN_STATUSES = ("open", "attention_needed")
+REGIONS = tuple(r.value for r in Region)
+REJECT_COLUMNS = ("file", "row", "field", "reason")
+# Widths of the ledger's columns: a longer value could not be imported, so it is refused here.
+MAX_LENGTHS = {"escalation_id": 64, "tenant_id": 36, "service": 100}
 
 Columns = dict[str, pa.Array | pa.ChunkedArray]  # text, one per contract column
 
@@ -41,6 +56,12 @@ _ENUMS = {
     "status": HISTORY_STATUSES,
 }
 _BAD_TIME = "not an ISO 8601 datetime with offset or Z"
+# Times outside these bounds are no escalation's (and overflow pandas' nanoseconds).
+EARLIEST = pa.scalar(946_684_800_000_000, _UTC_US)  # 2000-01-01
+LATEST = pa.scalar(7_258_118_400_000_000, _UTC_US)  # 2200-01-01
+_OUTSIDE = "outside 2000-01-01 to 2199-12-31"
+_EARLIEST_TS = pd.Timestamp("1900-01-01", tz="UTC")  # the pandas path's own, wider bounds
+_LATEST_TS = pd.Timestamp("2262-01-01", tz="UTC")
 _RULES: dict[str, tuple[str, ...]] = {  # per field, in order: the first that fails is named
     "escalation_id": ("escalation_id is empty", "escalation_id repeats an earlier row"),
     "tenant_id": ("tenant_id is empty",),
@@ -49,9 +70,10 @@ _RULES: dict[str, tuple[str, ...]] = {  # per field, in order: the first that fa
     "service": (),
     "category": ("category must be one of: " + ", ".join(ESCALATION_CATEGORIES),),
     "severity": ("severity must be one of: " + ", ".join(HISTORY_SEVERITIES),),
-    "created_at": (_BAD_TIME,),
+    "created_at": (_BAD_TIME, _OUTSIDE),
     "resolved_at": (
         _BAD_TIME,
+        _OUTSIDE,
         "must be empty while the status is open or attention_needed",
         "a closed escalation needs resolved_at",
         "resolved_at is before created_at",
@@ -165,6 +187,8 @@ def _pandas_times(text: pa.Array) -> np.ndarray:
     series = pd.Series(text.to_pylist(), dtype="str")
     has_offset = series.str.contains(_OFFSET, regex=True)
     parsed = pd.to_datetime(series.where(has_offset), format="ISO8601", utc=True, errors="coerce")
+    # pandas reads years Arrow refuses (-2026): such times are not history, and would overflow.
+    parsed = parsed.where((parsed >= _EARLIEST_TS) & (parsed < _LATEST_TS))
     micros = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)  # exact
     return micros.to_numpy(dtype="float64", na_value=np.nan)
 
@@ -190,8 +214,9 @@ class _Cells:
     region: np.ndarray  # position in REGIONS, -1 when not one
     region_derived: np.ndarray  # rows whose region came from the country
     times_text: dict[str, pa.Array]
-    created: pa.Array
+    created: pa.Array  # null where unreadable or outside the bounds
     resolved: pa.Array
+    outside: dict[str, np.ndarray]  # per time column: rows read but outside the bounds
 
     @classmethod
     def normalize(cls, columns: Columns) -> _Cells:
@@ -205,6 +230,8 @@ class _Cells:
             for c in ("created_at", "resolved_at")
         }
         region, derived = _regions(coded["region"], coded["country"])
+        parsed = {c: parse_times(text) for c, text in times.items()}
+        outside = {c: _outside(values) for c, values in parsed.items()}
         return cls(
             rows=len(coded["status"].indices),
             ids=pc.utf8_trim_whitespace(_one_array(columns["escalation_id"])),
@@ -212,8 +239,9 @@ class _Cells:
             region=region,
             region_derived=derived,
             times_text=times,
-            created=parse_times(times["created_at"]),
-            resolved=parse_times(times["resolved_at"]),
+            created=pc.if_else(pa.array(outside["created_at"]), None, parsed["created_at"]),
+            resolved=pc.if_else(pa.array(outside["resolved_at"]), None, parsed["resolved_at"]),
+            outside=outside,
         )
 
     def failures(self) -> dict[str, np.ndarray]:
@@ -226,7 +254,10 @@ class _Cells:
             "country": [self._bad_countries()],
             "region": [self.region < 0],
             "service": [],
-            "created_at": [_bools(pc.is_null(self.created))],
+            "created_at": [
+                _bools(pc.is_null(self.created)) & ~self.outside["created_at"],
+                self.outside["created_at"],
+            ],
             "resolved_at": self._resolution_failures(),
         }
         for column, allowed in _ENUMS.items():
@@ -257,8 +288,10 @@ class _Cells:
         status = self.coded["status"].codes_in(HISTORY_STATUSES)
         is_open = np.isin(status, [HISTORY_STATUSES.index(s) for s in OPEN_STATUSES])
         closed = status == HISTORY_STATUSES.index("closed")
+        outside = self.outside["resolved_at"]
         return [
-            given & _bools(pc.is_null(self.resolved)),
+            given & _bools(pc.is_null(self.resolved)) & ~outside,
+            outside,
             given & is_open,
             ~given & closed,
             given & _bools(pc.less(self.resolved, self.created)),
@@ -318,11 +351,15 @@ class _Cells:
         return pd.DataFrame(head | cells)
 
 
+def _outside(times: pa.Array) -> np.ndarray:
+    """Rows whose time was read but lies outside [EARLIEST, LATEST)."""
+    early = pc.less(times, EARLIEST)
+    return _bools(pc.or_(early, pc.greater_equal(times, LATEST)))
+
+
 def _regions(region: _Coded, country: _Coded) -> tuple[np.ndarray, np.ndarray]:
     """Each row's position in REGIONS (-1 when not one) with an empty region derived from the
     country, and which rows were derived."""
-    from escalation_kit.regions import regions_for_countries
-
     derived = region.per_row(pc.equal(region.values, ""))
     codes = region.codes_in(REGIONS)
     if derived.any():
