@@ -26,7 +26,10 @@ from escalation_kit.health.parse import parse_issue
 from escalation_kit.models import HealthIssue
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import decide, triage_tickets
+from escalation_kit.triage.evidence import load_evidence
+from escalation_kit.triage.model import load_model
 from escalation_kit.triage.rules import load_rules
+from escalation_kit.triage.symptoms import load_symptoms
 
 RESULTS = Path(__file__).resolve().parent / "results" / "bench_triage.json"
 START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -129,7 +132,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     args = parser.parse_args(argv)
     tickets = synthetic_tickets(args.tickets, args.tenants)
     issues = synthetic_issues(args.issues, args.tenants)
-    load_rules()  # parse the rules file outside the timed part, as a long-running session would
+    # Parse the rules, evidence and symptom files and load the model outside the timed part, as a
+    # long-running session would.
+    load_rules()
+    load_evidence()
+    load_symptoms()
+    load_model()
     started, cpu = time.perf_counter(), time.process_time()
     result = triage_tickets(tickets, health=issues)
     total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     frame = validate_tickets(tickets, source="bench").accepted.reset_index(drop=True)
     intake_seconds = time.perf_counter() - started
     started, cpu = time.perf_counter(), time.process_time()
-    decide(frame, issues, load_rules(), TriageConfig())
+    decide(frame, issues, load_rules(), TriageConfig(), model=load_model())
     decide_seconds, decide_cpu = time.perf_counter() - started, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
     numbers: dict[str, object] = {

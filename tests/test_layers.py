@@ -34,14 +34,10 @@ def _edges() -> dict[str, set[str]]:
     return edges
 
 
-# Being removed (issue 13): matching moves into triage/.
-KNOWN_CYCLES = {"health<->triage"}
-
-
 def test_no_two_subpackages_import_each_other() -> None:
     edges = _edges()
     cycles = {f"{a}<->{b}" for a in edges for b in edges[a] if a < b and a in edges.get(b, ())}
-    assert cycles <= KNOWN_CYCLES
+    assert cycles == set()
 
 
 def test_import_linter_contracts_are_kept() -> None:

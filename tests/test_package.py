@@ -22,6 +22,8 @@ HEAVY = (
     "pandas",
     "sqlalchemy",
     "httpx",
+    "sklearn",
+    "scipy",
 )
 
 

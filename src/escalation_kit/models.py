@@ -58,6 +58,7 @@ TRIAGE_OUTPUT_COLUMNS = (
     "reasons",
     "recommended_action",
     "health_checked",
+    "needs_review",
 )
 HISTORY_STATUSES = ("open", "attention_needed", "closed")
 """An escalation's status in the history (drafts are not history yet)."""

@@ -32,6 +32,8 @@ __all__ = [
     "fold_text",
     "infer_service",
     "infer_services",
+    "named_services",
+    "names_anywhere",
     "normalize_service",
     "normalize_services",
     "service_aliases",
@@ -211,6 +213,80 @@ def infer_services(titles: pd.Series, descriptions: pd.Series | None = None) -> 
             keywords = pd.Series(found, index=titles.index, dtype="str")
             result = result.fillna(keywords.map(tier.keywords))
     return result
+
+
+def named_services(values: pd.Series) -> list[frozenset[str]]:
+    """The services a text names by product name when it names two or more ("Outlook, Teams").
+
+    Texts naming fewer than two distinct services get an empty set. One RE2 pass counts
+    product-name mentions over the column; only texts with two or more mentions are searched
+    again, service by service. The suite's own names ("admin center") count as the suite.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found: list[frozenset[str]] = [frozenset()] * len(values)
+    # Cheap first pass on the raw lower-cased text: only texts with two mentions go further.
+    raw = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    mentions = pc.count_substring_regex(pc.utf8_lower(raw), _doubled()[2])
+    maybe = (pc.fill_null(mentions, 0).to_numpy(zero_copy_only=False) >= 2).nonzero()[0]
+    if not maybe.size:
+        return found
+    folded = _fold_series(values.iloc[maybe])
+    counts = pc.count_substring_regex(pc.replace_substring(folded, " ", "  "), _doubled()[0])
+    many = pc.fill_null(counts, 0).to_numpy(zero_copy_only=False) >= 2
+    rows = many.nonzero()[0]
+    if rows.size:
+        subset = pc.take(folded, pa.array(rows))
+        sets: list[set[str]] = [set() for _ in rows]
+        for service, pattern in _doubled()[1]:
+            hits = pc.fill_null(pc.match_substring_regex(subset, pattern), False)
+            for i in hits.to_numpy(zero_copy_only=False).nonzero()[0]:
+                sets[i].add(service)
+        for i, row in enumerate(rows):
+            found[maybe[row]] = frozenset(sets[i]) if len(sets[i]) >= 2 else frozenset()
+    return found
+
+
+def names_anywhere(values: pd.Series) -> pd.Series:
+    """The service of the first product name found anywhere in each text, even inside a word.
+
+    For scripts written without spaces ("Teams障害", "Outlookでメールが送れない"), where word
+    boundaries never occur; missing where no product name is found.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
+    # Names of five letters or more only: "exo" or "spo" inside another word is no product name.
+    keywords = _table().tiers[0].keywords
+    long_names = "|".join(
+        r"[\W_]+".join(re.escape(word) for word in k.split(" "))
+        for k in sorted(keywords, key=lambda k: (-len(k), k))
+        if len(k) >= 5
+    )
+    found = pc.struct_field(
+        pc.extract_regex(pc.utf8_lower(raw), "(?P<kw>" + long_names + ")"), [0]
+    ).to_pylist()
+    services = [None if k is None else keywords.get(fold_text(k)) for k in found]
+    return pd.Series(services, index=values.index, dtype="str")
+
+
+@functools.cache
+def _doubled() -> tuple[str, tuple[tuple[str, str], ...], str]:
+    """Product names as one pattern for space-doubled text, one pattern per service, and a
+    loose pattern (no word boundaries, any punctuation between words) for a first pass."""
+    keywords = _table().tiers[0].keywords
+    ordered = sorted(keywords, key=lambda k: (-len(k), k))
+    counting = _PATTERN.format("|".join(k.replace(" ", "  ") for k in ordered))
+    per_service = tuple(
+        (service, _PATTERN.format("|".join(k for k in ordered if keywords[k] == service)))
+        for service in SERVICE_NAMES
+        if any(keywords[k] == service for k in ordered)
+    )
+    loose = "|".join(r"[\W_]+".join(re.escape(word) for word in k.split(" ")) for k in ordered)
+    return counting, per_service, loose
 
 
 def _many_named(table: _Table, titles: Any) -> Any:

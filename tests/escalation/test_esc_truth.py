@@ -182,9 +182,9 @@ def test_unrelated_tickets_far_apart_are_separate_packages(env: Path) -> None:
     assert result.exit_code == 0, result.stderr
     with (env / "t.csv").open(encoding="utf-8") as handle:
         triaged = list(csv.DictReader(handle))
-    # make all three escalate as the same category, to test the grouping alone
+    # make all three escalate as the same confirmed category, to test the grouping alone
     for row in triaged:
-        row.update(category="bug", escalate="true", severity="moderate")
+        row.update(category="bug", escalate="true", severity="moderate", needs_review="false")
     with (env / "t.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(triaged[0]))
         writer.writeheader()

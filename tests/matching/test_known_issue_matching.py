@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from escalation_kit.health.matching import MATCH_COLUMNS, issue_scope, match_ticket, match_tickets
 from escalation_kit.health.parse import parse_issue
 from escalation_kit.models import HealthIssue, Region
+from escalation_kit.triage.matching import MATCH_COLUMNS, issue_scope, match_ticket, match_tickets
 
 TENANT = "5b1c9a3e-7d2f-4c61-9a8e-2f4d6b0c1e77"
 OTHER = "0f1e2d3c-0000-4000-8000-000000000001"

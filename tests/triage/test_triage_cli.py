@@ -122,3 +122,26 @@ def test_every_command_has_help_with_an_example(command: str) -> None:
     result = CliRunner().invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.stdout and f"escalation-kit {command}" in result.stdout
+
+
+def test_learn_writes_a_model_that_triage_then_uses(
+    tmp_path: Path, tickets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = tmp_path / "partner.npz"
+    runner = CliRunner()
+    learned = runner.invoke(
+        app, ["learn", "--corpus", str(tmp_path / "none"), "--seeds", "", "--out", str(model)]
+    )
+    assert learned.exit_code == 0, learned.output
+    assert model.exists() and "review threshold" in learned.output
+    monkeypatch.setenv("ESCALATION_KIT_TRIAGE_MODEL", str(model))
+    out = tmp_path / "triage.csv"
+    result = runner.invoke(app, ["triage", str(tickets), "--out", str(out), "--no-record"])
+    assert result.exit_code == 0, result.output
+    assert "needs_review" in pd.read_csv(out).columns
+
+
+def test_evaluate_cv_without_a_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["evaluate", "--cv", "--corpus", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "--corpus" in result.output

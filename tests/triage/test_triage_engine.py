@@ -84,8 +84,15 @@ def test_documented_issue_wins_over_a_cluster(batch: Callable[..., pd.DataFrame]
         row("B", "Users cannot send email", tenant_no=2, service="Outlook", minutes=5),
         row("C", "Users cannot send email", tenant_no=3, service="Outlook", minutes=10),
     )
-    categories = triage_tickets(frame, health=snapshot()).decisions["category"].tolist()
-    # two tenants left: no cluster; no rule and no user count: troubleshoot first
+    decisions = triage_tickets(frame, health=snapshot()).decisions
+    # two tenants left: no cluster
+    assert decisions["category"].iloc[0] == "known_issue"
+    assert decisions["cluster_id"].tolist() == ["", "", ""]
+    assert "regional_multi_tenant" not in decisions["category"].tolist()
+    # the content rules alone: no rule and no user count, troubleshoot first
+    categories = (
+        triage_tickets(frame, health=snapshot(), model=False).decisions["category"].tolist()
+    )
     assert categories == ["known_issue", "self_service", "self_service"]
 
 
@@ -97,13 +104,23 @@ def test_unexplained_tickets_stay_with_the_partner_unless_many_users_are_affecte
         row("U1", "Planner board looks odd", tenant_no=2, service="Planner", users=1, minutes=300),
         row("U9", "Planner board looks odd", tenant_no=3, service="Planner", users=9, minutes=600),
     )
-    decisions = triage_tickets(frame).decisions
+    # The content rules alone (model=False) keep their documented defaults ...
+    decisions = triage_tickets(frame, model=False).decisions
     assert decisions["category"].tolist() == ["self_service", "self_service", "bug"]
     assert decisions["escalate"].tolist() == [False, False, True]
     assert decisions["confidence"].tolist() == [0.3, 0.3, 0.3]
+    assert decisions["needs_review"].tolist() == [True, True, True]
     assert decisions["reasons"].iloc[2].startswith("no content rule matched, but 9 users")
-    stricter = triage_tickets(frame, config=TriageConfig(breadth_min_users=10)).decisions
+    stricter = triage_tickets(
+        frame, config=TriageConfig(breadth_min_users=10), model=False
+    ).decisions
     assert stricter["category"].tolist() == ["self_service"] * 3
+    # ... and with the learned model no such ticket is confidently escalated: it is reviewed,
+    # or (one user) kept with the partner.
+    learned = triage_tickets(frame).decisions
+    reviewed = learned["needs_review"]
+    assert (reviewed | (learned["category"] == "self_service")).all()
+    assert reviewed.iloc[0] and learned["reasons"].iloc[0].count("missing evidence: ") == 1
 
 
 def test_an_empty_users_field_falls_back_to_the_count_in_the_text(

@@ -5,8 +5,9 @@ from __future__ import annotations
 # Each command imports the library inside its function: pandas, SQLAlchemy and httpx load only
 # for the command that runs, so `escalation-kit --help` stays fast (see cli/__init__.py).
 import json
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +18,9 @@ from escalation_kit.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
+CORPUS_DIR = Path("data") / "corpus"
+SAMPLE_DIR = Path("data") / "sample"
+DEFAULT_SEEDS = "101,102,103"
 
 TicketsArg = Annotated[Path, typer.Argument(help="Tickets file (CSV, JSON lines or Excel).")]
 CustomersOpt = Annotated[
@@ -106,18 +110,39 @@ def evaluate_command(
     health: HealthOpt = None,
     rules: RulesOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    cv: Annotated[
+        bool,
+        typer.Option(
+            "--cv", help="Cross-validate on the corpus: group k-fold by source (trains per fold)."
+        ),
+    ] = False,
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="Corpus folder for --cv (tickets, labels, health).")
+    ] = CORPUS_DIR,
+    folds: Annotated[int, typer.Option("--folds", help="Folds for --cv.")] = 5,
+    seeds: Annotated[
+        str, typer.Option("--seeds", help="Generated sample seeds added to training (--cv).")
+    ] = DEFAULT_SEEDS,
 ) -> None:
     """Score triage against hand labels: accuracy, macro-F1, per category, confusion, misses.
 
     Without arguments it scores the bundled development set (data/eval/: tickets, customers,
-    health, labels). Customers, health and labels default to the files
-    beside TICKETS. Exits non-zero only for bad input.
+    health, labels). Customers, health and labels default to the files beside TICKETS. With --cv
+    it cross-validates on data/corpus by source: each fold's model is trained on the other folds
+    (plus data/eval, data/sample and generated samples) and only the fold's own tickets are
+    scored; it prints macro-F1, per-category scores, known_issue precision, English vs other
+    languages, precision and coverage at the review threshold, a coverage/precision table and
+    calibration (ECE, Brier). Exits non-zero only for bad input.
 
     Example:
 
     \b
         escalation-kit evaluate data/eval/tickets.csv --labels data/eval/labels.csv --json
+        escalation-kit evaluate --cv --corpus data/corpus
     """
+    if cv:
+        _cross_validate(corpus, folds, seeds, as_json)
+        return
     from escalation_kit.triage.evaluate import evaluate
 
     eval_dir = dataset_dir("eval")
@@ -132,6 +157,115 @@ def evaluate_command(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         typer.echo(result.format_text())
+
+
+def _cross_validate(corpus: Path, folds: int, seeds: str, as_json: bool) -> None:
+    from escalation_kit.triage.crossval import cross_validate
+
+    _default(corpus / "labels.csv", "--corpus")
+    with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
+        extra = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
+        result = cross_validate(corpus, extra, folds=folds)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        typer.echo(result.format_text())
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise InputError(f"--seeds must be comma-separated integers, got {text!r}") from None
+
+
+def _training_sets(eval_dir: Path, sample_dir: Path, seeds: list[int], work: Path) -> list[Any]:
+    from escalation_kit.sample.generate import generate_sample
+    from escalation_kit.triage.learn import load_labelled
+
+    sets = [
+        load_labelled(folder, name)
+        for folder, name in ((eval_dir, "eval"), (sample_dir, "sample"))
+        if (folder / "labels.csv").exists()
+    ]
+    for seed in seeds:  # generated samples: the sample generator with each seed
+        folder = work / f"sample-{seed}"
+        generate_sample(folder, seed=seed)
+        sets.append(load_labelled(folder, f"sample{seed}"))
+    return sets
+
+
+@cli_errors
+def learn_command(
+    corpus: Annotated[
+        Path, typer.Option("--corpus", help="Real-world corpus folder (tickets, labels).")
+    ] = CORPUS_DIR,
+    seeds: Annotated[
+        str, typer.Option("--seeds", help="Generated sample seeds added to training.")
+    ] = DEFAULT_SEEDS,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Model file (default: the partner's model in the data dir)."),
+    ] = None,
+    bundled: Annotated[
+        bool, typer.Option("--bundled", help="Write the model shipped inside the package.")
+    ] = False,
+    from_ledger: Annotated[
+        bool,
+        typer.Option("--from-ledger", help="Add the analysts' overrides recorded in the ledger."),
+    ] = False,
+    tickets: Annotated[
+        list[Path] | None,
+        typer.Option("--tickets", help="Tickets files with the text of overridden tickets."),
+    ] = None,
+) -> None:
+    """Train the triage content model (calibrated; review threshold chosen on CV folds).
+
+    Trains on data/corpus, data/eval, data/sample and generated samples (--seeds), the same
+    data give the same model. With --from-ledger the analysts' overrides in the ledger are added,
+    and the held-out scores before and after are printed; triage then uses this partner model
+    (ESCALATION_KIT_TRIAGE_MODEL or triage_model.npz in the data directory) instead of the
+    bundled one.
+
+    Example:
+
+    \b
+        escalation-kit learn --bundled          # maintainers: the model shipped in the package
+        escalation-kit learn --from-ledger      # a partner: its own model from its overrides
+    """
+    from escalation_kit.triage.learn import LabelledSet, fit_model, load_labelled
+    from escalation_kit.triage.model import BUNDLED_MODEL_PATH, partner_model_path
+
+    with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
+        sets = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
+    if (corpus / "labels.csv").exists():
+        sets.append(load_labelled(corpus, "corpus", real=True))
+    else:
+        typer.echo(f"note: no corpus at {corpus}; training on the other sets only", err=True)
+    base = LabelledSet.concat(sets)
+    target = BUNDLED_MODEL_PATH if bundled else (out or partner_model_path())
+    model = _learn_from_ledger(base, tickets or []) if from_ledger else fit_model(base)
+    model.save(target)
+    info = model.info
+    typer.echo(
+        f"trained on {info['tickets']} tickets {info['by_origin']}; out-of-fold accuracy "
+        f"{info['oof_accuracy']:.3f}; review threshold {model.review_threshold:.2f}; "
+        f"wrote {target}"
+    )
+
+
+def _learn_from_ledger(base: Any, tickets: list[Path]) -> Any:
+    from escalation_kit.ledger import Ledger
+    from escalation_kit.triage.partner import learn_from_ledger, ledger_overrides
+
+    ledger = Ledger()
+    try:
+        overrides, total = ledger_overrides(ledger, tickets)
+    finally:
+        ledger.close()
+    result = learn_from_ledger(base, overrides, total)
+    typer.echo(result.format_text())
+    return result.model
 
 
 def _default(path: Path, name: str) -> Path:
@@ -188,4 +322,5 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
     app.command("triage")(triage_command)
     app.command("evaluate")(evaluate_command)
+    app.command("learn")(learn_command)
     app.command("override")(override_command)

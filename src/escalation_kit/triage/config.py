@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any
 
+from escalation_kit.config import ENV_PREFIX
 from escalation_kit.errors import ConfigError
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "DEFAULT_NETWORK_WINDOW",
     "DEFAULT_WINDOW",
     "MAX_HEALTH_AGE_ENV",
+    "REVIEW_THRESHOLD_ENV",
     "TriageConfig",
 ]
 
@@ -37,6 +39,22 @@ DEFAULT_MATCH_THRESHOLD = 0.6
 DEFAULT_BREADTH_MIN_USERS = 2
 DEFAULT_MAX_HEALTH_AGE = timedelta(hours=24)
 MAX_HEALTH_AGE_ENV = "ESCALATION_KIT_MAX_HEALTH_AGE_HOURS"
+#: Review threshold of the content rules when no learned model is used (their confidence is a
+#: heuristic; with a model the default is the model's own threshold, chosen on CV folds).
+DEFAULT_RULES_REVIEW_THRESHOLD = 0.5
+REVIEW_THRESHOLD_ENV = ENV_PREFIX + "REVIEW_THRESHOLD"
+
+
+def _threshold_from_env() -> float | None:
+    value = os.environ.get(REVIEW_THRESHOLD_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(
+            f"{REVIEW_THRESHOLD_ENV} must be a number in [0, 1], got {value!r}"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +68,11 @@ class TriageConfig:
     ``match_tolerance`` lets a documented issue that started shortly after the report still match
     (default 0: the contract's ``start <= reported_at``, which the labelled set follows literally);
     ``match_threshold`` is the lowest symptom similarity (0..1) accepted as a match.
-    ``breadth_min_users``: a ticket no rule explains stays ``self_service`` (troubleshoot first)
-    unless at least this many users are affected; then it is a ``bug`` to review.
+    ``breadth_min_users``: (content rules without a model) a ticket no rule explains stays
+    ``self_service`` unless at least this many users are affected; then it is a ``bug`` to review.
+    ``review_threshold``: a content decision whose calibrated probability is below it gets
+    ``needs_review=true``; None (default, or ``ESCALATION_KIT_REVIEW_THRESHOLD``) uses the
+    threshold stored with the model, chosen on cross-validation folds.
     ``max_health_age``: a ticket's health check counts (``health_checked``) only when the snapshot
     holds its tenant and was fetched no longer than this before the ticket was reported (default
     24 h; :meth:`from_env` reads ``ESCALATION_KIT_MAX_HEALTH_AGE_HOURS``).
@@ -67,6 +88,7 @@ class TriageConfig:
     match_threshold: float = DEFAULT_MATCH_THRESHOLD
     breadth_min_users: int = DEFAULT_BREADTH_MIN_USERS
     max_health_age: timedelta = DEFAULT_MAX_HEALTH_AGE
+    review_threshold: float | None = field(default_factory=_threshold_from_env)
     show_progress: bool = False
 
     def __post_init__(self) -> None:
@@ -84,6 +106,8 @@ class TriageConfig:
             raise ConfigError("TriageConfig.match_tolerance must not be negative")
         if self.breadth_min_users < 1:
             raise ConfigError("TriageConfig.breadth_min_users must be at least 1")
+        if self.review_threshold is not None and not 0.0 <= self.review_threshold <= 1.0:
+            raise ConfigError("TriageConfig.review_threshold must be in [0, 1]")
         if not 0.0 < self.match_threshold <= 1.0:
             raise ConfigError("TriageConfig.match_threshold must be in (0, 1]")
 

@@ -23,6 +23,7 @@ from escalation_kit.triage.text import contains_all, fold
 __all__ = [
     "ContentScores",
     "content_frame",
+    "explain",
     "score_content",
     "users_stated_in_text",
     "with_breadth_default",
@@ -66,8 +67,14 @@ class ContentScores:
         return self.hits[:, index]
 
 
-def score_content(text: pa.ChunkedArray, rules: RuleSet) -> ContentScores:
-    """Score every ticket text against every rule; pick a category, confidence and reason each."""
+def score_content(
+    text: pa.ChunkedArray, rules: RuleSet, *, with_reasons: bool = True
+) -> ContentScores:
+    """Score every ticket text against every rule; pick a category, confidence and reason each.
+
+    ``with_reasons=False`` leaves the reasons empty (quoting the matched words costs a second
+    pass); :func:`explain` fills them in later when they are needed.
+    """
     n = len(text)
     hits = contains_all(fold(text), [rule.pattern for rule in rules.rules])
     weights = np.zeros((len(rules.rules), len(RULE_CATEGORIES)))
@@ -81,8 +88,15 @@ def score_content(text: pa.ChunkedArray, rules: RuleSet) -> ContentScores:
     categories = np.array(RULE_CATEGORIES, dtype=object)[best]
     categories[top == 0] = rules.default_category
     confidence = _confidence(top, second)
-    reasons = _reasons(text, rules, hits, best, top)
+    reasons = _reasons(text, rules, hits, best, top) if with_reasons else np.full(n, "", object)
     return ContentScores(scores, hits, categories, confidence, reasons)
+
+
+def explain(text: pa.ChunkedArray, rules: RuleSet, scores: ContentScores) -> ContentScores:
+    """The same verdicts with their reasons (the rule, its language and the words it matched)."""
+    best = scores.scores.argmax(axis=1)
+    top = scores.scores[np.arange(len(best)), best]
+    return replace(scores, reasons=_reasons(text, rules, scores.hits, best, top))
 
 
 def users_stated_in_text(text: pa.ChunkedArray) -> np.ndarray:

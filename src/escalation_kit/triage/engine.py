@@ -3,10 +3,12 @@
 Reasoning runs in the contract's order of precedence:
 
 1. **documented issue** — a service-health issue of the ticket's tenant explains it
-   (:mod:`escalation_kit.health.matching`); ``known_issue`` wins over everything;
+   (:mod:`escalation_kit.triage.matching`); ``known_issue`` wins over everything;
 2. **cross-ticket clusters** — network disruptions, then regional multi-tenant clusters
    (:mod:`escalation_kit.triage.clusters`), among tickets not explained and not self-service;
-3. **content rules** — the ticket's own words (:mod:`escalation_kit.triage.content`).
+3. **content** — the ticket's own words: named evidence, the content rules and character
+   n-grams, weighed by a learned, calibrated model (:mod:`escalation_kit.triage.verdict`);
+   below the review threshold a ticket is ``needs_review``.
 
 Everything is computed column-wise over the whole batch; no step loops over tickets in Python
 except the linear cluster sweep.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,17 +31,19 @@ from escalation_kit.errors import TriageError
 from escalation_kit.intake.writers import write_csv
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
 from escalation_kit.triage.clusters import ClusterResult, find_clusters
-from escalation_kit.triage.config import TriageConfig
-from escalation_kit.triage.content import (
-    ContentScores,
-    score_content,
-    users_stated_in_text,
-    with_breadth_default,
+from escalation_kit.triage.config import DEFAULT_RULES_REVIEW_THRESHOLD, TriageConfig
+from escalation_kit.triage.features import (
+    TicketFeatures,
+    effective_services,
+    ticket_features,
+    with_services_found,
 )
+from escalation_kit.triage.matching import match_tickets
+from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.severity import assign_severity
 from escalation_kit.triage.symptoms import load_symptoms
-from escalation_kit.triage.text import ticket_text
+from escalation_kit.triage.verdict import ContentVerdict, model_verdict, rules_verdict
 
 if TYPE_CHECKING:
     from escalation_kit.intake import IntakeResult
@@ -103,6 +107,7 @@ def triage_tickets(
     *,
     rules: RuleSet | str | os.PathLike[str] | None = None,
     config: TriageConfig | None = None,
+    model: ContentModel | str | os.PathLike[str] | bool | None = None,
 ) -> TriageResult:
     """Triage a batch of tickets (a file or a frame, validated by intake) into the 7 categories.
 
@@ -111,6 +116,8 @@ def triage_tickets(
     ticket only when the snapshot holds its tenant and was fetched no longer than
     ``config.max_health_age`` before the ticket was reported (a bare mapping has no fetch time:
     its tenants count as checked). Tickets left unchecked are counted in ``result.warnings``.
+    ``model`` is a content model or its file; None uses the partner's model when one exists,
+    else the bundled one; False uses the content rules alone.
     """
     config = config or TriageConfig.from_env()
     ruleset = (
@@ -120,7 +127,7 @@ def triage_tickets(
     accepted = intake.accepted.reset_index(drop=True)
     snapshot = _load_health(health)
     issues = _issues_by_tenant(snapshot)
-    decisions = decide(accepted, issues, ruleset, config)
+    decisions = decide(accepted, issues, ruleset, config, model=resolve_model(model))
     covered, fetched_at = _coverage(snapshot)
     decisions["health_checked"] = health_checked(accepted, covered, fetched_at, config)
     ordered = [c for c in DECISION_COLUMNS if c in decisions]
@@ -188,40 +195,101 @@ def health_warnings(
     return tuple(notes)
 
 
+def resolve_model(
+    model: ContentModel | str | os.PathLike[str] | bool | None,
+) -> ContentModel | None:
+    """The content model to use (see :func:`triage`), or None for the content rules alone."""
+    if model is False:
+        return None
+    if isinstance(model, ContentModel):
+        return model
+    if model is None or model is True:
+        return load_model()
+    return load_model(model)
+
+
 def decide(
     accepted: pd.DataFrame,
     issues_by_tenant: Any,
     rules: RuleSet,
     config: TriageConfig,
+    model: ContentModel | None = None,
+    features: TicketFeatures | None = None,
 ) -> pd.DataFrame:
-    """The decisions for already validated tickets (intake's accepted columns)."""
-    from escalation_kit.health.matching import match_tickets
+    """The decisions for already validated tickets (intake's accepted columns).
 
+    ``features`` may be given when already computed for exactly these tickets and rules.
+    """
     if accepted.empty:
         return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in DECISION_COLUMNS})
-    text = ticket_text(accepted)
-    users = _users_affected(accepted)
-    breadth = np.where(users < 0, users_stated_in_text(text), users)
-    content = with_breadth_default(score_content(text, rules), breadth, config.breadth_min_users)
+    features = features or ticket_features(accepted, rules)
+    accepted = with_services_found(accepted)
+    verdict = _verdict(features, rules, config, model)
     matches = match_tickets(
         accepted,
         issues_by_tenant,
         tolerance=config.match_tolerance,
         threshold=config.match_threshold,
         show_progress=config.show_progress,
+        services=features.services,
     )
     known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
-        content.overrides_known_issue(rules)
+        features.content.overrides_known_issue(rules)
     )
-    frame = _cluster_frame(accepted)
+    frame = _cluster_frame(accepted, effective_services(accepted, features.services))
     clusters = find_clusters(
         frame,
-        eligible=~known & ~content.self_service_evidence(),
-        connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
+        eligible=~known & ~verdict.self_service,
+        connectivity=verdict.connectivity,
         config=config,
-        symptoms=symptom_families(text, content.score_of(Category.SERVICE_UNAVAILABLE) > 0),
+        symptoms=symptom_families(
+            features.text, features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
+        ),
     )
-    return _compose(frame, accepted, matches, known, clusters, content)
+    clusters = _connectivity_clusters(clusters, verdict)
+    return _compose(frame, accepted, matches, known, clusters, verdict)
+
+
+def _connectivity_clusters(clusters: ClusterResult, verdict: ContentVerdict) -> ClusterResult:
+    """A regional cluster of mostly connectivity-level reports is a network disruption.
+
+    Several tenants' sites failing at the network level at once is the contract's "many sites or
+    ISPs"; a report votes for it when its content verdict is network_disruption and either that
+    verdict is confident or the words are connectivity-level (timeouts, packet loss, DNS).
+    """
+    regional = clusters.category == str(Category.REGIONAL_MULTI_TENANT)
+    if not regional.any():
+        return clusters
+    network = verdict.network_vote & regional
+    ids = pd.Series(clusters.cluster_id[regional])
+    share = pd.Series(network[regional]).groupby(ids.to_numpy()).mean()
+    flipped = set(share[share >= 0.5].index)
+    if not flipped:
+        return clusters
+    members = np.isin(clusters.cluster_id, list(flipped))
+    category = clusters.category.copy()
+    category[members] = str(Category.NETWORK_DISRUPTION)
+    reason = clusters.reason.copy()
+    reason[members] = [
+        f"{r}; most of these reports are connectivity-level failures, so this is a network "
+        "disruption across the tenants' sites"
+        for r in reason[members]
+    ]
+    return replace(clusters, category=category, reason=reason)
+
+
+def _verdict(
+    features: TicketFeatures, rules: RuleSet, config: TriageConfig, model: ContentModel | None
+) -> ContentVerdict:
+    if model is None:
+        threshold = config.review_threshold
+        if threshold is None:
+            threshold = DEFAULT_RULES_REVIEW_THRESHOLD
+        return rules_verdict(features, rules, config.breadth_min_users, threshold)
+    threshold = config.review_threshold
+    if threshold is None:
+        threshold = model.review_threshold
+    return model_verdict(features, model, rules, threshold)
 
 
 _OUTAGE_BIT = np.uint64(1) << np.uint64(63)  # the lexicon has at most 63 concepts (bits 0..62)
@@ -234,9 +302,8 @@ def symptom_families(text: Any, outage: np.ndarray) -> np.ndarray:
     return np.where(outage, masks | _OUTAGE_BIT, masks).astype(np.uint64)
 
 
-def _cluster_frame(accepted: pd.DataFrame) -> pd.DataFrame:
+def _cluster_frame(accepted: pd.DataFrame, service: np.ndarray) -> pd.DataFrame:
     region = accepted["region"].astype("str").fillna(str(Region.UNKNOWN))
-    service = accepted["normalized_service"].astype("str").fillna("")
     return pd.DataFrame(
         {
             "ticket_id": accepted["ticket_id"].astype("str"),
@@ -254,7 +321,7 @@ def _compose(
     matches: pd.DataFrame,
     known: np.ndarray,
     clusters: ClusterResult,
-    content: ContentScores,
+    content: ContentVerdict,
 ) -> pd.DataFrame:
     clustered = ~known & (clusters.category != "")
     category = np.where(
@@ -289,6 +356,7 @@ def _compose(
             "confidence": np.round(confidence.astype(float), 2),
             "reasons": reasons,
             "recommended_action": pd.Series(category).map(RECOMMENDED_ACTIONS).to_numpy(),
+            "needs_review": ~known & ~clustered & content.needs_review,
         }
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from escalation_kit.errors import InputError, MissingColumnsError
@@ -21,9 +22,49 @@ from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import triage_tickets
 from escalation_kit.triage.rules import RuleSet
 
-__all__ = ["Evaluation", "evaluate", "evaluate_decisions", "read_labels"]
+__all__ = [
+    "Evaluation",
+    "calibration",
+    "coverage_table",
+    "evaluate",
+    "evaluate_decisions",
+    "read_labels",
+]
 
 _CATEGORY_ORDER = [str(c) for c in Category]
+_TABLE_THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> tuple[float, float]:
+    """(expected calibration error over ``bins`` equal-width bins, Brier score of the top label)."""
+    if not len(confidence):
+        return 0.0, 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            ece += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
+    brier = float(((confidence - correct) ** 2).mean())
+    return float(ece), brier
+
+
+def coverage_table(
+    decided_by_content: np.ndarray, confidence: np.ndarray, correct: np.ndarray
+) -> pd.DataFrame:
+    """Coverage and precision when content decisions below each threshold go to review."""
+    rows = []
+    for threshold in _TABLE_THRESHOLDS:
+        covered = ~decided_by_content | (confidence >= threshold)
+        rows.append(
+            {
+                "threshold": threshold,
+                "coverage": float(covered.mean()),
+                "precision": float(correct[covered].mean()) if covered.any() else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -39,6 +80,11 @@ class Evaluation:
     issue_id_accuracy: float | None = None
     unlabeled: int = 0
     missing: int = 0
+    precision_at_threshold: float | None = None  # tickets not flagged needs_review
+    coverage_at_threshold: float | None = None
+    ece: float | None = None
+    brier: float | None = None
+    coverage: pd.DataFrame | None = None  # threshold, coverage, precision
 
     def precision(self, category: Category | str) -> float:
         return float(self.per_category["precision"].get(str(category), 0.0))
@@ -54,6 +100,13 @@ class Evaluation:
             else round(self.issue_id_accuracy, 4),
             "unlabeled": self.unlabeled,
             "missing": self.missing,
+            "precision_at_threshold": _rounded(self.precision_at_threshold),
+            "coverage_at_threshold": _rounded(self.coverage_at_threshold),
+            "ece": _rounded(self.ece),
+            "brier": _rounded(self.brier),
+            "coverage_table": None
+            if self.coverage is None
+            else self.coverage.round(4).to_dict(orient="records"),
             "per_category": {
                 category: {k: (round(v, 4) if k != "support" else int(v)) for k, v in row.items()}
                 for category, row in self.per_category.to_dict(orient="index").items()
@@ -79,6 +132,21 @@ class Evaluation:
         ]
         if self.issue_id_accuracy is not None:
             lines.append(f"known_issue linked to the labelled issue: {self.issue_id_accuracy:.3f}")
+        if self.precision_at_threshold is not None and self.coverage_at_threshold is not None:
+            lines.append(
+                f"at the review threshold: precision {self.precision_at_threshold:.3f}, "
+                f"coverage {self.coverage_at_threshold:.3f} (share not flagged needs_review)"
+            )
+        if self.ece is not None and self.brier is not None:
+            lines.append(
+                f"calibration of the confidence: ECE {self.ece:.3f}, Brier {self.brier:.3f}"
+            )
+        if self.coverage is not None:
+            lines += [
+                "",
+                "coverage vs precision (content decisions below the threshold go to review):",
+                self.coverage.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+            ]
         table = self.per_category.copy()
         table["support"] = table["support"].astype(int)
         lines += ["", "per category:", table.to_string(float_format=lambda v: f"{v:.3f}")]
@@ -150,7 +218,9 @@ def evaluate_decisions(decisions: pd.DataFrame, labels: pd.DataFrame) -> Evaluat
             "reasons": wrong["reasons"],
         }
     ).reset_index(drop=True)
+    review = _review_scores(joined, (expected == predicted).to_numpy(dtype=bool))
     return Evaluation(
+        **review,
         accuracy=float((expected == predicted).mean()) if len(joined) else 0.0,
         macro_f1=float(per_category["f1"].mean()) if len(per_category) else 0.0,
         per_category=per_category,
@@ -161,6 +231,30 @@ def evaluate_decisions(decisions: pd.DataFrame, labels: pd.DataFrame) -> Evaluat
         unlabeled=int((~decisions["ticket_id"].isin(labels["ticket_id"])).sum()),
         missing=int((~labels["ticket_id"].isin(decisions["ticket_id"])).sum()),
     )
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _review_scores(joined: pd.DataFrame, correct: np.ndarray) -> dict[str, Any]:
+    """Precision/coverage at the threshold, calibration and the coverage table (when known)."""
+    if "needs_review" not in joined or "confidence" not in joined or joined.empty:
+        return {}
+    covered = ~joined["needs_review"].astype(str).str.lower().isin(["true", "1"]).to_numpy()
+    confidence = pd.to_numeric(joined["confidence"], errors="coerce").fillna(0).to_numpy(float)
+    by_content = (
+        (joined.get("matched_issue_id", pd.Series("", index=joined.index)).astype(str) == "")
+        & (joined.get("cluster_id", pd.Series("", index=joined.index)).astype(str) == "")
+    ).to_numpy(dtype=bool)
+    ece, brier = calibration(confidence, correct.astype(float))
+    return {
+        "precision_at_threshold": float(correct[covered].mean()) if covered.any() else 0.0,
+        "coverage_at_threshold": float(covered.mean()),
+        "ece": ece,
+        "brier": brier,
+        "coverage": coverage_table(by_content, confidence, correct),
+    }
 
 
 def _per_category(expected: pd.Series, predicted: pd.Series, present: list[str]) -> pd.DataFrame:
@@ -203,8 +297,9 @@ def evaluate(
     *,
     rules: RuleSet | str | Path | None = None,
     config: TriageConfig | None = None,
+    model: Any = None,
 ) -> Evaluation:
-    """Triage ``tickets`` and score the decisions against ``labels``."""
+    """Triage ``tickets`` and score the decisions against ``labels`` (``model`` as triage's)."""
     label_frame = labels if isinstance(labels, pd.DataFrame) else read_labels(labels)
-    result = triage_tickets(tickets, customers, health, rules=rules, config=config)
+    result = triage_tickets(tickets, customers, health, rules=rules, config=config, model=model)
     return evaluate_decisions(result.decisions, label_frame)

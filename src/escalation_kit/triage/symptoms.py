@@ -21,7 +21,14 @@ import yaml
 
 from escalation_kit.errors import ConfigError
 from escalation_kit.triage.language import LANGUAGES
-from escalation_kit.triage.text import check_pattern, contains_all, fold, phrase_pattern
+from escalation_kit.triage.text import (
+    check_pattern,
+    contains_all,
+    fold_accents,
+    literal_pattern,
+    phrase_pattern,
+    strip_accents,
+)
 
 __all__ = ["DEFAULT_SYMPTOMS_PATH", "SymptomLexicon", "load_symptoms"]
 
@@ -38,7 +45,7 @@ class SymptomLexicon:
 
     def masks(self, text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The concept bitmask of each text (``uint64``; bit i is ``names[i]``)."""
-        hits = contains_all(fold(text), self.patterns).astype(np.uint64)
+        hits = contains_all(fold_accents(text), self.patterns).astype(np.uint64)
         weights = np.uint64(1) << np.arange(len(self.patterns), dtype=np.uint64)
         return (hits * weights).sum(axis=1, dtype=np.uint64)
 
@@ -82,13 +89,17 @@ def _concept_pattern(by_language: Any, where: str) -> str:
     if not isinstance(by_language, Mapping) or not by_language:
         raise ConfigError(f"{where}: expected a mapping of language to a list of phrases")
     phrases: list[str] = []
+    bare: list[str] = []
     for language, entries in by_language.items():
         if language not in (*LANGUAGES, "any"):
             raise ConfigError(f"{where}: unknown language {language!r}")
         if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
             raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-        phrases.extend(entries)
-    pattern = phrase_pattern(phrases)
+        (bare if language == "ja" else phrases).extend(strip_accents(e) for e in entries)
+    parts = ([phrase_pattern(phrases)] if phrases else []) + (
+        [literal_pattern(bare)] if bare else []
+    )
+    pattern = "|".join(parts)
     error = check_pattern(pattern)
     if error:
         raise ConfigError(f"{where}: invalid phrase: {error}")

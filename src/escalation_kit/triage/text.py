@@ -10,6 +10,7 @@ explode (100x slower), so texts are lower-cased once with :func:`fold` and match
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,7 +25,10 @@ __all__ = [
     "contains",
     "contains_all",
     "fold",
+    "fold_accents",
+    "literal_pattern",
     "phrase_pattern",
+    "strip_accents",
     "ticket_text",
 ]
 
@@ -60,6 +64,14 @@ def phrase_pattern(phrases: Iterable[str]) -> str:
     return _START + "(?:" + "|".join(parts) + ")"
 
 
+def literal_pattern(phrases: Iterable[str]) -> str:
+    """One RE2 alternation for literal phrases (lower-cased) with no word boundaries.
+
+    For scripts written without spaces between words (Japanese): a phrase matches anywhere.
+    """
+    return "(?:" + "|".join(_escape(p.strip().lower().rstrip("*")) for p in phrases) + ")"
+
+
 def check_pattern(pattern: str) -> str | None:
     """The RE2 error message for a pattern, or None when it compiles."""
     try:
@@ -72,6 +84,22 @@ def check_pattern(pattern: str) -> str | None:
 def fold(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Lower-cased text, the form every phrase pattern is matched against."""
     return pc.utf8_lower(text)
+
+
+def fold_accents(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Lower-cased text without Latin/Cyrillic accents ("caído" and "caido" read the same).
+
+    NFKD, then the combining diacritics (U+0300-U+036F) are dropped; other scripts keep their
+    decomposed form, which :func:`strip_accents` gives phrases too, so both sides agree.
+    """
+    decomposed = pc.utf8_normalize(pc.utf8_lower(text), "NFKD")
+    return pc.replace_substring_regex(decomposed, r"[\x{0300}-\x{036F}]+", "")
+
+
+def strip_accents(phrase: str) -> str:
+    """:func:`fold_accents` for one phrase (used on the phrase lists)."""
+    decomposed = unicodedata.normalize("NFKD", phrase.lower())
+    return "".join(ch for ch in decomposed if not 0x300 <= ord(ch) <= 0x36F)
 
 
 def contains(folded: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:

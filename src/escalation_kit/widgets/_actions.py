@@ -18,10 +18,10 @@ from escalation_kit.escalation.batch import prepare_packages
 from escalation_kit.escalation.notify import compose_notice, notice_language
 from escalation_kit.escalation.outbox import queue_write
 from escalation_kit.escalation.tracking import link
-from escalation_kit.health.matching import match_ticket
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as esc_sql
 from escalation_kit.ledger.reviews import accept_decisions, review_states
+from escalation_kit.triage.matching import match_ticket
 
 if TYPE_CHECKING:
     from escalation_kit.escalation.notify import NoticeDraft

@@ -35,9 +35,10 @@ from tqdm.auto import tqdm
 
 from escalation_kit.health.parse import normalized_status, post_text
 from escalation_kit.models import HealthIssue, Region, Ticket
-from escalation_kit.services import normalize_service
+from escalation_kit.services import SUITE, normalize_service
 from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
 from escalation_kit.triage.symptoms import SymptomLexicon, load_symptoms
+from escalation_kit.triage.text import ticket_text
 
 if TYPE_CHECKING:
     from escalation_kit.health.snapshot import HealthSnapshot
@@ -137,6 +138,7 @@ def match_tickets(
     threshold: float = DEFAULT_MATCH_THRESHOLD,
     lexicon: SymptomLexicon | None = None,
     show_progress: bool = False,
+    services: Sequence[frozenset[str]] | None = None,
 ) -> pd.DataFrame:
     """Match every ticket against its tenant's documented issues.
 
@@ -144,20 +146,33 @@ def match_tickets(
     description and region are used when present. Returns :data:`MATCH_COLUMNS`, one row per
     ticket in input order (empty id, score 0 and empty reason where nothing matched). Only
     tickets whose tenant lists an issue on their service are read for symptoms.
+
+    A ticket is compared with the issues of its own service, with its tenant's Microsoft 365
+    suite issues (they touch every service), and, when ``services`` gives the services it names
+    together (a suite ticket), with the issues of each of them; the best match wins.
     """
     lexicon = lexicon or load_symptoms()
     by_tenant = health.issues_by_tenant() if hasattr(health, "issues_by_tenant") else health
     n = len(tickets)
     out = (np.full(n, "", dtype=object), np.zeros(n), np.full(n, "", dtype=object))
     table = _IssueTable.build(by_tenant, lexicon)
-    rows = _candidate_rows(tickets, table) if n and table.size else np.array([], dtype=int)
-    if rows.size:
-        subset = tickets.iloc[rows]
-        found = (np.full(rows.size, "", dtype=object), np.zeros(rows.size), out[2][rows].copy())
+    positions, expanded = (
+        _expanded(tickets, table, services) if n and table.size else (np.array([], int), None)
+    )
+    if expanded is not None and positions.size:
+        found = (
+            np.full(positions.size, "", dtype=object),
+            np.zeros(positions.size),
+            np.full(positions.size, "", dtype=object),
+        )
         settings = (tolerance, threshold, show_progress)
-        _match_groups(subset, _ticket_masks(subset, lexicon), table, lexicon, settings, found)
+        _match_groups(expanded, _ticket_masks(expanded, lexicon), table, lexicon, settings, found)
+        order = np.lexsort((-found[1], positions))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = positions[order][1:] != positions[order][:-1]
+        best = order[first]
         for column, values in zip(out, found, strict=True):
-            column[rows] = values
+            column[positions[best]] = values[best]
     return pd.DataFrame(
         {
             "ticket_id": tickets["ticket_id"].to_numpy(dtype=object),
@@ -168,10 +183,36 @@ def match_tickets(
     )
 
 
+def _expanded(
+    tickets: pd.DataFrame, table: _IssueTable, services: Sequence[frozenset[str]] | None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """(ticket position, service) pairs worth comparing, as positions and a ticket frame."""
+    own = tickets["normalized_service"].astype("str").fillna("").to_numpy(dtype=object)
+    tenants = tickets["tenant_id"].astype("str").to_numpy(dtype=object)
+    positions = [_candidate_rows(tickets, table)]
+    names = [own[positions[0]]]
+    suite = pd.MultiIndex.from_arrays([tenants, np.full(len(tenants), SUITE, dtype=object)])
+    suite_rows = np.flatnonzero(suite.isin(list(table.groups)) & (own != SUITE))
+    positions.append(suite_rows)
+    names.append(np.full(suite_rows.size, SUITE, dtype=object))
+    extra = [
+        (i, service)
+        for i, named in enumerate(services or ())
+        if named
+        for service in sorted(named)
+        if service not in (own[i], SUITE) and (tenants[i], service) in table.groups
+    ]
+    if extra:
+        positions.append(np.array([i for i, _ in extra], dtype=int))
+        names.append(np.array([s for _, s in extra], dtype=object))
+    where = np.concatenate(positions).astype(int)
+    frame = tickets.iloc[where].reset_index(drop=True).copy()
+    frame["normalized_service"] = np.concatenate(names)
+    return where, frame
+
+
 def _ticket_masks(tickets: pd.DataFrame, lexicon: SymptomLexicon) -> np.ndarray:
     """Concepts of title+description (column 0) and of the title alone (column 1)."""
-    from escalation_kit.triage.text import ticket_text
-
     title = tickets["title"].astype("str").fillna("").to_numpy(dtype=object)
     return np.column_stack(
         [lexicon.masks(ticket_text(tickets)), lexicon.masks(pa.array(title, pa.string()))]
