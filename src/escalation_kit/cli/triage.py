@@ -18,7 +18,6 @@ from escalation_kit.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-CORPUS_DIR = Path("data") / "corpus"
 SAMPLE_DIR = Path("data") / "sample"
 DEFAULT_SEEDS = "101,102,103"
 
@@ -117,8 +116,9 @@ def evaluate_command(
         ),
     ] = False,
     corpus: Annotated[
-        Path, typer.Option("--corpus", help="Corpus folder for --cv (tickets, labels, health).")
-    ] = CORPUS_DIR,
+        Path | None,
+        typer.Option("--corpus", help="Corpus folder for --cv (default: the bundled data/corpus)."),
+    ] = None,
     folds: Annotated[int, typer.Option("--folds", help="Folds for --cv.")] = 5,
     seeds: Annotated[
         str, typer.Option("--seeds", help="Generated sample seeds added to training (--cv).")
@@ -141,7 +141,7 @@ def evaluate_command(
         escalation-kit evaluate --cv --corpus data/corpus
     """
     if cv:
-        _cross_validate(corpus, folds, seeds, as_json)
+        _cross_validate(corpus or dataset_dir("corpus"), folds, seeds, as_json)
         return
     from escalation_kit.triage.evaluate import evaluate
 
@@ -198,8 +198,9 @@ def _training_sets(eval_dir: Path, sample_dir: Path, seeds: list[int], work: Pat
 @cli_errors
 def learn_command(
     corpus: Annotated[
-        Path, typer.Option("--corpus", help="Real-world corpus folder (tickets, labels).")
-    ] = CORPUS_DIR,
+        Path | None,
+        typer.Option("--corpus", help="Real-world corpus folder (default: the bundled one)."),
+    ] = None,
     seeds: Annotated[
         str, typer.Option("--seeds", help="Generated sample seeds added to training.")
     ] = DEFAULT_SEEDS,
@@ -238,6 +239,7 @@ def learn_command(
 
     with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
         sets = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
+    corpus = corpus or dataset_dir("corpus")
     if (corpus / "labels.csv").exists():
         sets.append(load_labelled(corpus, "corpus", real=True))
     else:
