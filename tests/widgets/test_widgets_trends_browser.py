@@ -153,9 +153,12 @@ def test_trends_app_in_voila(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     kernel = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}}
-    notebook = tmp_path / "trends.ipynb"
-    cells = [new_code_cell(CELL), new_code_cell(INCIDENT_CELL)]
-    nbformat.write(new_notebook(cells=cells, metadata=kernel), notebook)
+    # one page per app, as notebooks 02 and 03 show them (see the closing note of issue 12:
+    # a second app's widgets on the TrendsApp's page lose their model after a few seconds)
+    notebook, incident_notebook = tmp_path / "trends.ipynb", tmp_path / "incident.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(CELL)], metadata=kernel), notebook)
+    cells = [new_code_cell(INCIDENT_CELL)]
+    nbformat.write(new_notebook(cells=cells, metadata=kernel), incident_notebook)
     outside: list[str] = []
     errors: list[str] = []
 
@@ -170,8 +173,8 @@ def test_trends_app_in_voila(tmp_path: Path) -> None:
         page.route(not_local, refuse)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(url, timeout=120_000)
-        # seven trend figures and the incident timeline
-        page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 8", timeout=120_000)
+        # seven trend figures
+        page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 7", timeout=120_000)
         page.wait_for_timeout(1_000)  # the last figure's transitions
         summary = page.locator(".jupyter-widgets ul").first.inner_text()
         cut = page.evaluate(CUT_LABELS)
@@ -186,6 +189,14 @@ def test_trends_app_in_voila(tmp_path: Path) -> None:
         page.wait_for_timeout(1_000)
         dark = page.evaluate(MIDDLES)
         page.screenshot(path=str(SCREENSHOTS / "trends-app-dark.png"))
+        browser.close()
+    with voila(incident_notebook) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.route(not_local, refuse)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url, timeout=120_000)
+        page.wait_for_function(f"document.querySelectorAll('{PLOTS}').length >= 1", timeout=120_000)
         cluster = page.locator(CLUSTER)
         overflow = cluster.evaluate(CLUSTER_OVERFLOW)
         before = page.locator(".ek-investigation").inner_text()
