@@ -29,8 +29,9 @@ import pandas as pd
 from escalation_kit.categories import CATEGORIES
 from escalation_kit.errors import TriageError
 from escalation_kit.intake.writers import write_csv
+from escalation_kit.ledger.core import Ledger
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
-from escalation_kit.triage.clusters import ClusterResult, find_clusters
+from escalation_kit.triage.clusters import ClusterResult, cluster_table, find_clusters
 from escalation_kit.triage.config import DEFAULT_RULES_REVIEW_THRESHOLD, TriageConfig
 from escalation_kit.triage.features import (
     TicketFeatures,
@@ -41,6 +42,7 @@ from escalation_kit.triage.features import (
 from escalation_kit.triage.matching import match_tickets
 from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
+from escalation_kit.triage.runs import run_id_for
 from escalation_kit.triage.severity import assign_severity
 from escalation_kit.triage.symptoms import load_symptoms
 from escalation_kit.triage.verdict import ContentVerdict, model_verdict, rules_verdict
@@ -95,6 +97,21 @@ class TriageResult:
     def counts(self) -> pd.Series:
         """Tickets per category."""
         return self.decisions["category"].value_counts()
+
+    def record(self, ledger: Ledger) -> tuple[str, int]:
+        """Store the accepted tickets and the decisions in the ledger; (run id, new decisions).
+
+        The run id hashes the decisions, so recording the same run again records nothing new;
+        the tickets are kept so that later steps know each customer's language and name.
+        """
+        run_id = run_id_for(self.decisions)
+        if self.intake is not None and len(self.intake.accepted):
+            ledger.upsert_tickets(self.intake.accepted, progress=False)
+        return run_id, ledger.record_decisions(self.decisions, run_id=run_id)
+
+    def clusters(self) -> pd.DataFrame:
+        """The multi-tenant and network clusters: category, service, region, tickets."""
+        return cluster_table(self.decisions)
 
     def _repr_html_(self) -> str:
         return self.decisions._repr_html_()  # type: ignore[operator]
