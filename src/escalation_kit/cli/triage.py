@@ -160,6 +160,7 @@ def evaluate_command(
 def _cross_validate(corpus: Path, folds: int, seeds: str, as_json: bool) -> None:
     from escalation_kit.triage.crossval import cross_validate
 
+    corpus = _corpus(corpus)
     _default(corpus / "labels.csv", "--corpus")
     with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
         extra = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
@@ -168,6 +169,17 @@ def _cross_validate(corpus: Path, folds: int, seeds: str, as_json: bool) -> None
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         typer.echo(result.format_text())
+
+
+def _corpus(corpus: Path) -> Path:
+    """The corpus folder: as given; the default falls back to the bundled corpus when the
+    working directory has none (an installed package)."""
+    if corpus != CORPUS_DIR or (corpus / "labels.csv").exists():
+        return corpus
+    try:
+        return dataset_dir("corpus")
+    except InputError:
+        return corpus
 
 
 def _seeds(text: str) -> list[int]:
@@ -236,6 +248,7 @@ def learn_command(
 
     with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
         sets = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
+    corpus = _corpus(corpus)
     if (corpus / "labels.csv").exists():
         sets.append(load_labelled(corpus, "corpus", real=True))
     else:
