@@ -242,6 +242,7 @@ def decide(
     features = features or ticket_features(accepted, rules)
     accepted = with_services_found(accepted)
     verdict = _verdict(features, rules, config, model)
+    concepts = load_symptoms().masks(features.text)  # once, for matching and for clusters
     matches = match_tickets(
         accepted,
         issues_by_tenant,
@@ -249,6 +250,7 @@ def decide(
         threshold=config.match_threshold,
         show_progress=config.show_progress,
         services=features.services,
+        text_masks=concepts,
     )
     known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
         features.content.overrides_known_issue(rules)
@@ -260,7 +262,7 @@ def decide(
         connectivity=verdict.connectivity,
         config=config,
         symptoms=symptom_families(
-            features.text, features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
+            concepts, features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
         ),
     )
     clusters = _connectivity_clusters(clusters, verdict)
@@ -312,10 +314,9 @@ def _verdict(
 _OUTAGE_BIT = np.uint64(1) << np.uint64(63)  # the lexicon has at most 63 concepts (bits 0..62)
 
 
-def symptom_families(text: Any, outage: np.ndarray) -> np.ndarray:
-    """Each ticket's symptom families for clustering: the lexicon's concepts it mentions, plus
-    bit 63 when its words say the service is down (``outage``)."""
-    masks = load_symptoms().masks(text)
+def symptom_families(masks: np.ndarray, outage: np.ndarray) -> np.ndarray:
+    """Each ticket's symptom families for clustering: the lexicon's concepts it mentions
+    (``masks``), plus bit 63 when its words say the service is down (``outage``)."""
     return np.where(outage, masks | _OUTAGE_BIT, masks).astype(np.uint64)
 
 
