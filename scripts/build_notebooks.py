@@ -146,14 +146,12 @@ to_escalate[columns].head(10)""",
             "code",
             """\
 from escalation_kit.ledger import Ledger
-from escalation_kit.triage.runs import run_id_for
 from escalation_kit.widgets.triage_app import TriageApp
 
 ledger = Ledger()
 ledger.upsert_customers(customers.accepted, progress=False)
-ledger.upsert_tickets(tickets.accepted, progress=False)
-recorded = ledger.record_decisions(result.decisions, run_id=run_id_for(result.decisions))
-print(f"{recorded} new decision(s) recorded in {ledger.url}")
+run_id, recorded = result.record(ledger)  # tickets and decisions; a re-run records nothing new
+print(f"{recorded} new decision(s) recorded in {ledger.url} (run {run_id})")
 app = TriageApp(result, tickets.accepted, ledger=ledger, health=health, out_dir=OUT / "packages")
 app""",
         ),
@@ -370,17 +368,7 @@ result.counts()""",
             "code",
             """\
 decisions = result.decisions
-clusters = (
-    decisions[decisions["cluster_id"] != ""]
-    .groupby("cluster_id")
-    .agg(
-        category=("category", "first"),
-        service=("service", "first"),
-        region=("region", "first"),
-        tickets=("ticket_id", "size"),
-    )
-    .sort_values(["tickets", "cluster_id"], ascending=[False, True])
-)
+clusters = result.clusters()  # category, service, region and tickets, the largest first
 clusters""",
         ),
         (
@@ -394,12 +382,10 @@ clusters""",
             """\
 from escalation_kit.analytics import investigate
 from escalation_kit.ledger import Ledger
-from escalation_kit.triage.runs import run_id_for
 
 ledger = Ledger()
 ledger.upsert_customers(customers.accepted, progress=False)
-ledger.upsert_tickets(tickets.accepted, progress=False)
-ledger.record_decisions(decisions, run_id=run_id_for(decisions))
+result.record(ledger)  # the tickets and the decisions
 
 largest = clusters.index[0]
 incident = investigate(

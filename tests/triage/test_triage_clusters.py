@@ -36,11 +36,16 @@ def test_three_tenants_of_one_region_on_one_service_within_4h_cluster(
             minutes=230,
         ),
     )
-    decisions = triage_tickets(frame).decisions
+    result = triage_tickets(frame)
+    decisions = result.decisions
     assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
     assert decisions["cluster_id"].nunique() == 1
     cid = decisions["cluster_id"].iloc[0]
     assert cid == cluster_id("regional_multi_tenant", ["A", "B", "C"])
+    table = result.clusters()
+    assert table.index.tolist() == [cid]
+    assert table.loc[cid].tolist() == ["regional_multi_tenant", "Microsoft Teams", "Europe", 3]
+    assert triage_tickets(frame.iloc[:1]).clusters().empty
     assert decisions["reasons"].iloc[0] == (
         f"3 tenants in Europe reported Microsoft Teams within 3h 50m (cluster {cid})"
     )

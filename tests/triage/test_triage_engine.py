@@ -265,3 +265,17 @@ def test_one_users_new_phone_is_self_service_despite_an_active_mfa_issue(
     decisions = triage_tickets(frame, health=health).decisions
     assert decisions["category"].tolist() == ["known_issue", "self_service"]
     assert decisions["matched_issue_id"].tolist() == ["MO200002", ""]
+
+
+def test_a_run_is_recorded_once_with_its_tickets(
+    batch: Callable[..., pd.DataFrame], tmp_path: Path
+) -> None:
+    from escalation_kit.ledger.core import Ledger
+
+    result = triage_tickets(mixed(batch))
+    with Ledger(f"sqlite:///{tmp_path / 'ledger.db'}") as ledger:
+        run_id, recorded = result.record(ledger)
+        assert recorded == len(result.decisions) > 0
+        assert result.record(ledger) == (run_id, 0)  # the same run again: nothing new
+        stored = ledger.tickets()
+        assert set(stored["ticket_id"]) == set(result.decisions["ticket_id"])

@@ -16,7 +16,7 @@ from escalation_kit.cli._common import cli_errors
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from escalation_kit.triage.engine import TriageResult
 
 SAMPLE_DIR = Path("data") / "sample"
 DEFAULT_SEEDS = "101,102,103"
@@ -76,23 +76,15 @@ def triage_command(
         + (f": {summary}" if summary else "")
     )
     if record and len(result.decisions):
-        _record(result.decisions, result.intake.accepted if result.intake else None)
+        _record(result)
 
 
-def _record(decisions: pd.DataFrame, tickets: pd.DataFrame | None) -> None:
-    """Record in the ledger; the run id hashes the decisions, so a re-run records nothing new.
-    The tickets are stored too, so notices later know each customer's language and name."""
+def _record(result: TriageResult) -> None:
+    """Record the run in the ledger (a re-run records nothing new)."""
     from escalation_kit.ledger import Ledger
-    from escalation_kit.triage.runs import run_id_for
 
-    run_id = run_id_for(decisions)
-    ledger = Ledger()
-    try:
-        if tickets is not None and len(tickets):
-            ledger.upsert_tickets(tickets, progress=False)
-        recorded = ledger.record_decisions(decisions, run_id=run_id)
-    finally:
-        ledger.close()
+    with Ledger() as ledger:
+        run_id, recorded = result.record(ledger)
     typer.echo(f"recorded {recorded} new decision(s) in the ledger (run {run_id})")
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 from escalation_kit.models import Category, Region
 from escalation_kit.triage.config import TriageConfig
 
-__all__ = ["ClusterResult", "cluster_id", "find_clusters"]
+__all__ = ["ClusterResult", "cluster_id", "cluster_table", "find_clusters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,3 +237,16 @@ def _duration(nanoseconds: int) -> str:
     if hours and minutes:
         return f"{hours}h {minutes:02d}m"
     return f"{hours}h" if hours else f"{minutes}m"
+
+
+def cluster_table(decisions: pd.DataFrame) -> pd.DataFrame:
+    """One row per cluster of a decisions frame (index ``cluster_id``): its category, service,
+    region and number of tickets, the largest first (ties by id)."""
+    clustered = decisions[decisions["cluster_id"].astype(str) != ""]
+    table = clustered.groupby("cluster_id").agg(
+        category=("category", "first"),
+        service=("service", "first"),
+        region=("region", "first"),
+        tickets=("ticket_id", "size"),
+    )
+    return table.sort_values(["tickets", "cluster_id"], ascending=[False, True])

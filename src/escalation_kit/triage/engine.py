@@ -29,8 +29,9 @@ import pandas as pd
 from escalation_kit.categories import CATEGORIES
 from escalation_kit.errors import TriageError
 from escalation_kit.intake.writers import write_csv
+from escalation_kit.ledger.core import Ledger
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
-from escalation_kit.triage.clusters import ClusterResult, find_clusters
+from escalation_kit.triage.clusters import ClusterResult, cluster_table, find_clusters
 from escalation_kit.triage.config import DEFAULT_RULES_REVIEW_THRESHOLD, TriageConfig
 from escalation_kit.triage.features import (
     TicketFeatures,
@@ -41,6 +42,7 @@ from escalation_kit.triage.features import (
 from escalation_kit.triage.matching import match_tickets
 from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
+from escalation_kit.triage.runs import run_id_for
 from escalation_kit.triage.severity import assign_severity
 from escalation_kit.triage.symptoms import load_symptoms
 from escalation_kit.triage.verdict import ContentVerdict, model_verdict, rules_verdict
@@ -95,6 +97,21 @@ class TriageResult:
     def counts(self) -> pd.Series:
         """Tickets per category."""
         return self.decisions["category"].value_counts()
+
+    def record(self, ledger: Ledger) -> tuple[str, int]:
+        """Store the accepted tickets and the decisions in the ledger; (run id, new decisions).
+
+        The run id hashes the decisions, so recording the same run again records nothing new;
+        the tickets are kept so that later steps know each customer's language and name.
+        """
+        run_id = run_id_for(self.decisions)
+        if self.intake is not None and len(self.intake.accepted):
+            ledger.upsert_tickets(self.intake.accepted, progress=False)
+        return run_id, ledger.record_decisions(self.decisions, run_id=run_id)
+
+    def clusters(self) -> pd.DataFrame:
+        """The multi-tenant and network clusters: category, service, region, tickets."""
+        return cluster_table(self.decisions)
 
     def _repr_html_(self) -> str:
         return self.decisions._repr_html_()  # type: ignore[operator]
@@ -225,6 +242,7 @@ def decide(
     features = features or ticket_features(accepted, rules)
     accepted = with_services_found(accepted)
     verdict = _verdict(features, rules, config, model)
+    concepts = load_symptoms().masks(features.text)  # once, for matching and for clusters
     matches = match_tickets(
         accepted,
         issues_by_tenant,
@@ -232,6 +250,7 @@ def decide(
         threshold=config.match_threshold,
         show_progress=config.show_progress,
         services=features.services,
+        text_masks=concepts,
     )
     known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
         features.content.overrides_known_issue(rules)
@@ -243,7 +262,7 @@ def decide(
         connectivity=verdict.connectivity,
         config=config,
         symptoms=symptom_families(
-            features.text, features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
+            concepts, features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
         ),
     )
     clusters = _connectivity_clusters(clusters, verdict)
@@ -295,10 +314,9 @@ def _verdict(
 _OUTAGE_BIT = np.uint64(1) << np.uint64(63)  # the lexicon has at most 63 concepts (bits 0..62)
 
 
-def symptom_families(text: Any, outage: np.ndarray) -> np.ndarray:
-    """Each ticket's symptom families for clustering: the lexicon's concepts it mentions, plus
-    bit 63 when its words say the service is down (``outage``)."""
-    masks = load_symptoms().masks(text)
+def symptom_families(masks: np.ndarray, outage: np.ndarray) -> np.ndarray:
+    """Each ticket's symptom families for clustering: the lexicon's concepts it mentions
+    (``masks``), plus bit 63 when its words say the service is down (``outage``)."""
     return np.where(outage, masks | _OUTAGE_BIT, masks).astype(np.uint64)
 
 

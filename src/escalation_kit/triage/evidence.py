@@ -13,7 +13,6 @@ suite), and the error codes it quotes. :meth:`Evidence.describe` is what the ana
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
+from escalation_kit.datafiles import DataFile, read_mapping
 from escalation_kit.errors import ConfigError
 from escalation_kit.triage.language import LANGUAGES
 from escalation_kit.triage.text import (
@@ -190,26 +189,11 @@ def _groups_of(names: Sequence[str]) -> list[str]:
 
 def load_evidence(path: str | Path | None = None) -> EvidenceSet:
     """Read and validate an evidence file (the bundled one, parsed once, when None)."""
-    if path is None:
-        return _bundled()
-    return _read(Path(path))
-
-
-@functools.cache
-def _bundled() -> EvidenceSet:
-    return _read(DEFAULT_EVIDENCE_PATH)
+    return _EVIDENCE_FILE.load(path)
 
 
 def _read(source: Path) -> EvidenceSet:
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read evidence file {source}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"evidence file {source} is not valid YAML: {exc}") from exc
-    features = document.get("features") if isinstance(document, Mapping) else None
-    if not isinstance(features, Mapping) or not features:
-        raise ConfigError(f"{source}: expected a mapping 'features' of name to definition")
+    features = read_mapping(source, "evidence file", "features", "of name to definition")
     parsed = tuple(_feature(str(n), d, f"{source}: feature {n!r}") for n, d in features.items())
     known = {f.name for f in parsed}
     for feature in parsed:
@@ -321,3 +305,6 @@ def _codes(folded: pa.ChunkedArray | pa.Array) -> np.ndarray:
         column = np.asarray(values.to_numpy(zero_copy_only=False), dtype=object)
         result = np.where(column != "", column, result)
     return result
+
+
+_EVIDENCE_FILE = DataFile(DEFAULT_EVIDENCE_PATH, _read)

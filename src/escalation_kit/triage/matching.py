@@ -139,6 +139,7 @@ def match_tickets(
     lexicon: SymptomLexicon | None = None,
     show_progress: bool = False,
     services: Sequence[frozenset[str]] | None = None,
+    text_masks: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Match every ticket against its tenant's documented issues.
 
@@ -150,6 +151,7 @@ def match_tickets(
     A ticket is compared with the issues of its own service, with its tenant's Microsoft 365
     suite issues (they touch every service), and, when ``services`` gives the services it names
     together (a suite ticket), with the issues of each of them; the best match wins.
+    ``text_masks`` may give each ticket's concepts of title+description, already computed.
     """
     lexicon = lexicon or load_symptoms()
     by_tenant = health.issues_by_tenant() if hasattr(health, "issues_by_tenant") else health
@@ -166,7 +168,9 @@ def match_tickets(
             np.full(positions.size, "", dtype=object),
         )
         settings = (tolerance, threshold, show_progress)
-        _match_groups(expanded, _ticket_masks(expanded, lexicon), table, lexicon, settings, found)
+        known = None if text_masks is None else np.asarray(text_masks)[positions]
+        masks = _ticket_masks(expanded, lexicon, known)
+        _match_groups(expanded, masks, table, lexicon, settings, found)
         order = np.lexsort((-found[1], positions))
         first = np.ones(order.size, dtype=bool)
         first[1:] = positions[order][1:] != positions[order][:-1]
@@ -211,12 +215,14 @@ def _expanded(
     return where, frame
 
 
-def _ticket_masks(tickets: pd.DataFrame, lexicon: SymptomLexicon) -> np.ndarray:
-    """Concepts of title+description (column 0) and of the title alone (column 1)."""
+def _ticket_masks(
+    tickets: pd.DataFrame, lexicon: SymptomLexicon, whole: np.ndarray | None = None
+) -> np.ndarray:
+    """Concepts of title+description (column 0, ``whole`` when given) and of the title alone."""
     title = tickets["title"].astype("str").fillna("").to_numpy(dtype=object)
-    return np.column_stack(
-        [lexicon.masks(ticket_text(tickets)), lexicon.masks(pa.array(title, pa.string()))]
-    )
+    if whole is None:
+        whole = lexicon.masks(ticket_text(tickets))
+    return np.column_stack([whole, lexicon.masks(pa.array(title, pa.string()))])
 
 
 def _candidate_rows(tickets: pd.DataFrame, table: _IssueTable) -> np.ndarray:

@@ -8,14 +8,12 @@ RE2 pattern per language (see :mod:`escalation_kit.triage.text`).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from escalation_kit.datafiles import DataFile, read_yaml
 from escalation_kit.errors import ConfigError
 from escalation_kit.models import Category
 from escalation_kit.triage.language import LANGUAGES
@@ -87,23 +85,11 @@ class RuleSet:
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
     """Read and validate a rules file (the bundled ``rules.yaml``, parsed once, when None)."""
-    if path is None:
-        return _bundled_rules()
-    return _read_rules(Path(path))
-
-
-@functools.cache
-def _bundled_rules() -> RuleSet:
-    return _read_rules(DEFAULT_RULES_PATH)
+    return _RULES_FILE.load(path)
 
 
 def _read_rules(source: Path) -> RuleSet:
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read triage rules file {source}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"triage rules file {source} is not valid YAML: {exc}") from exc
+    document = read_yaml(source, "triage rules file")
     return parse_rules(document, source=str(source))
 
 
@@ -194,3 +180,6 @@ def _language_lists(value: Any, where: str) -> dict[str, list[str]]:
             raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
         result[language] = entries
     return result
+
+
+_RULES_FILE = DataFile(DEFAULT_RULES_PATH, _read_rules)

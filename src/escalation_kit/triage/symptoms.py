@@ -9,7 +9,6 @@ bitwise AND.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import yaml
 
+from escalation_kit.datafiles import DataFile, read_mapping
 from escalation_kit.errors import ConfigError
 from escalation_kit.triage.language import LANGUAGES
 from escalation_kit.triage.text import (
@@ -56,26 +55,11 @@ class SymptomLexicon:
 
 def load_symptoms(path: str | Path | None = None) -> SymptomLexicon:
     """Read and validate a symptoms file (the bundled one, cached, when ``path`` is None)."""
-    if path is None:
-        return _default_lexicon()
-    return _read(Path(path))
-
-
-@functools.cache
-def _default_lexicon() -> SymptomLexicon:
-    return _read(DEFAULT_SYMPTOMS_PATH)
+    return _SYMPTOMS_FILE.load(path)
 
 
 def _read(source: Path) -> SymptomLexicon:
-    try:
-        document = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read symptoms file {source}: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"symptoms file {source} is not valid YAML: {exc}") from exc
-    concepts = document.get("concepts") if isinstance(document, Mapping) else None
-    if not isinstance(concepts, Mapping) or not concepts:
-        raise ConfigError(f"{source}: expected a mapping 'concepts' of name to phrases")
+    concepts = read_mapping(source, "symptoms file", "concepts", "of name to phrases")
     if len(concepts) > _MAX_CONCEPTS:
         raise ConfigError(f"{source}: at most {_MAX_CONCEPTS} concepts are supported")
     names, patterns = [], []
@@ -104,3 +88,6 @@ def _concept_pattern(by_language: Any, where: str) -> str:
     if error:
         raise ConfigError(f"{where}: invalid phrase: {error}")
     return pattern
+
+
+_SYMPTOMS_FILE = DataFile(DEFAULT_SYMPTOMS_PATH, _read)

@@ -21,7 +21,6 @@ from escalation_kit.health import load_snapshot
 from escalation_kit.intake import read_customers, read_tickets
 from escalation_kit.ledger import Ledger
 from escalation_kit.triage.engine import triage_tickets
-from escalation_kit.triage.runs import run_id_for
 from escalation_kit.widgets import _actions
 from escalation_kit.widgets._imports import ipywidgets
 from escalation_kit.widgets.health_panel import HealthPanel
@@ -97,8 +96,7 @@ def _from_files(
     result = triage_tickets(tickets.accepted, accepted_customers, health=health)
     if accepted_customers is not None:
         ledger.upsert_customers(accepted_customers, progress=False)
-    ledger.upsert_tickets(tickets.accepted, progress=False)
-    ledger.record_decisions(result.decisions, run_id=run_id_for(result.decisions))
+    result.record(ledger)
     effective = ledger.decisions(ticket_ids=result.decisions["ticket_id"])
     overridden = effective.loc[effective["override_category"].fillna("") != "", "ticket_id"]
     decisions = _actions.with_effective(result.decisions, ledger, list(overridden))

@@ -8,6 +8,7 @@ import pandas as pd
 
 from escalation_kit.analytics.investigation import investigate
 from escalation_kit.errors import EscalationKitError, InputError
+from escalation_kit.triage.clusters import cluster_table
 from escalation_kit.widgets import _html
 from escalation_kit.widgets._figures import show_figures
 from escalation_kit.widgets._imports import ipywidgets
@@ -139,23 +140,12 @@ class IncidentApp:
 
 def cluster_options(decisions: pd.DataFrame) -> list[tuple[str, str]]:
     """(label, cluster_id) for every cluster, the most tickets first."""
-    clustered = decisions[decisions["cluster_id"].astype(str) != ""]
-    if clustered.empty:
-        return []
-    groups = clustered.groupby("cluster_id", sort=False).agg(
-        category=("category", "first"),
-        service=("service", "first"),
-        region=("region", "first"),
-        tickets=("ticket_id", "size"),
-    )
-    groups = groups.reset_index().sort_values(["tickets", "cluster_id"], ascending=[False, True])
     return [
         (
-            f"{row.cluster_id} · {row.category} · {row.service} · {row.region} · "
-            f"{row.tickets} tickets",
-            str(row.cluster_id),
+            f"{row.Index} · {row.category} · {row.service} · {row.region} · {row.tickets} tickets",
+            str(row.Index),
         )
-        for row in groups.itertuples()
+        for row in cluster_table(decisions).itertuples()
     ]
 
 
