@@ -291,3 +291,17 @@ def test_a_file_read_in_many_chunks_gives_what_one_chunk_gives(
     pd.testing.assert_frame_equal(chunked.rejected, whole.rejected)
     assert chunked.read == 60 and len(chunked.rejected) == 7
     assert set(chunked.accepted["normalized_service"].dropna()) >= {"Exchange Online"}
+
+
+def test_every_command_prints_through_the_terminal_filter(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The CLI's one printer strips escape sequences; no command prints around it."""
+    from escalation_kit.cli._common import echo
+
+    echo("T-1 \x1b]0;owned\x07Mail \x1b[2Jdown\tnow")
+    assert capsys.readouterr().out == "T-1 Mail down\tnow\n"
+    cli_sources = Path(__file__).parents[2] / "src" / "escalation_kit" / "cli"
+    for module in cli_sources.glob("*.py"):
+        if module.name != "_common.py":
+            assert "typer.echo(" not in module.read_text(encoding="utf-8"), module.name

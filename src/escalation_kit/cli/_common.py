@@ -36,10 +36,16 @@ def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except EscalationKitError as exc:
-            typer.echo(f"error: {terminal_text(redact(str(exc)))}", err=True)
+            echo(f"error: {redact(str(exc))}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def echo(message: object, *, err: bool = False) -> None:
+    """Print a line of the command's output, made inert for the terminal (:func:`terminal_text`):
+    every command prints through this, since customer and Microsoft text can be anywhere in it."""
+    typer.echo(terminal_text(str(message)), err=err)
 
 
 def terminal_text(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, echo
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
             reason = exc.strerror or str(exc)
             raise InputError(f"cannot write the rejects: {reason}", file=str(rejects)) from exc
         write_csv(loaded.rejected, rejects, what="rejects")
-        typer.echo(
+        echo(
             f"{len(loaded.rejected)} of {loaded.read} history row(s) rejected; see {rejects}",
             err=True,
         )
@@ -130,10 +130,10 @@ def report_command(
         known = _customers_file(customers)
     report = build_report(frame, since=since, until=end, theme=theme, customers=known)
     report.write(out)
-    typer.echo(f"wrote {out} ({report.summary.total} escalations)")
+    echo(f"wrote {out} ({report.summary.total} escalations)")
     if export_dir is not None:
         written = report.export_tables(export_dir)
-        typer.echo(f"exported {len(written)} file(s) to {export_dir}")
+        echo(f"exported {len(written)} file(s) to {export_dir}")
 
 
 @cli_errors
@@ -155,7 +155,7 @@ def history_import_command(
     frame = _history_from_file(file, Path.cwd() / file.name)
     with Ledger() as ledger:
         result = import_history(ledger, frame, source=str(file), progress=True)
-    typer.echo(f"imported {result.inserted} escalation(s); {result.skipped} already in the ledger")
+    echo(f"imported {result.inserted} escalation(s); {result.skipped} already in the ledger")
 
 
 @cli_errors
@@ -178,7 +178,7 @@ def history_export_command(
     with Ledger() as ledger:
         frame = export_history(ledger, since=since, until=until_bound(until))
     write_history(frame, out)
-    typer.echo(f"exported {len(frame)} escalation(s) to {out}")
+    echo(f"exported {len(frame)} escalation(s) to {out}")
 
 
 def register(app: typer.Typer) -> None:

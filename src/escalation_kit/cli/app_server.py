@@ -22,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, echo
 from escalation_kit.errors import ConfigError, InputError
 
 NOTEBOOK = Path(__file__).with_name("console.ipynb")
@@ -134,7 +134,7 @@ def app_command(
             if time.monotonic() > deadline:
                 raise ConfigError(f"the app server did not start within {timeout:.0f} s")
             time.sleep(0.2)
-        typer.echo(f"http://{HOST}:{chosen}/?token={token}")
+        echo(f"http://{HOST}:{chosen}/?token={token}")
         sys.stdout.flush()
         proc.wait()
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from escalation_kit.cli._common import cli_errors, terminal_text
+from escalation_kit.cli._common import cli_errors, echo, terminal_text
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -75,11 +75,11 @@ def _confirmed(yes: bool, what: str) -> bool:
 
 def _report_flush(report: FlushReport) -> None:
     for line in report.errors:
-        typer.echo(f"warning: {line}", err=True)
+        echo(f"warning: {line}", err=True)
     if report.applied:
-        typer.echo(f"sent to Microsoft: {len(report.applied)} write(s)")
+        echo(f"sent to Microsoft: {len(report.applied)} write(s)")
     if report.pending:
-        typer.echo(f"still pending (re-sent on the next run with --yes): {len(report.pending)}")
+        echo(f"still pending (re-sent on the next run with --yes): {len(report.pending)}")
 
 
 # -- escalate ------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def _read_tickets(tickets: Path, customers: Path | None) -> IntakeResult:
 
     result = read_tickets(tickets, customers=customers)
     if len(result.rejected):
-        typer.echo(f"warning: {result.summary()}; rejected rows are not escalated", err=True)
+        echo(f"warning: {result.summary()}; rejected rows are not escalated", err=True)
     return result
 
 
@@ -155,7 +155,7 @@ def escalate(
         contact_name=contact_name, contact_email=contact_email, contact_phone=contact_phone
     )
     if not (settings.contact_name or settings.contact_email):
-        typer.echo(
+        echo(
             "warning: no partner contact set (--contact-name/--contact-email or "
             "ESCALATION_KIT_CONTACT_*); Partner Center needs the partner's contact",
             err=True,
@@ -171,21 +171,21 @@ def escalate(
         allow_unchecked=allow_unchecked,
     )
     if health is None:
-        typer.echo(
+        echo(
             "warning: no --health snapshot given: packages cannot cite its time or list the "
             "documented issues considered",
             err=True,
         )
     for withdrawal in batch.withdrawals:
-        typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
+        echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
     unchecked = [p for p in batch.packages if not p.health_checked]
     if unchecked:
-        typer.echo(
+        echo(
             f"warning: {len(unchecked)} package(s) say service health was NOT checked "
             "(--allow-unchecked)",
             err=True,
         )
-    typer.echo(
+    echo(
         f"{len(batch)} package(s) in {out_dir} ({batch.created} new draft(s), {batch.linked} "
         "ticket(s) linked to existing escalations); file each one in Partner Center, then run "
         "`escalation-kit track`"
@@ -262,9 +262,7 @@ def edit_package_command(
         recorded = save_package_edit(ledger, edited)
     write_package(recorded, package_json.parent.parent)
     fields = ", ".join(recorded.edited_fields) or "nothing"
-    typer.echo(
-        f"{recorded.package_id}: edited {fields}; files re-rendered in {package_json.parent}"
-    )
+    echo(f"{recorded.package_id}: edited {fields}; files re-rendered in {package_json.parent}")
 
 
 @cli_errors
@@ -283,12 +281,12 @@ def escalations_command(
         rows = [s for s in summaries(ledger) if status is None or s.status == status]
     for s in rows:
         ttr = f"{s.time_to_resolve.total_seconds() / 3600:.1f}h" if s.time_to_resolve else "-"
-        typer.echo(
+        echo(
             f"{s.escalation_id}  {s.tracking_tag}  {s.status:<16}  "
             f"SR {s.service_request_id or '-':<15}  age {s.age.total_seconds() / 3600:.1f}h  "
             f"resolved in {ttr}  {terminal_text(s.title)}"
         )
-    typer.echo(f"{len(rows)} escalation(s)")
+    echo(f"{len(rows)} escalation(s)")
 
 
 # -- tracking ------------------------------------------------------------------------------------
@@ -310,9 +308,9 @@ def link_command(
 
     with _ledger() as ledger, _client(sandbox) as client:
         changes = link(ledger, escalation_id, service_request_id, client=client)
-    typer.echo(f"{escalation_id} linked to request {service_request_id}")
+    echo(f"{escalation_id} linked to request {service_request_id}")
     for line in changes:
-        typer.echo(line)
+        echo(line)
 
 
 @cli_errors
@@ -337,21 +335,21 @@ def track_command(
     with _ledger() as ledger, _client(sandbox) as client:
         report = track(ledger, client, customers=customer or None, progress=progress)
         for line in report.changes:
-            typer.echo(line)
+            echo(line)
         waiting = flush_outbox(ledger, client, confirm=False)
         if waiting.pending and _confirmed(yes, f"Send {len(waiting.pending)} note(s) to Microsoft"):
             _report_flush(
                 flush_outbox(ledger, client, confirm=True, approve_proposed=True, sync=sync_request)
             )
         elif waiting.pending:
-            typer.echo(f"{len(waiting.pending)} note(s) waiting; nothing sent (use --yes)")
+            echo(f"{len(waiting.pending)} note(s) waiting; nothing sent (use --yes)")
     for eid in report.attention_needed:
-        typer.echo(f"attention needed: {eid} (Microsoft is waiting for the partner)")
+        echo(f"attention needed: {eid} (Microsoft is waiting for the partner)")
     for line in report.warnings:
-        typer.echo(f"warning: {line}", err=True)
-    typer.echo(f"linked {len(report.linked)}, synced {len(report.synced)}")
+        echo(f"warning: {line}", err=True)
+    echo(f"linked {len(report.linked)}, synced {len(report.synced)}")
     for line in report.errors:
-        typer.echo(f"error: {line}", err=True)
+        echo(f"error: {line}", err=True)
     if report.errors:
         raise typer.Exit(1)
 
@@ -371,13 +369,13 @@ def note_command(
     from escalation_kit.escalation.tracking import sync_request
 
     if not _confirmed(yes, f"Add this note to {escalation_id}'s request at Microsoft"):
-        typer.echo("nothing sent")
+        echo("nothing sent")
         raise typer.Exit(1)
     with _ledger() as ledger, _client(sandbox) as client:
         entry = queue_write(ledger, escalation_id, text, kind="note")
         if entry.state == "applied":
             when = f" on {entry.applied_at:%Y-%m-%d %H:%M} UTC" if entry.applied_at else ""
-            typer.echo(f"{escalation_id}: this note was already sent to Microsoft{when}; not again")
+            echo(f"{escalation_id}: this note was already sent to Microsoft{when}; not again")
         _report_flush(flush_outbox(ledger, client, confirm=True, sync=sync_request))
 
 
@@ -395,7 +393,7 @@ def close_command(
     from escalation_kit.escalation.workflow import close_escalation
 
     if not _confirmed(yes, f"Close {escalation_id}'s request at Microsoft"):
-        typer.echo("nothing sent")
+        echo("nothing sent")
         raise typer.Exit(1)
     with _ledger() as ledger, _client(sandbox) as client:
         _report_flush(close_escalation(ledger, client, escalation_id, note, confirm=True))
@@ -440,15 +438,15 @@ def close_loop_command(
                 client.close()
         _write_notices(ledger, out_dir)
     for notice_id in report.drafted:
-        typer.echo(f"drafted notice {notice_id}")
+        echo(f"drafted notice {notice_id}")
     for eid in report.notified:
-        typer.echo(f"{eid}: every customer notified")
+        echo(f"{eid}: every customer notified")
     for eid in report.closing_notes:
-        typer.echo(f"{eid}: closing note queued for Microsoft")
+        echo(f"{eid}: closing note queued for Microsoft")
     if report.flush is not None:
         _report_flush(report.flush)
     if report.awaiting_confirmation:
-        typer.echo(
+        echo(
             f"{len(report.awaiting_confirmation)} closing note(s) waiting; nothing sent (use --yes)"
         )
 
@@ -472,14 +470,14 @@ def _fetch_reviews(ledger: Ledger, sandbox: str | None, health: Path | None) -> 
     try:
         tokens = provider_from_settings(settings, sandbox=sandbox is not None)
     except EscalationKitError as exc:
-        typer.echo(f"warning: post-incident reviews not fetched: {exc}", err=True)
+        echo(f"warning: post-incident reviews not fetched: {exc}", err=True)
         return
     base_url = sandbox or settings.graph_url
     policy = RetryPolicy(max_retries=settings.max_retries)
     with GraphHealthClient(base_url, tokens, policy=policy, timeout=settings.timeout) as client:
         fetched = fetch_incident_reports(ledger, client, wanted)
     for report in fetched:
-        typer.echo(f"fetched Microsoft's post-incident review of {report.issue_id}")
+        echo(f"fetched Microsoft's post-incident review of {report.issue_id}")
 
 
 def _cached_issues(ledger: Ledger) -> list[Any]:
@@ -511,10 +509,10 @@ def _write_notices(ledger: Ledger, out_dir: Path | None) -> None:
 
     if out_dir is not None:
         written = write_unsent_notices(ledger, out_dir)
-        typer.echo(f"{len(written)} unsent notice(s) in {out_dir}")
+        echo(f"{len(written)} unsent notice(s) in {out_dir}")
         return
     for notice in unsent_notices(ledger):
-        typer.echo(
+        echo(
             f"unsent notice {notice.notice_id} ({notice.language}) "
             f"for ticket {notice.ticket_id}: {notice.subject}"
         )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from escalation_kit.cli._common import cli_errors, terminal_text
+from escalation_kit.cli._common import cli_errors, echo, terminal_text
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -116,9 +116,9 @@ def sync(
             out=out,
         )
     _print_results(result, tenants)
-    typer.echo(f"{result.summary()}; wrote {len(result.ok)} tenant(s) to {out}")
+    echo(f"{result.summary()}; wrote {len(result.ok)} tenant(s) to {out}")
     if result.failed:
-        typer.echo(
+        echo(
             f"{len(result.failed)} tenant(s) failed; fix the cause and run again with --resume",
             err=True,
         )
@@ -157,11 +157,11 @@ def show(
         issues = [i for i in issues if issue_is_active(i)]
     issues.sort(key=lambda i: (not issue_is_active(i), -(i.start.timestamp() if i.start else 0)))
     if not issues:
-        typer.echo(f"no {'active ' if active_only else ''}issues for tenant {tenant}")
+        echo(f"no {'active ' if active_only else ''}issues for tenant {tenant}")
         return
-    typer.echo(_issue_table(issues))
+    echo(_issue_table(issues))
     active = sum(issue_is_active(i) for i in issues)
-    typer.echo(f"{len(issues)} issue(s), {active} active, for tenant {tenant}")
+    echo(f"{len(issues)} issue(s), {active} active, for tenant {tenant}")
 
 
 def _sync_tokens(settings: Settings, identity_url: str) -> TokenProvider:
@@ -193,12 +193,12 @@ def _customer_tenants(path: Path) -> dict[str, str]:
 
 
 def _report_rejects(intake: IntakeResult) -> None:
-    typer.echo(intake.summary(), err=True)
+    echo(intake.summary(), err=True)
     rejected = intake.rejected
     for _, row in rejected.head(_SHOWN_REJECTS).iterrows():
-        typer.echo(f"  rejected row {row['source_row']}: {row['reason']}", err=True)
+        echo(f"  rejected row {row['source_row']}: {row['reason']}", err=True)
     if len(rejected) > _SHOWN_REJECTS:
-        typer.echo(f"  ... and {len(rejected) - _SHOWN_REJECTS} more rejected rows", err=True)
+        echo(f"  ... and {len(rejected) - _SHOWN_REJECTS} more rejected rows", err=True)
 
 
 def _checked_url(url: str) -> str:
@@ -225,7 +225,7 @@ def _print_results(result: SyncResult, names: dict[str, str]) -> None:
         rows.append(
             (r.tenant_id, names.get(r.tenant_id, "")[:30], state, issues, overviews, reason)
         )
-    typer.echo(_table(rows))
+    echo(_table(rows))
 
 
 def _snapshot_issues(path: Path, tenant: str) -> list[HealthIssue]:

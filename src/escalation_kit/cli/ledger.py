@@ -6,7 +6,7 @@ from __future__ import annotations
 # for the command that runs, so `escalation-kit --help` stays fast (see cli/__init__.py).
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, echo
 
 DB_HELP = "Ledger URL (default: ESCALATION_KIT_DB, else the ledger in the data folder)."
 
@@ -27,11 +27,11 @@ def upgrade_command(
     url = db or default_url(Settings.from_env())
     report = upgrade(url)
     if report.before is None:
-        typer.echo(f"created the ledger's schema at revision {report.after}")
+        echo(f"created the ledger's schema at revision {report.after}")
     elif report.changed:
-        typer.echo(f"upgraded the ledger from revision {report.before} to {report.after}")
+        echo(f"upgraded the ledger from revision {report.before} to {report.after}")
     else:
-        typer.echo(f"the ledger is already at revision {report.after}; nothing to do")
+        echo(f"the ledger is already at revision {report.after}; nothing to do")
 
 
 def register(app: typer.Typer) -> None:

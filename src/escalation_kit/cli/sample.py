@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, echo
 
 DEFAULT_OUT = Path("sample-data")
 
@@ -41,4 +41,4 @@ def sample_command(
     from escalation_kit.sample import DEFAULT_SEED, generate_sample
 
     summary = generate_sample(out, seed=DEFAULT_SEED if seed is None else seed, progress=not quiet)
-    typer.echo(summary.format_text())
+    echo(summary.format_text())

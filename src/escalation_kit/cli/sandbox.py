@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, echo
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def sandbox(
         _wait_for_stop()
     finally:
         emulator.stop()
-    typer.echo("sandbox stopped", err=True)
+    echo("sandbox stopped", err=True)
 
 
 def _faults(**options: Any) -> Faults:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from escalation_kit.bundled import dataset_dir
-from escalation_kit.cli._common import cli_errors
+from escalation_kit.cli._common import cli_errors, echo
 from escalation_kit.errors import InputError
 
 if TYPE_CHECKING:
@@ -64,14 +64,14 @@ def triage_command(
         check_decisions(result.decisions)  # fail before any file is written
     result.to_csv(out)
     for note in result.warnings:
-        typer.echo(f"warning: {note}", err=True)
+        echo(f"warning: {note}", err=True)
     rejects = out.with_name(out.name.removesuffix(".csv") + ".rejects.csv")
     if len(result.rejected):
         result.write_rejects(rejects)
-        typer.echo(f"{len(result.rejected)} row(s) rejected: details in {rejects}", err=True)
+        echo(f"{len(result.rejected)} row(s) rejected: details in {rejects}", err=True)
     counts = result.counts()
     summary = ", ".join(f"{category} {count}" for category, count in counts.items())
-    typer.echo(
+    echo(
         f"triaged {len(result.decisions)} ticket(s) into {out}"
         + (f": {summary}" if summary else "")
     )
@@ -85,7 +85,7 @@ def _record(result: TriageResult) -> None:
 
     with Ledger() as ledger:
         run_id, recorded = result.record(ledger)
-    typer.echo(f"recorded {recorded} new decision(s) in the ledger (run {run_id})")
+    echo(f"recorded {recorded} new decision(s) in the ledger (run {run_id})")
 
 
 @cli_errors
@@ -146,9 +146,9 @@ def evaluate_command(
         health = tickets.parent / "health.json"
     result = evaluate(tickets, labels, customers, health, rules=rules)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        typer.echo(result.format_text())
+        echo(result.format_text())
 
 
 def _cross_validate(corpus: Path, folds: int, seeds: str, as_json: bool) -> None:
@@ -159,9 +159,9 @@ def _cross_validate(corpus: Path, folds: int, seeds: str, as_json: bool) -> None
         extra = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
         result = cross_validate(corpus, extra, folds=folds)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
-        typer.echo(result.format_text())
+        echo(result.format_text())
 
 
 def _seeds(text: str) -> list[int]:
@@ -235,13 +235,13 @@ def learn_command(
     if (corpus / "labels.csv").exists():
         sets.append(load_labelled(corpus, "corpus", real=True))
     else:
-        typer.echo(f"note: no corpus at {corpus}; training on the other sets only", err=True)
+        echo(f"note: no corpus at {corpus}; training on the other sets only", err=True)
     base = LabelledSet.concat(sets)
     target = BUNDLED_MODEL_PATH if bundled else (out or partner_model_path())
     model = _learn_from_ledger(base, tickets or []) if from_ledger else fit_model(base)
     model.save(target)
     info = model.info
-    typer.echo(
+    echo(
         f"trained on {info['tickets']} tickets {info['by_origin']}; out-of-fold accuracy "
         f"{info['oof_accuracy']:.3f}; review threshold {model.review_threshold:.2f}; "
         f"wrote {target}"
@@ -258,7 +258,7 @@ def _learn_from_ledger(base: Any, tickets: list[Path]) -> Any:
     finally:
         ledger.close()
     result = learn_from_ledger(base, overrides, total)
-    typer.echo(result.format_text())
+    echo(result.format_text())
     return result.model
 
 
@@ -307,9 +307,9 @@ def override_command(
     finally:
         ledger.close()
     shown = f", severity {outcome.severity}" if outcome.severity else ""
-    typer.echo(f"recorded override of {ticket_id}: {category}{shown} (by {who})")
+    echo(f"recorded override of {ticket_id}: {category}{shown} (by {who})")
     for withdrawal in outcome.withdrawals:
-        typer.echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
+        echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
 
 
 def register(app: typer.Typer) -> None:
