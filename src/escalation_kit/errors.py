@@ -36,7 +36,6 @@ __all__ = [
     "InvalidTransition",
     "LedgerError",
     "MissingColumnsError",
-    "NeedsReview",
     "PartnerCenterError",
     "TriageError",
 ]
@@ -135,7 +134,3 @@ class TriageError(EscalationKitError):
 
 class HealthNotChecked(EscalationKitError):
     """Escalation refused: service health was not checked for some tickets (health first)."""
-
-
-class NeedsReview(EscalationKitError):
-    """Escalation refused: some decisions need an analyst to confirm or override them first."""

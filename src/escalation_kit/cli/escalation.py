@@ -176,6 +176,15 @@ def escalate(
             "documented issues considered",
             err=True,
         )
+    if batch.awaiting_review:
+        waiting = batch.awaiting_review
+        echo(
+            f"warning: nothing drafted for {len(waiting)} escalated ticket(s) awaiting an "
+            f"analyst's review: {', '.join(waiting[:10])}{' ...' if len(waiting) > 10 else ''}; "
+            "confirm or correct each with `escalation-kit override TICKET --category ... "
+            "--reason ...` (or accept it in the console), then run escalate again",
+            err=True,
+        )
     for withdrawal in batch.withdrawals:
         echo(("warning: " if withdrawal.filed else "") + withdrawal.describe(), err=True)
     unchecked = [p for p in batch.packages if not p.health_checked]

@@ -25,6 +25,7 @@ from escalation_kit.escalation.drafting import (
     DEFAULT_LINK_WINDOW,
     DraftOutcome,
     Withdrawal,
+    awaiting_review,
     check_drafting_allowed,
     draft_escalations,
     withdraw_overridden,
@@ -100,6 +101,7 @@ class PackageBatch:
     out_dir: Path | None = None
     rejected_tickets: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     withdrawals: tuple[Withdrawal, ...] = ()
+    awaiting_review: tuple[str, ...] = ()  # escalated tickets left out until an analyst decides
 
     @property
     def packages(self) -> list[FilingPackage]:
@@ -203,7 +205,8 @@ def prepare_packages(
     notices know each customer's language and name); each ticket is drafted from its latest
     decision in the ledger (an analyst's override wins, with severity and next action
     recomputed; a draft overridden away from escalation is withdrawn, see ``withdrawals``);
-    decisions that need review are refused; tickets whose ``health_checked`` is false are
+    decisions that need review are left out (``awaiting_review``) until an analyst decides;
+    tickets whose ``health_checked`` is false are
     refused (:class:`~escalation_kit.errors.HealthNotChecked`) unless ``allow_unchecked``.
 
     ``health`` is the snapshot triage used (its ``fetched_at`` and its documented issues go
@@ -215,6 +218,8 @@ def prepare_packages(
     ticket_map, rejected = _ticket_map(tickets, customers)
     store_tickets(ledger, ticket_map)
     records = apply_latest_decisions(ledger, records, ticket_map)
+    review = tuple(awaiting_review(records))
+    records = [r for r in records if r.ticket_id not in set(review)]
     check_drafting_allowed(records, ticket_map, allow_unchecked=allow_unchecked)
     snapshot = _snapshot(health)
     withdrawals = withdraw_overridden(ledger, records)
@@ -231,14 +236,16 @@ def prepare_packages(
     )
     if out_dir is None:
         ordered = _committed(ledger, outcomes)
-        return PackageBatch(ordered, index_frame(ordered), None, rejected, tuple(withdrawals))
+        return PackageBatch(
+            ordered, index_frame(ordered), None, rejected, tuple(withdrawals), review
+        )
     # Files come from the ledger's committed state, read under the folder's lock: a concurrent
     # run that linked more tickets meanwhile is in them, and the last writer writes the newest.
     with folder_lock(Path(out_dir), what="the packages"):
         ordered = _committed(ledger, outcomes)
         index = index_frame(ordered)
         folder = write_batch(ordered, index, Path(out_dir))
-    return PackageBatch(ordered, index, folder, rejected, tuple(withdrawals))
+    return PackageBatch(ordered, index, folder, rejected, tuple(withdrawals), review)
 
 
 def _snapshot(health: HealthSnapshot | PathLike | None) -> HealthSnapshot | None:

@@ -12,7 +12,7 @@ One problem, one package, never two, and never two problems in one:
   :class:`~escalation_kit.errors.DuplicateEscalation` instead of joining);
 - health first: tickets whose ``health_checked`` is false are refused
   (:class:`~escalation_kit.errors.HealthNotChecked`) unless ``allow_unchecked``; decisions that
-  need review are refused (:class:`~escalation_kit.errors.NeedsReview`) until an analyst
+  need review are left out (:func:`awaiting_review`) until an analyst
   confirms or overrides them;
 - the content key is unique in the ledger and inserts ignore conflicts, so reruns and
   concurrent runs converge on the same rows, ids and tags.
@@ -34,7 +34,6 @@ from escalation_kit.errors import (
     InputError,
     InvalidTransition,
     LedgerError,
-    NeedsReview,
 )
 from escalation_kit.escalation.considered import issues_considered
 from escalation_kit.escalation.evidence import symptom_mask
@@ -66,6 +65,7 @@ __all__ = [
     "DEFAULT_LINK_WINDOW",
     "DraftOutcome",
     "Withdrawal",
+    "awaiting_review",
     "check_drafting_allowed",
     "draft_escalations",
     "group_problems",
@@ -102,22 +102,21 @@ def _key_for(decision: TriageDecision, tickets: Mapping[str, Ticket]) -> str:
     )
 
 
+def awaiting_review(decisions: Iterable[TriageDecision]) -> list[str]:
+    """The escalated tickets that need an analyst's review (not yet confirmed or overridden):
+    nothing is drafted for them until an analyst decides."""
+    return [d.ticket_id for d in decisions if d.escalate and d.needs_review and not d.overridden]
+
+
 def check_drafting_allowed(
     decisions: Iterable[TriageDecision],
     tickets: Mapping[str, Ticket],
     *,
     allow_unchecked: bool = False,
 ) -> None:
-    """Health first, the analyst decides: refuse escalated decisions that need review, and
-    (unless ``allow_unchecked``) those whose service health was not checked."""
+    """Health first: refuse escalated decisions whose service health was not checked (unless
+    ``allow_unchecked``). Decisions awaiting review are left out by the callers first."""
     escalated = [d for d in decisions if d.escalate]
-    review = [d.ticket_id for d in escalated if d.needs_review and not d.overridden]
-    if review:
-        raise NeedsReview(
-            f"{len(review)} escalated ticket(s) need an analyst's review before anything is "
-            f"drafted: {', '.join(review[:10])}{' ...' if len(review) > 10 else ''}; confirm or "
-            "correct each with `escalation-kit override TICKET --category ... --reason ...`"
-        )
     unchecked = [d for d in escalated if not d.health_checked]
     if unchecked and not allow_unchecked:
         tenants = list(
@@ -174,7 +173,8 @@ def draft_escalations(
     tickets were checked); ``issues`` (tenant id → documented issues of that snapshot) go into
     each package as the issues considered.
     """
-    decisions = list(decisions)
+    waiting = set(awaiting_review(decisions := list(decisions)))
+    decisions = [d for d in decisions if d.ticket_id not in waiting]
     check_drafting_allowed(decisions, tickets, allow_unchecked=allow_unchecked)
     settings = _Settings(contact, health_checked_at, link_window, join_window, issues, set())
     outcomes: dict[str, DraftOutcome] = {}
