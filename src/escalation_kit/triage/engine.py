@@ -28,6 +28,8 @@ import pandas as pd
 
 from escalation_kit.categories import CATEGORIES
 from escalation_kit.errors import TriageError
+from escalation_kit.health.snapshot import load_snapshot
+from escalation_kit.intake import read_tickets, validate_tickets
 from escalation_kit.intake.writers import write_csv
 from escalation_kit.ledger.core import Ledger
 from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Region
@@ -396,13 +398,11 @@ def _intake(
     tickets: str | os.PathLike[str] | pd.DataFrame,
     customers: str | os.PathLike[str] | pd.DataFrame | None,
 ) -> IntakeResult:
-    from escalation_kit import intake
-
     people = Path(customers) if isinstance(customers, str | os.PathLike) else customers
     if isinstance(tickets, pd.DataFrame):
-        return intake.validate_tickets(tickets, source="<tickets frame>", customers=people)
+        return validate_tickets(tickets, source="<tickets frame>", customers=people)
     if isinstance(tickets, str | os.PathLike):
-        return intake.read_tickets(Path(tickets), customers=people)
+        return read_tickets(Path(tickets), customers=people)
     raise TriageError(
         f"tickets must be a file path or a pandas DataFrame, got {type(tickets).__name__}"
     )
@@ -410,8 +410,6 @@ def _intake(
 
 def _load_health(health: Any) -> Any:
     if isinstance(health, str | os.PathLike):
-        from escalation_kit.health.snapshot import load_snapshot
-
         return load_snapshot(health)
     return health
 
