@@ -218,7 +218,10 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
             lambda: all(page.locator(s).inner_text() == "reviewed" for s in statuses),
             "the accepted rows to say reviewed",
         )
-        assert page.locator(f"{ROWS}[aria-selected=true]").count() == 0
+        wait_for(  # the accepted selection is cleared (the grid's state arrives after the rows)
+            lambda: page.locator(f"{ROWS}[aria-selected=true]").count() == 0,
+            "the selection cleared after the bulk accept",
+        )
 
         # draft the overridden ticket's package (e) and read its text
         page.locator(".ek-view button", has_text="all tickets").click()
