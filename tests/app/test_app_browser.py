@@ -240,9 +240,8 @@ def test_analyst_works_the_queue_in_the_app(app: tuple[str, str], tmp_path: Path
         wait_for(lambda: copied.inner_text() != "", "the copy to say what it did")
         page.screenshot(path=str(shots / "console_package.png"))
 
-        assert page.locator(f"{ROWS}[data-id='{chosen}'] td[data-key=status]").inner_text() == (
-            "escalated"
-        )
+        status = page.locator(f"{ROWS}[data-id='{chosen}'] td[data-key=status]")
+        wait_for(lambda: status.inner_text() == "escalated", "the drafted ticket's status")
 
         page.locator(".ek-search input").fill("onerror")
         wait_for(lambda: cells(page, "title") == [HOSTILE], "the hostile ticket alone")
