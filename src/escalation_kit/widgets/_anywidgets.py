@@ -87,10 +87,13 @@ class QueueGrid(anywidget.AnyWidget):
         self.send({"focus": True})
 
     def _received(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and isinstance(content.get("action"), str):
-            selected = content.get("selected")
-            if isinstance(selected, list):
-                self.selected = [str(t) for t in selected]
+        """The page's selection and key actions arrive as messages, in the order they were made."""
+        if not isinstance(content, dict):
+            return
+        selected = content.get("selected")
+        if isinstance(selected, list):
+            self.selected = [str(t) for t in selected]
+        if isinstance(content.get("action"), str):
             self.act(content["action"], str(content.get("ticket_id") or self.cursor))
 
 

@@ -27,6 +27,7 @@ function render({ model, el }) {
   el.append(root);
 
   let rowElements = new Map();
+  let picked = new Set(model.get("selected") || []);  // the selection shown
   const prefix = "ek-row-" + Math.random().toString(36).slice(2);
 
   function rows() {
@@ -74,7 +75,7 @@ function render({ model, el }) {
     tbody.replaceChildren();
     rowElements = new Map();
     const columns = model.get("columns") || [];
-    const selected = new Set(model.get("selected") || []);
+    const selected = picked;
     const cursor = model.get("cursor");
     const fragment = document.createDocumentFragment();
     rows().forEach((row, index) => {
@@ -127,7 +128,7 @@ function render({ model, el }) {
   }
 
   function showSelection() {
-    const selected = new Set(model.get("selected") || []);
+    const selected = picked;
     for (const [id, tr] of rowElements) {
       tr.setAttribute("aria-selected", selected.has(id) ? "true" : "false");
       tr.firstChild.textContent = selected.has(id) ? "✓" : "";
@@ -150,18 +151,18 @@ function render({ model, el }) {
   }
 
   function toggle(id) {
-    const selected = new Set(model.get("selected") || []);
-    if (selected.has(id)) selected.delete(id);
-    else selected.add(id);
-    model.set("selected", [...selected]);
-    model.save_changes();
+    if (picked.has(id)) picked.delete(id);
+    else picked.add(id);
     showSelection();
+    // a message, not a state update: state updates can be buffered and arrive after the kernel
+    // has acted on (and cleared) the selection; messages keep their order with the actions
+    model.send({ selected: [...picked] });
   }
 
   function action(name) {
     // the cursor and selection travel with the action: a state update may still be buffered
     // behind an earlier one, and the action must act on what the analyst sees
-    model.send({ action: name, ticket_id: model.get("cursor"), selected: model.get("selected") });
+    model.send({ action: name, ticket_id: model.get("cursor"), selected: [...picked] });
   }
 
   function onKey(event) {
@@ -198,7 +199,10 @@ function render({ model, el }) {
   model.on("change:sort_by", header);
   model.on("change:sort_desc", header);
   model.on("change:cursor", showCursor);
-  model.on("change:selected", showSelection);
+  model.on("change:selected", () => {
+    picked = new Set(model.get("selected") || []);  // the kernel's word wins
+    showSelection();
+  });
   model.on("change:caption", () => {
     caption.textContent = model.get("caption") || "";
   });
