@@ -31,27 +31,10 @@ from typing import Any
 
 import pandas as pd
 
-CATEGORIES = {
-    "self_service",
-    "known_issue",
-    "service_not_as_described",
-    "service_unavailable",
-    "bug",
-    "network_disruption",
-    "regional_multi_tenant",
-}
+from escalation_kit.models import TICKET_COLUMNS, Category
+
+CATEGORIES = {c.value for c in Category}
 LANGUAGES = {"en", "ru", "de", "es", "fr", "it", "pt", "nl", "ja", "pl", "sv", "da", "fi", "tr"}
-TICKET_COLUMNS = [
-    "ticket_id",
-    "tenant_id",
-    "customer_name",
-    "country",
-    "service",
-    "title",
-    "description",
-    "reported_at",
-    "users_affected",
-]
 PART_COLUMNS = [
     *TICKET_COLUMNS,
     "language",

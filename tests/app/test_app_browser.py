@@ -9,13 +9,12 @@ import csv
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, SAMPLE_DATA, require
+from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, SAMPLE_DATA, not_local, require, wait_for
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger.escalations import get_escalation, linked_tickets
 from escalation_kit.ledger.reviews import review_states
@@ -25,10 +24,6 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 ANALYST = "Ana Analyst"
 GRID = "table[role=grid]"
 ROWS = f"{GRID} tbody tr"
-
-
-def not_local(url: str) -> bool:
-    return not url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))
 
 
 def tickets_with_a_hostile_title(folder: Path) -> Path:
@@ -101,21 +96,6 @@ def shots_dir(tmp_path: Path) -> Path:
 
 def cells(page: object, key: str) -> list[str]:
     return page.locator(f"{ROWS} td[data-key={key}]").all_inner_texts()  # type: ignore[attr-defined]
-
-
-def wait_for(
-    check: Callable[[], bool],
-    what: str,
-    timeout: float = 30,
-    detail: Callable[[], str] | None = None,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    shown = f" (the page says: {detail()!r})" if detail is not None else ""
-    pytest.fail(f"timed out waiting for {what}{shown}")
 
 
 @pytest.mark.browser

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,24 @@ def require(condition: bool, why: str) -> None:
     if in_ci():
         pytest.fail(f"required component missing under CI: {why}")
     pytest.skip(why)
+
+
+def not_local(url: str) -> bool:
+    """A browser request to anywhere but this machine's test servers (the tests refuse them)."""
+    return not url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))
+
+
+def wait_for(
+    check: Callable[[], bool],
+    what: str,
+    timeout: float = 30,
+    detail: Callable[[], str] | None = None,
+) -> None:
+    """Poll ``check`` until it holds; fail naming ``what`` (and what the page says) otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    shown = f" (the page says: {detail()!r})" if detail is not None else ""
+    pytest.fail(f"timed out waiting for {what}{shown}")

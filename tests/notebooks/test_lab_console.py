@@ -6,38 +6,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from lab_server import running_lab
 
-from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, require
+from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, not_local, require, wait_for
 from escalation_kit.ledger import Ledger
 
 NOTEBOOK = "notebooks/01_triage.ipynb"
 ANALYST = "Ana Analyst"
 ROWS = "table[role=grid] tbody tr"
-
-
-def not_local(url: str) -> bool:
-    return not url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))
-
-
-def wait_for(
-    check: Callable[[], bool],
-    what: str,
-    timeout: float = 30,
-    detail: Callable[[], str] | None = None,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    shown = f" (the page says: {detail()!r})" if detail is not None else ""
-    pytest.fail(f"timed out waiting for {what}{shown}")
 
 
 @pytest.mark.browser

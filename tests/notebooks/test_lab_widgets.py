@@ -12,7 +12,7 @@ import nbformat
 from lab_server import running_lab
 from nbformat.v4 import new_code_cell, new_notebook
 
-from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, require
+from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, not_local, require
 
 CELLS = [
     """\
@@ -54,11 +54,6 @@ MAP_PATHS = ".geo path.choroplethlocation"
 # the country paths plotly.js drew an outline for (a country missing from the topojson, or no
 # topojson at all, leaves its path without a shape)
 OUTLINED = "sel => [...document.querySelectorAll(sel)].filter(p => p.getAttribute('d')).length"
-
-
-def not_local(url: str) -> bool:
-    """Requests to anywhere but the local Lab server."""
-    return not url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))
 
 
 def expected_titles() -> list[str]:

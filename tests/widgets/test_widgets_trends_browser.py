@@ -20,7 +20,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, SAMPLE_DATA, require
+from ek_fixtures import CHROMIUM, CHROMIUM_ARGS, REPO, SAMPLE_DATA, not_local, require
 
 pytestmark = pytest.mark.browser
 
@@ -135,10 +135,6 @@ def _accepts(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1)
         return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def not_local(url: str) -> bool:
-    return not url.startswith(("http://127.0.0.1:", "ws://127.0.0.1:", "data:", "blob:"))
 
 
 def expected_unusual_weeks() -> int:
