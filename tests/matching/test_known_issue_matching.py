@@ -128,6 +128,16 @@ def test_scope_outside_the_tickets_region_does_not_match() -> None:
     assert match is not None
 
 
+def test_a_later_worldwide_post_lifts_an_early_regional_scope() -> None:
+    early = "<p>Current status: Initial findings show users in India are primarily affected.</p>"
+    widened = early + "<p>Current status: We've confirmed users worldwide may be affected.</p>"
+    assert issue_scope(issue(scope=early)) == frozenset({Region.ASIA_PACIFIC})
+    assert issue_scope(issue(scope=widened)) == frozenset()
+    europe = ticket("Users cannot receive email", region="Europe")
+    assert match_ticket(europe, [issue(scope=early)]) is None
+    assert match_ticket(europe, [issue(scope=widened)]) is not None
+
+
 def test_ticket_without_a_recognisable_symptom_does_not_match() -> None:
     assert match_ticket(ticket("Exchange problem"), [issue()]) is None
 

@@ -64,6 +64,12 @@ _REGION_PATTERNS = {
     region: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
     for region, words in _REGION_WORDS.items()
 }
+# A later post that widens the scope to everyone ("users worldwide may be affected") lifts it.
+_EVERYWHERE = re.compile(
+    r"\b(?:worldwide|world-wide|globally|global|all regions|multiple regions|any region|"
+    r"all geographies)\b",
+    re.IGNORECASE,
+)
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 _FUZZY_CHARS = 300
 
@@ -78,13 +84,20 @@ class Match:
 
 
 def issue_scope(issue: HealthIssue) -> frozenset[Region]:
-    """Regions an issue says it is limited to (empty: no stated scope, so everywhere)."""
+    """Regions an issue says it is limited to (empty: no stated scope, so everywhere).
+
+    Scopes stated in the impact and the posts add up ("we've expanded to users in Europe"), and a
+    sentence that says the impact is worldwide (or reaches all users) lifts every limit: an early
+    "users in India are primarily affected" does not survive "users worldwide may be affected".
+    """
     texts = [issue.impact_description, *(post_text(p) for p in issue.posts)]
     found: set[Region] = set()
     for text in texts:
         for sentence in _SENTENCE.split(text or ""):
             if not _SCOPE_CONTEXT.search(sentence):
                 continue
+            if _EVERYWHERE.search(sentence):
+                return frozenset()
             found.update(r for r, pattern in _REGION_PATTERNS.items() if pattern.search(sentence))
     return frozenset(found)
 
