@@ -228,3 +228,63 @@ def test_unrelated_symptoms_on_one_service_are_no_cluster(
         ),
     )
     assert "regional_multi_tenant" not in categories(frame)
+
+
+def test_one_outage_worded_as_sign_in_mailbox_and_slowness_is_one_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    """Sign-in refused, mailbox not opening and extreme slowness all say the service is unusable."""
+    frame = batch(
+        row("S", "Nobody can sign in to Outlook this morning", tenant_no=1, service="Exchange"),
+        row(
+            "M",
+            "Kein Zugriff auf das Postfach, ganzes Büro betroffen",
+            tenant_no=2,
+            service="Exchange",
+            minutes=40,
+        ),
+        row(
+            "P",
+            "Exchange unbearably slow for all staff since 9, nothing changed on our side",
+            tenant_no=3,
+            country="FR",
+            service="Exchange",
+            minutes=95,
+        ),
+    )
+    decisions = triage_tickets(frame).decisions
+    assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
+    assert decisions["cluster_id"].nunique() == 1
+
+
+def test_a_ticket_naming_several_services_joins_each_services_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    frame = batch(
+        row(
+            "X",
+            "Outlook and Teams are both down for everyone",
+            tenant_no=1,
+            service="Outlook, Teams",
+        ),
+        row(
+            "Y",
+            "Outlook is down for the whole company",
+            tenant_no=2,
+            service="Exchange",
+            minutes=30,
+        ),
+        row(
+            "Z",
+            "Cannot access Exchange mailboxes at all",
+            tenant_no=3,
+            country="AT",
+            service="Exchange",
+            minutes=60,
+        ),
+    )
+    decisions = triage_tickets(frame).decisions
+    assert decisions["service"].tolist()[0] == "Microsoft 365 suite"
+    assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
+    assert decisions["cluster_id"].nunique() == 1
+    assert "3 tenants in Europe reported Exchange Online" in decisions["reasons"].iloc[0]

@@ -1,11 +1,13 @@
 """Cross-ticket clusters: regional multi-tenant incidents and network disruptions.
 
 * **Regional multi-tenant**: at least ``min_tenants`` (3) *distinct* tenants of one region report
-  the same normalized service, with the same symptom family, within ``window`` (4 h). Every ticket
-  inside such a window belongs to the cluster; overlapping windows are one cluster. The symptom
-  families are bits of a per-ticket mask (the symptom lexicon's concepts, plus "the service is
-  down"): three unrelated Exchange complaints (retention, duplicate attachments, attachment size)
-  share no bit and are no cluster; tickets with no symptom at all never cluster.
+  the same normalized service, with the same symptom family, within ``window`` (4 h). A ticket
+  that names several services (the Microsoft 365 suite) counts for each service it names. Every
+  ticket inside such a window belongs to the cluster; overlapping windows are one cluster. The
+  symptom families are bits of a per-ticket mask (the symptom lexicon's concepts, plus "the
+  service is unusable": down, refusing sign-in, slow or unreachable): three unrelated Exchange
+  complaints (retention, duplicate attachments, attachment size) share no bit and are no
+  cluster; tickets with no symptom at all never cluster.
 * **Network disruption**: tickets with connectivity-level symptoms (timeouts, DNS of Microsoft
   endpoints, packet loss, latency) from at least ``network_min_tenants`` tenants within
   ``network_window`` (2 h) that span ``network_min_regions`` regions or ``network_min_services``
@@ -58,12 +60,15 @@ def find_clusters(
     connectivity: np.ndarray,
     config: TriageConfig | None = None,
     symptoms: np.ndarray | None = None,
+    named: Sequence[frozenset[str]] | None = None,
 ) -> ClusterResult:
     """Find network and regional clusters among eligible tickets (network ones first).
 
     ``tickets`` needs ticket_id, tenant_id, region, service (normalized) and reported_at (UTC).
     ``symptoms`` is each ticket's symptom-family bitmask (``uint64``); a regional cluster needs
     ``min_tenants`` tenants sharing one bit. None: every ticket is one family (service only).
+    ``named`` holds, per ticket, the services it names together (empty unless two or more): such
+    a ticket also takes part in each named service's regional sweep.
     """
     config = config or TriageConfig()
     n = len(tickets)
@@ -83,7 +88,12 @@ def find_clusters(
     families = np.ones(n, dtype=np.uint64) if symptoms is None else np.asarray(symptoms)
     families = families.astype(np.uint64)
     _regional_clusters(
-        data, eligible & (result.category == "") & data.known_place, families, config, result
+        data,
+        eligible & (result.category == "") & data.known_place,
+        families,
+        config,
+        result,
+        named or [frozenset()] * n,
     )
     return result
 
@@ -94,12 +104,21 @@ def _regional_clusters(
     families: np.ndarray,
     config: TriageConfig,
     result: ClusterResult,
+    named: Sequence[frozenset[str]],
 ) -> None:
     """Sweep each (region, service, symptom family) group of the remaining tickets for
     3-tenant windows; a ticket already in a cluster is not swept again for another family."""
-    frame = pd.DataFrame({"region": data.region, "service": data.service})[remaining]
-    for rows in frame.groupby(["region", "service"], sort=False).indices.values():
-        positions = np.flatnonzero(remaining)[rows]
+    rows = np.flatnonzero(remaining)
+    positions_of, services = [], []
+    for row in rows.tolist():
+        for service in {data.service[row], *named[row]}:
+            positions_of.append(row)
+            services.append(service)
+    frame = pd.DataFrame(
+        {"region": data.region[positions_of], "service": services, "row": positions_of}
+    )
+    for (_, service), group in frame.groupby(["region", "service"], sort=False):
+        positions = group["row"].to_numpy(dtype=np.int64)
         present = int(np.bitwise_or.reduce(families[positions])) if positions.size else 0
         for bit in range(64):
             if not present >> bit & 1:
@@ -109,7 +128,15 @@ def _regional_clusters(
                 ((families[positions] & mask) != 0) & (result.category[positions] == "")
             ]
             rule = (_regional_rule(config), (data.tenant,))
-            _sweep(data, members, config.window, rule, result, Category.REGIONAL_MULTI_TENANT)
+            _sweep(
+                data,
+                members,
+                config.window,
+                rule,
+                result,
+                Category.REGIONAL_MULTI_TENANT,
+                str(service),
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +197,7 @@ def _sweep(
     rule: tuple[_Rule, tuple[np.ndarray, ...]],
     result: ClusterResult,
     category: Category,
+    service: str = "",
 ) -> None:
     """Mark the members of every qualifying time window among ``positions``.
 
@@ -203,10 +231,12 @@ def _sweep(
             else:
                 del counter[column[start]]
     for first, last in ranges:
-        _label(data, order[first:last], result, category)
+        _label(data, order[first:last], result, category, service)
 
 
-def _label(data: _Columns, members: np.ndarray, result: ClusterResult, category: Category) -> None:
+def _label(
+    data: _Columns, members: np.ndarray, result: ClusterResult, category: Category, service: str
+) -> None:
     ids = list(data.ticket_id[members])
     tenants = len(set(data.tenant[members]))
     regions = sorted(set(data.region[members]) - {str(Region.UNKNOWN)})
@@ -221,7 +251,7 @@ def _label(data: _Columns, members: np.ndarray, result: ClusterResult, category:
         )
     else:
         reason = (
-            f"{tenants} tenants in {regions[0]} reported {services[0]} within {span} "
+            f"{tenants} tenants in {regions[0]} reported {service or services[0]} within {span} "
             f"(cluster {cid})"
         )
     result.category[members] = str(category)

@@ -263,9 +263,8 @@ def decide(
         eligible=~known & ~verdict.self_service,
         connectivity=verdict.connectivity,
         config=config,
-        symptoms=symptom_families(
-            concepts, features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
-        ),
+        symptoms=symptom_families(concepts, _unusable(features, concepts)),
+        named=features.services,
     )
     clusters = _connectivity_clusters(clusters, verdict)
     return _compose(frame, accepted, matches, known, clusters, verdict)
@@ -314,12 +313,31 @@ def _verdict(
 
 
 _OUTAGE_BIT = np.uint64(1) << np.uint64(63)  # the lexicon has at most 63 concepts (bits 0..62)
+# Concepts that say the service itself is unusable rather than one feature misbehaving: one
+# outage reaches customers as "cannot get in", "cannot sign in", "the mailbox will not open",
+# "very slow" or "cannot connect", so these are one family for clustering.
+_UNUSABLE_CONCEPTS = ("service_access", "sign_in", "mailbox_access", "performance", "connectivity")
+_UNUSABLE_EVIDENCE = ("symptom_down", "symptom_connectivity")
 
 
 def symptom_families(masks: np.ndarray, outage: np.ndarray) -> np.ndarray:
     """Each ticket's symptom families for clustering: the lexicon's concepts it mentions
-    (``masks``), plus bit 63 when its words say the service is down (``outage``)."""
+    (``masks``), plus bit 63 when its words say the service is unusable (``outage``)."""
     return np.where(outage, masks | _OUTAGE_BIT, masks).astype(np.uint64)
+
+
+def _unusable(features: TicketFeatures, concepts: np.ndarray) -> np.ndarray:
+    """Tickets whose words say the service is down, unreachable, slow or refuses sign-in."""
+    lexicon = load_symptoms()
+    bits = sum(
+        (1 << lexicon.names.index(name) for name in _UNUSABLE_CONCEPTS if name in lexicon.names),
+        0,
+    )
+    unusable = features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
+    unusable |= (concepts & np.uint64(bits)) != 0
+    for name in _UNUSABLE_EVIDENCE:
+        unusable |= features.evidence.column(name) > 0
+    return unusable
 
 
 def _cluster_frame(accepted: pd.DataFrame, service: np.ndarray) -> pd.DataFrame:
