@@ -288,3 +288,20 @@ def test_a_ticket_naming_several_services_joins_each_services_cluster(
     assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
     assert decisions["cluster_id"].nunique() == 1
     assert "3 tenants in Europe reported Exchange Online" in decisions["reasons"].iloc[0]
+
+
+def test_a_report_with_no_recognised_symptom_joins_a_cluster_in_its_window_only(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    founders = [
+        row(f"F{n}", OUTAGE, tenant_no=n, service="Teams", minutes=30 * n) for n in (1, 2, 3)
+    ]
+    inside = row("I", "Teams?? please check asap", tenant_no=4, service="Teams", minutes=200)
+    later = row("L", "Teams?? please check asap", tenant_no=5, service="Teams", minutes=600)
+    decisions = triage_tickets(batch(*founders, inside, later)).decisions.set_index("ticket_id")
+    assert decisions.loc[["F1", "F2", "F3", "I"], "cluster_id"].nunique() == 1
+    assert decisions.loc["I", "category"] == "regional_multi_tenant"
+    assert decisions.loc["L", "cluster_id"] == ""
+    assert decisions.loc["F1", "reasons"].startswith("4 tenants in Europe reported Microsoft Teams")
+    alone = triage_tickets(batch(inside, later, row("J", "Teams??", tenant_no=6, service="Teams")))
+    assert "regional_multi_tenant" not in alone.decisions["category"].tolist()

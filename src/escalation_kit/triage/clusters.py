@@ -84,7 +84,8 @@ def find_clusters(
     data = _Columns.of(tickets)
     network = np.flatnonzero(eligible & connectivity)
     rule = (_network_rule(config), (data.tenant, data.region, data.service))
-    _sweep(data, network, config.network_window, rule, result, Category.NETWORK_DISRUPTION)
+    for cluster in _sweep(data, network, config.network_window, rule):
+        _label(data, cluster, result, Category.NETWORK_DISRUPTION)
     families = np.ones(n, dtype=np.uint64) if symptoms is None else np.asarray(symptoms)
     families = families.astype(np.uint64)
     _regional_clusters(
@@ -107,16 +108,15 @@ def _regional_clusters(
     named: Sequence[frozenset[str]],
 ) -> None:
     """Sweep each (region, service, symptom family) group of the remaining tickets for
-    3-tenant windows; a ticket already in a cluster is not swept again for another family."""
-    rows = np.flatnonzero(remaining)
-    positions_of, services = [], []
-    for row in rows.tolist():
-        for service in {data.service[row], *named[row]}:
-            positions_of.append(row)
-            services.append(service)
-    frame = pd.DataFrame(
-        {"region": data.region[positions_of], "service": services, "row": positions_of}
-    )
+    3-tenant windows; a ticket already in a cluster is not swept again for another family.
+
+    A remaining ticket whose symptom is not recognised at all (no family bit) cannot found a
+    cluster, but it joins one of its region and service when it was reported within the window
+    of the cluster's first and last report: its words neither confirm nor contradict the outage.
+    """
+    frame = _service_rows(data, np.flatnonzero(remaining), named)
+    rule = (_regional_rule(config), (data.tenant,))
+    window = int(config.window.total_seconds() * 1e9)
     for (_, service), group in frame.groupby(["region", "service"], sort=False):
         positions = group["row"].to_numpy(dtype=np.int64)
         present = int(np.bitwise_or.reduce(families[positions])) if positions.size else 0
@@ -127,16 +127,32 @@ def _regional_clusters(
             members = positions[
                 ((families[positions] & mask) != 0) & (result.category[positions] == "")
             ]
-            rule = (_regional_rule(config), (data.tenant,))
-            _sweep(
-                data,
-                members,
-                config.window,
-                rule,
-                result,
-                Category.REGIONAL_MULTI_TENANT,
-                str(service),
-            )
+            for cluster in _sweep(data, members, config.window, rule):
+                first, last = data.time[cluster].min(), data.time[cluster].max()
+                silent = positions[
+                    (families[positions] == 0)
+                    & (result.category[positions] == "")
+                    & (data.time[positions] >= last - window)
+                    & (data.time[positions] <= first + window)
+                ]
+                joined = np.union1d(cluster, silent)
+                _label(data, joined, result, Category.REGIONAL_MULTI_TENANT, str(service))
+
+
+def _service_rows(
+    data: _Columns, rows: np.ndarray, named: Sequence[frozenset[str]]
+) -> pd.DataFrame:
+    """(region, service, row) for each ticket, plus one more per other service a ticket names."""
+    extra = [
+        (row, service)
+        for row in rows.tolist()
+        if named[row]
+        for service in sorted(named[row])
+        if service != data.service[row]
+    ]
+    every = np.concatenate([rows, np.array([r for r, _ in extra], dtype=np.int64)])
+    services = np.concatenate([data.service[rows], np.array([s for _, s in extra], dtype=object)])
+    return pd.DataFrame({"region": data.region[every], "service": services, "row": every})
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,17 +211,14 @@ def _sweep(
     positions: np.ndarray,
     window: timedelta,
     rule: tuple[_Rule, tuple[np.ndarray, ...]],
-    result: ClusterResult,
-    category: Category,
-    service: str = "",
-) -> None:
-    """Mark the members of every qualifying time window among ``positions``.
+) -> list[np.ndarray]:
+    """The members of every qualifying time window among ``positions`` (overlaps merged).
 
     Two pointers over the time-sorted tickets with running distinct counts of the rule's columns:
     each ticket enters and leaves the window once.
     """
     if positions.size == 0:
-        return
+        return []
     qualifies, columns = rule
     order = positions[np.argsort(data.time[positions], kind="stable")]
     times = data.time[order]
@@ -230,12 +243,15 @@ def _sweep(
                 counter[column[start]] = left
             else:
                 del counter[column[start]]
-    for first, last in ranges:
-        _label(data, order[first:last], result, category, service)
+    return [order[first:last] for first, last in ranges]
 
 
 def _label(
-    data: _Columns, members: np.ndarray, result: ClusterResult, category: Category, service: str
+    data: _Columns,
+    members: np.ndarray,
+    result: ClusterResult,
+    category: Category,
+    service: str = "",
 ) -> None:
     ids = list(data.ticket_id[members])
     tenants = len(set(data.tenant[members]))
