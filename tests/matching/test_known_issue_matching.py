@@ -10,7 +10,13 @@ import pytest
 
 from escalation_kit.health.parse import parse_issue
 from escalation_kit.models import HealthIssue, Region
-from escalation_kit.triage.matching import MATCH_COLUMNS, issue_scope, match_ticket, match_tickets
+from escalation_kit.triage.matching import (
+    MATCH_COLUMNS,
+    error_codes,
+    issue_scope,
+    match_ticket,
+    match_tickets,
+)
 
 TENANT = "5b1c9a3e-7d2f-4c61-9a8e-2f4d6b0c1e77"
 OTHER = "0f1e2d3c-0000-4000-8000-000000000001"
@@ -136,6 +142,29 @@ def test_a_later_worldwide_post_lifts_an_early_regional_scope() -> None:
     europe = ticket("Users cannot receive email", region="Europe")
     assert match_ticket(europe, [issue(scope=early)]) is None
     assert match_ticket(europe, [issue(scope=widened)]) is not None
+
+
+def test_a_shared_error_code_matches_in_any_language() -> None:
+    """The issue quotes an SMTP code; tickets in Japanese and Dutch quote it with no known word."""
+    coded = issue(
+        title="Some users' messages are rejected",
+        feature="Mail flow",
+        group="E-Mail timely delivery",
+        scope="<p>Users receive NDR 5.7.708 when sending to external recipients.</p>",
+    )
+    for words in (
+        "送信すると 5.7.708 のNDRが返ってくる",
+        "Bounce met code 5.7.708 sinds vanochtend",
+    ):
+        match = match_ticket(ticket(words), [coded])
+        assert match is not None and match.issue_id == "EX100001"
+    assert match_ticket(ticket("Code 0x80070005 sinds vanochtend"), [coded]) is None
+    assert error_codes("AADSTS 50058, aadsts-700016; 0x80070005 and 5.7.708 v1.2.3.4") == {
+        "aadsts50058",
+        "aadsts700016",
+        "0x80070005",
+        "5.7.708",
+    }
 
 
 def test_ticket_without_a_recognisable_symptom_does_not_match() -> None:

@@ -43,7 +43,7 @@ from escalation_kit.triage.text import ticket_text
 if TYPE_CHECKING:
     from escalation_kit.health.snapshot import HealthSnapshot
 
-__all__ = ["MATCH_COLUMNS", "Match", "issue_scope", "match_ticket", "match_tickets"]
+__all__ = ["MATCH_COLUMNS", "Match", "error_codes", "issue_scope", "match_ticket", "match_tickets"]
 
 MATCH_COLUMNS = ["ticket_id", "matched_issue_id", "match_score", "match_reason"]
 
@@ -71,7 +71,15 @@ _EVERYWHERE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
+# Error codes that name one failure in any language: Entra sign-in (AADSTS…), Windows/Office
+# (0x8…) and SMTP enhanced status codes (5.7.1); a ticket quoting one an issue also quotes is about
+# the same symptom whatever else its words say. HTTP 5xx is too common to tell issues apart.
+_CODE = re.compile(
+    r"aadsts\s?-?([0-9]{4,6})|\b(0x8[0-9a-f]{7})\b|(?<![0-9.])([45]\.[0-9]\.[0-9]{1,3})(?![0-9.])",
+    re.IGNORECASE,
+)
 _FUZZY_CHARS = 300
+_CODE_CHARS = 20000
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +267,7 @@ class _IssueTable:
     end: np.ndarray  # int64 ns, maximum when ongoing
     primary: np.ndarray  # uint64 concepts of title/feature/impact
     every: np.ndarray  # uint64 concepts including posts
+    codes: list[frozenset[str]]  # error codes quoted in title, impact or posts
     scope: np.ndarray  # uint8 region bits (0 = everywhere)
     fuzzy_text: list[str]
     groups: dict[tuple[str, str], np.ndarray]
@@ -295,6 +304,10 @@ class _IssueTable:
             end=np.array([_ns(i.end, low=False) for i in issues], dtype=np.int64),
             primary=primary,
             every=every,
+            codes=[
+                error_codes(f"{text} {posts}")
+                for text, posts in zip(primary_text, posts_text, strict=True)
+            ],
             scope=np.array([_region_bits(issue_scope(i)) for i in issues], dtype=np.uint8),
             fuzzy_text=[f"{i.title} {i.impact_description}" for i in issues],
             groups={key: np.array(rows) for key, rows in groups.items()},
@@ -325,6 +338,7 @@ def _match_groups(
     """Fill ``out`` (ids, scores, reasons) group by group of (tenant, service)."""
     times, region_bits, groups = _ticket_columns(tickets)
     fuzzy_text = _fuzzy_texts(tickets)
+    codes = [error_codes(str(text or "")) for text in ticket_text(tickets).to_pylist()]
     tolerance, threshold, show_progress = settings
     tol = int(tolerance.total_seconds() * 1e9)
     progress = tqdm(
@@ -336,7 +350,8 @@ def _match_groups(
         if candidates is None or not key[1]:
             continue
         ticket_data = (masks[rows], times[rows], region_bits[rows], [fuzzy_text[r] for r in rows])
-        scored = _score_group(*ticket_data, table, candidates, tol)
+        shared_code = _shared_codes([codes[r] for r in rows], table, candidates)
+        scored = _score_group(*ticket_data, table, candidates, tol, shared_code)
         best = candidates[scored.argmax(axis=1)]
         top = scored.max(axis=1)
         for local in np.flatnonzero(top >= threshold):
@@ -344,7 +359,8 @@ def _match_groups(
             shared = lexicon.describe(int(masks[row, 0] & table.every[position]))
             issue = table.issues[position]
             out[0][row], out[1][row] = issue.id, top[local]
-            out[2][row] = _reason(issue, table.services[position], top[local], shared)
+            common = sorted(codes[row] & table.codes[position])
+            out[2][row] = _reason(issue, table.services[position], top[local], shared, common)
 
 
 def _ticket_columns(
@@ -376,8 +392,12 @@ def _score_group(
     table: _IssueTable,
     candidates: np.ndarray,
     tol: int,
+    shared_code: np.ndarray,
 ) -> np.ndarray:
-    """Score matrix (tickets × candidate issues), zero where an issue cannot explain a ticket."""
+    """Score matrix (tickets × candidate issues), zero where an issue cannot explain a ticket.
+
+    ``shared_code`` marks the pairs that quote the same error code: same symptom, full agreement.
+    """
     start, end = table.start[candidates], table.end[candidates]
     active = (start[None, :] - tol <= times[:, None]) & (end[None, :] >= times[:, None])
     scope = table.scope[candidates]
@@ -393,8 +413,31 @@ def _score_group(
         )
         / 100.0
     )
+    concept = np.where(shared_code, 1.0, concept)
     score = 0.75 * concept + 0.25 * fuzzy
-    return np.where(active & in_scope & related, score, 0.0)
+    return np.where(active & in_scope & (related | shared_code), score, 0.0)
+
+
+def error_codes(text: str) -> frozenset[str]:
+    """The specific error codes a text quotes, normalized (``aadsts50058``, ``0x80070005``)."""
+    found = set()
+    for match in _CODE.finditer(text[:_CODE_CHARS]):
+        aadsts, hexadecimal, smtp = match.groups()
+        found.add(f"aadsts{aadsts}" if aadsts else (hexadecimal or smtp).lower())
+    return frozenset(found)
+
+
+def _shared_codes(
+    codes: list[frozenset[str]], table: _IssueTable, candidates: np.ndarray
+) -> np.ndarray:
+    """(tickets × candidates) True where the ticket and the issue quote a common error code."""
+    shared = np.zeros((len(codes), candidates.size), dtype=bool)
+    if not any(codes):
+        return shared
+    for i, quoted in enumerate(codes):
+        if quoted:
+            shared[i] = [bool(quoted & table.codes[c]) for c in candidates.tolist()]
+    return shared
 
 
 def _concept_scores(
@@ -424,10 +467,14 @@ def _fuzzy_texts(tickets: pd.DataFrame) -> list[str]:
     return list(title.to_numpy(dtype=object))
 
 
-def _reason(issue: HealthIssue, service: str, score: float, shared: list[str]) -> str:
+def _reason(
+    issue: HealthIssue, service: str, score: float, shared: list[str], codes: list[str]
+) -> str:
     since = f", active since {issue.start:%Y-%m-%d %H:%M} UTC" if issue.start else ""
-    symptoms = ", ".join(s.replace("_", " ") for s in shared)
+    same = [f"same error code ({', '.join(codes)})"] if codes else []
+    if shared:
+        same.append(f"same symptom ({', '.join(s.replace('_', ' ') for s in shared)})")
     return (
         f"matched documented issue {issue.id} on {service}{since} (score {score:.2f}): "
-        f"same symptom ({symptoms}) as '{issue.title}'"
+        f"{' and '.join(same)} as '{issue.title}'"
     )
