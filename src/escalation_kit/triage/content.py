@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from escalation_kit.models import Category
 from escalation_kit.triage.rules import RULE_CATEGORIES, Rule, RuleSet
-from escalation_kit.triage.text import contains_all, fold
+from escalation_kit.triage.text import contains_all, lower
 
 __all__ = [
     "ContentScores",
@@ -76,7 +76,7 @@ def score_content(
     pass); :func:`explain` fills them in later when they are needed.
     """
     n = len(text)
-    hits = contains_all(fold(text), [rule.pattern for rule in rules.rules])
+    hits = contains_all(lower(text), [rule.pattern for rule in rules.rules])
     weights = np.zeros((len(rules.rules), len(RULE_CATEGORIES)))
     for j, rule in enumerate(rules.rules):
         weights[j, RULE_CATEGORIES.index(rule.category)] = rule.weight

@@ -24,14 +24,13 @@ import pyarrow.compute as pc
 
 from escalation_kit.datafiles import DataFile, read_mapping
 from escalation_kit.errors import ConfigError
+from escalation_kit.textfold import fold, fold_column
 from escalation_kit.triage.language import LANGUAGES
 from escalation_kit.triage.text import (
     check_pattern,
     contains_all,
-    fold_accents,
     literal_pattern,
     phrase_pattern,
-    strip_accents,
 )
 
 __all__ = [
@@ -240,7 +239,7 @@ def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
                 raise ConfigError(f"{where}: unknown language {language!r}")
             if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
                 raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-            folded = [strip_accents(e) for e in entries]
+            folded = [fold(e) for e in entries]
             if not literal:
                 parts += [f"(?:{p})" for p in folded]
             else:
@@ -267,7 +266,7 @@ def compute_evidence(
     services the ticket names, ``has_description`` whether the description is non-empty.
     """
     evidence = evidence or load_evidence()
-    folded = fold_accents(text)
+    folded = fold_column(text)
     features = evidence.features
     hits = contains_all(folded, [f.pattern for f in features])
     negations = [(j, f.negation) for j, f in enumerate(features) if f.negation]

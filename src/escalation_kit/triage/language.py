@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from escalation_kit.triage.text import fold, phrase_pattern
+from escalation_kit.triage.text import lower, phrase_pattern
 
 __all__ = ["LANGUAGES", "detect_language", "detect_languages"]
 
@@ -41,7 +41,7 @@ _JAPANESE = r"[\x{3040}-\x{30FF}\x{4E00}-\x{9FFF}]"
 def detect_languages(text: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """The language code of each text (object array of ``LANGUAGES`` values)."""
     n = len(text)
-    text = fold(text)
+    text = lower(text)
     cyrillic = pc.count_substring_regex(text, _CYRILLIC).to_numpy(zero_copy_only=False)
     japanese = pc.count_substring_regex(text, _JAPANESE).to_numpy(zero_copy_only=False)
     latin = pc.count_substring_regex(text, r"[a-z]").to_numpy(zero_copy_only=False)

@@ -19,14 +19,13 @@ import pyarrow as pa
 
 from escalation_kit.datafiles import DataFile, read_mapping
 from escalation_kit.errors import ConfigError
+from escalation_kit.textfold import fold, fold_column
 from escalation_kit.triage.language import LANGUAGES
 from escalation_kit.triage.text import (
     check_pattern,
     contains_all,
-    fold_accents,
     literal_pattern,
     phrase_pattern,
-    strip_accents,
 )
 
 __all__ = ["DEFAULT_SYMPTOMS_PATH", "SymptomLexicon", "load_symptoms"]
@@ -44,7 +43,7 @@ class SymptomLexicon:
 
     def masks(self, text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The concept bitmask of each text (``uint64``; bit i is ``names[i]``)."""
-        hits = contains_all(fold_accents(text), self.patterns).astype(np.uint64)
+        hits = contains_all(fold_column(text), self.patterns).astype(np.uint64)
         weights = np.uint64(1) << np.arange(len(self.patterns), dtype=np.uint64)
         return (hits * weights).sum(axis=1, dtype=np.uint64)
 
@@ -79,7 +78,7 @@ def _concept_pattern(by_language: Any, where: str) -> str:
             raise ConfigError(f"{where}: unknown language {language!r}")
         if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
             raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-        (bare if language == "ja" else phrases).extend(strip_accents(e) for e in entries)
+        (bare if language == "ja" else phrases).extend(fold(e) for e in entries)
     parts = ([phrase_pattern(phrases)] if phrases else []) + (
         [literal_pattern(bare)] if bare else []
     )
