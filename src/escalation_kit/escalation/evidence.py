@@ -10,11 +10,13 @@ Customer text is untrusted: it is only ever quoted, never interpreted as markup 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
+from escalation_kit.languages import load_languages
 from escalation_kit.models import Ticket
 from escalation_kit.triage.language import detect_language
 from escalation_kit.triage.symptoms import load_symptoms
@@ -52,11 +54,6 @@ _TIMES = re.compile(
     r"(?:[+-]\d{1,2}(?::?\d{2})?)?)?"
 )
 _ZONE = re.compile(r"(?:Z$|UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)")
-_USERS = re.compile(
-    r"(?i)\b(\d{1,6})\s+(?:users?|people|employees|staff|пользовател\w*|человек\w*|"
-    r"сотрудник\w*|benutzer\w*|nutzer\w*|mitarbeite\w*|usuari\w*|personas|empleados|"
-    r"utilisateurs?|personnes|collaborateurs|employés)"
-)
 _SITES = re.compile(
     r"(?i)\b(\d{1,4}|all|every|alle|все|todas?|toutes?)\s+(?:of our\s+)?(?:sites?|offices?|"
     r"locations?|branches|stores?|standorte\w*|niederlassungen|офис\w*|филиал\w*|площадк\w*|"
@@ -110,7 +107,6 @@ SYMPTOM_WORDS = {
     "storage_quota": "storage, quota or retention",
     "presence_status": "presence status",
 }
-LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "de": "German", "es": "Spanish", "fr": "French"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +143,12 @@ def trim(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     return cut + "…"
 
 
+@functools.cache
+def _users() -> re.Pattern[str]:
+    """ "40 users", "12 Benutzer": a number and the "users" words of the language packs."""
+    return re.compile(r"(?i)\b(\d{1,6})\s+" + load_languages().users_words(r"\w*"))
+
+
 def _with_zone(time: str) -> str:
     """A time as written, saying so when the customer gave no time zone."""
     return time if _ZONE.search(time) else f"{time} (customer's local time, zone not stated)"
@@ -171,7 +173,7 @@ def extract_evidence(ticket: Ticket) -> TicketEvidence:
     ]
     times = [_with_zone(m.group(0)) for m in _TIMES.finditer(ticket.description or "")]
     users = [f"{ticket.users_affected} (users_affected field)"] if ticket.users_affected else []
-    users += [m.group(0) for m in _USERS.finditer(text)]
+    users += [m.group(0) for m in _users().finditer(text)]
     sites = [m.group(0) for m in _SITES.finditer(text)]
     checks = [s for s in _SENTENCES.split(ticket.description or "") if _TRIED.search(s)]
     lexicon = load_symptoms()
@@ -197,8 +199,9 @@ def extract_evidence(ticket: Ticket) -> TicketEvidence:
 def _with_summary(evidence: TicketEvidence, ticket: Ticket) -> TicketEvidence:
     """An English summary of the extracted facts only (the original text stays beside it)."""
     service = ticket.normalized_service or ticket.service or "the service"
+    name = load_languages().name(evidence.language)
     parts = [
-        f"{LANGUAGE_NAMES.get(evidence.language, evidence.language)}-language ticket about "
+        f"{name[:1].upper()}{name[1:]}-language ticket about "
         f"{service}"
         + (f" ({', '.join(evidence.symptoms)})" if evidence.symptoms else "")
         + f", reported {ticket.reported_at.isoformat()}."

@@ -2,10 +2,11 @@
 
 pandas 3 keeps strings in Arrow; ``pyarrow.compute`` runs Google's RE2 over the column in C++,
 which is what makes triage of 100,000 tickets take seconds. RE2 has no look-around and its
-``\\b``/``\\w`` are ASCII-only, so phrases get word boundaries that know Latin and Cyrillic
-letters. Those are explicit code-point ranges: RE2's ``\\pL`` and case folding make its automaton
-explode (100x slower), so texts are folded once (:mod:`escalation_kit.textfold`, or only
-lower-cased with :func:`lower`) and matched case-sensitively.
+``\\b``/``\\w`` are ASCII-only, so phrases get word boundaries that know the letters of the
+language packs' scripts (:mod:`escalation_kit.languages`). Those are explicit code-point
+ranges: RE2's ``\\pL`` and case folding make its automaton explode (100x slower), so texts are
+folded once (:mod:`escalation_kit.textfold`, or only lower-cased with :func:`lower`) and
+matched case-sensitively.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from escalation_kit.languages import load_languages
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -36,8 +39,9 @@ MAX_TEXT_CHARS = 4000
 
 _THREADED_FROM = 5000
 _META = set(".^$*+?()[]{}|\\")
-# Word characters: ASCII letters/digits/_, Latin-1 and Latin Extended-A/B, Cyrillic.
-_WORD = r"\w\x{00C0}-\x{024F}\x{0400}-\x{04FF}"
+# Word characters: ASCII letters/digits/_ and the letters of every language pack's spaced
+# scripts (Latin-1 and Latin Extended-A/B, Greek, Cyrillic; not kana or kanji).
+_WORD = r"\w" + load_languages().word_ranges()
 _START = rf"(?:^|[^{_WORD}])"
 _END = rf"(?:$|[^{_WORD}])"
 
