@@ -68,6 +68,13 @@ def test_a_malformed_pack_is_a_config_error_naming_the_file(tmp_path: Path) -> N
     )
     with pytest.raises(ConfigError, match=r"xx\.yaml: scripts\.Latin: range '0041-zz'"):
         load_languages(tmp_path)
+    (tmp_path / "xx.yaml").write_text(
+        "code: xx\nname: X\nscripts: {Latin: {ranges: [0041-005A]}}\nstopwords: []\n"
+        "users_words: []\nrules: {}\nevidence: {}\nsymptoms: {}\npackage: {tried: ['(unclosed']}\n",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"xx\.yaml: package\.tried: '\(unclosed' is not a regex"):
+        load_languages(tmp_path)
     (tmp_path / "xx.yaml").write_text("code: yy\n", "utf-8")
     with pytest.raises(ConfigError, match=r"xx\.yaml: missing key\(s\) name, scripts"):
         load_languages(tmp_path)

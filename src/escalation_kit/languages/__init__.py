@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ __all__ = [
     "LanguagePack",
     "LanguageRegistry",
     "Script",
+    "alternation",
     "load_languages",
     "with_pack_entries",
     "with_pack_phrases",
@@ -43,7 +44,9 @@ UNDETERMINED = "und"
 #: The sections of a pack that hold phrases for the items of a triage file.
 PHRASE_SECTIONS = ("rules", "evidence", "symptoms")
 _REQUIRED = ("code", "name", "scripts", "stopwords", "users_words", *PHRASE_SECTIONS)
-_OPTIONAL = ("alphabet", "notice")
+_OPTIONAL = ("alphabet", "notice", "package")
+_PACKAGE_KEYS = ("error_cues", "sites", "tried")
+_SITES_KEYS = ("all", "of", "names")
 _SCRIPT_KEYS = {"ranges", "spaced", "weight", "fallback"}
 _RANGE = re.compile(r"^([0-9A-Fa-f]{4,6})-([0-9A-Fa-f]{4,6})$")
 _CODE = re.compile(r"^[a-z]{2,3}$")
@@ -77,6 +80,7 @@ class LanguagePack:
     stopwords: tuple[str, ...]
     users_words: tuple[str, ...]
     notice: Mapping[str, str] | None
+    package: Mapping[str, Any]  # error_cues, sites {all, of, names}, tried (may be empty)
     phrases: Mapping[str, Mapping[str, Mapping[str, Any]]]  # section -> item -> its entry
 
     @property
@@ -137,17 +141,16 @@ class LanguageRegistry:
         return "".join(_re2_range(a, b) for s in self.scripts if s.spaced for a, b in s.ranges)
 
     def users_words(self, any_ending: str) -> str:
-        """One alternation of every pack's "N users" words (longest first); ``*`` becomes
-        ``any_ending`` (``\\S*`` for RE2, ``\\w*`` for Python)."""
-        words = {w for pack in self.packs for w in pack.users_words}
-        ordered = sorted(words, key=lambda w: (-len(w), w))
-        return (
-            "(?:"
-            + "|".join(
-                re.escape(w.rstrip("*")) + (any_ending if w.endswith("*") else "") for w in ordered
-            )
-            + ")"
-        )
+        """One alternation of every pack's "N users" words (see :func:`alternation`)."""
+        return alternation((w for pack in self.packs for w in pack.users_words), any_ending)
+
+    def package_words(self, key: str, sub: str = "") -> tuple[str, ...]:
+        """Every pack's ``package.<key>`` (or ``package.sites.<sub>``) entries, in pack order."""
+        found: dict[str, None] = {}
+        for pack in self.packs:
+            entry = pack.package.get(key, {} if sub else ())
+            found.update(dict.fromkeys(entry.get(sub, ()) if sub else entry))
+        return tuple(found)
 
     def phrases(
         self,
@@ -183,6 +186,16 @@ class LanguageRegistry:
                         raise ConfigError(f"{at}.{field}: expected a list of non-empty strings")
                     table.setdefault(item, {}).setdefault(str(field), {})[pack.code] = strings
         return table
+
+
+def alternation(words: Iterable[str], any_ending: str) -> str:
+    """One regex alternation of literal words, longest first (so "users" wins over "user"); a
+    trailing ``*`` becomes ``any_ending`` (``\\S*`` for RE2, ``\\w*`` for Python's re)."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    if not ordered:
+        return r"(?:[^\s\S])"  # no words: matches nothing (in RE2 and in Python)
+    parts = [re.escape(w.rstrip("*")) + (any_ending if w.endswith("*") else "") for w in ordered]
+    return "(?:" + "|".join(parts) + ")"
 
 
 def with_pack_phrases(inline: Any, from_packs: Mapping[str, list[str]] | None, where: str) -> Any:
@@ -281,6 +294,7 @@ def _pack(path: Path) -> LanguagePack:
         stopwords=_words(data["stopwords"], path, "stopwords"),
         users_words=_words(data["users_words"], path, "users_words"),
         notice=None if notice is None else {str(k): v for k, v in notice.items()},
+        package=_package(data.get("package") or {}, path),
         phrases=phrases,
     )
 
@@ -289,6 +303,27 @@ def _words(value: Any, path: Path, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
         raise ConfigError(f"{path}: {key} must be a list of words (may be empty: [])")
     return tuple(w.strip() for w in value)
+
+
+def _package(value: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or set(map(str, value)) - set(_PACKAGE_KEYS):
+        raise ConfigError(f"{path}: package must be a mapping of {', '.join(_PACKAGE_KEYS)}")
+    package: dict[str, Any] = {}
+    for key, entry in value.items():
+        if key == "sites":
+            if not isinstance(entry, Mapping) or set(map(str, entry)) - set(_SITES_KEYS):
+                raise ConfigError(
+                    f"{path}: package.sites must map {', '.join(_SITES_KEYS)} to words"
+                )
+            package[key] = {k: _words(v, path, f"package.sites.{k}") for k, v in entry.items()}
+        else:
+            package[str(key)] = _words(entry, path, f"package.{key}")
+    for pattern in package.get("tried", ()):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{path}: package.tried: {pattern!r} is not a regex: {exc}") from None
+    return package
 
 
 def _scripts(value: Any, path: Path) -> tuple[tuple[Script, ...], tuple[str, ...]]:
