@@ -94,11 +94,8 @@ class LanguagePack:
             return None
         own = {ord(ch) for ch in self.alphabet.lower() + self.alphabet.upper()}
         points = [p for s in self.scripts for a, b in s.ranges for p in range(a, b + 1)]
-        return (
-            "["
-            + "".join(_re2_range(a, b) for a, b in _runs(p for p in points if p not in own))
-            + "]"
-        )
+        others = _runs(p for p in points if p not in own)
+        return "[" + "".join(_re2_range(a, b) for a, b in others) + "]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +357,7 @@ def _re2_range(first: int, last: int) -> str:
     return rf"\x{{{first:04X}}}" + ("" if first == last else rf"-\x{{{last:04X}}}")
 
 
-def _runs(points: Iterator[int] | Any) -> list[tuple[int, int]]:
+def _runs(points: Iterable[int]) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     for point in sorted(set(points)):
         if runs and runs[-1][1] == point - 1:
