@@ -140,6 +140,9 @@ def test_adding_a_language_is_adding_one_pack_file(tmp_path: Path) -> None:
         ("Seit heute früh können unsere Benutzer keine Mails senden", "de"),
         ("Outlook 0x80004005", "en"),  # Latin without stop words: English, as before
         ("", "en"),
+        ("12:30 503", "en"),
+        ("البريد الإلكتروني لا يعمل", UNDETERMINED),  # a script no pack claims
+        ("메일이 안 됩니다", UNDETERMINED),
     ],
 )
 def test_detection_uses_the_packs_scripts_and_stop_words(text: str, language: str) -> None:

@@ -5,9 +5,10 @@ is the one with the most letters (a script's ``weight`` counts each letter sever
 one kana or kanji says as much as three Latin letters); then, among the languages written in
 that script, the one whose stop words occur most often wins. A language with an alphabet (Russian)
 is ruled out by letters of its script it does not use (Ukrainian і ї є ґ). When no stop word is
-found, the script's fallback language wins (English for Latin, Japanese for kana/kanji), and
-text in a script with no fallback (Cyrillic that is not recognisably Russian) is
-:data:`~escalation_kit.languages.UNDETERMINED`, which notices and packages write to in English.
+found, the script's fallback language wins (English for Latin, Japanese for kana/kanji). Text
+in a script with no fallback (Cyrillic that is not recognisably Russian), or with letters of no
+pack's script at all (Arabic), is :data:`~escalation_kit.languages.UNDETERMINED`, which notices
+and packages write to in English; text with no letters (empty, digits) is English, as before.
 No model, no extra dependency, and whole columns at once.
 """
 
@@ -55,6 +56,9 @@ def detect_languages(
         scores[:, k] = np.where(allowed, hits, -1)
         for name in pack.fallback_for:
             fallback[allowed & (script == index[name])] = pack.code
+    # Letters of no pack's script and none of a known one (Arabic, Hangul...): undetermined.
+    elsewhere = (letters.sum(axis=1) == 0) & (_count(text, _unknown(registry)) > 0)
+    fallback[elsewhere] = UNDETERMINED
     best = scores.argmax(axis=1)  # ties: the earlier pack (English first)
     found = scores[np.arange(len(text)), best] > 0
     return np.where(found, codes[best], fallback).astype(object)
@@ -63,6 +67,11 @@ def detect_languages(
 def detect_language(text: str) -> str:
     """The language code of one text."""
     return str(detect_languages(pa.array([text], pa.string()))[0])
+
+
+def _unknown(registry: LanguageRegistry) -> str:
+    """Non-ASCII characters outside the packs' scripts (other scripts, but also symbols)."""
+    return r"[^\x{0000}-\x{007F}" + "".join(s.char_class()[1:-1] for s in registry.scripts) + "]"
 
 
 def _pattern(words: tuple[str, ...], is_spaced: bool) -> str:
