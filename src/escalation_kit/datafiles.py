@@ -12,15 +12,17 @@ import yaml
 
 from escalation_kit.errors import ConfigError
 
-__all__ = ["DataFile", "read_mapping", "read_yaml"]
+__all__ = ["DataFile", "mapping_in", "read_mapping", "read_yaml", "uses_language_packs"]
 
 T = TypeVar("T")
+# libyaml's safe loader when PyYAML was built with it (10x faster on the phrase files).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(source: Path, what: str) -> Any:
     """The parsed content of ``source``; ConfigError naming ``what`` and the file otherwise."""
     try:
-        return yaml.safe_load(source.read_text(encoding="utf-8"))
+        return yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {source}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
@@ -29,7 +31,11 @@ def read_yaml(source: Path, what: str) -> Any:
 
 def read_mapping(source: Path, what: str, key: str, of: str) -> Mapping[Any, Any]:
     """The non-empty mapping under ``key`` in the file (``of`` says what it maps)."""
-    document = read_yaml(source, what)
+    return mapping_in(read_yaml(source, what), source, key, of)
+
+
+def mapping_in(document: Any, source: Path, key: str, of: str) -> Mapping[Any, Any]:
+    """The non-empty mapping under ``key`` in a parsed file (``of`` says what it maps)."""
     found = document.get(key) if isinstance(document, Mapping) else None
     if not isinstance(found, Mapping) or not found:
         raise ConfigError(f"{source}: expected a mapping {key!r} {of}")
@@ -46,3 +52,8 @@ class DataFile(Generic[T]):
 
     def load(self, path: str | Path | None = None) -> T:
         return self._bundled() if path is None else self.parse(Path(path))
+
+
+def uses_language_packs(document: Any) -> bool:
+    """Whether a triage data file takes its per-language phrases from the language packs."""
+    return isinstance(document, Mapping) and document.get("language_packs", False) is True

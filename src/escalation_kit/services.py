@@ -2,8 +2,9 @@
 
 Customers write "Outlook", "почта", "Postfach" or nothing; health issues say ``Exchange Online``.
 The aliases live in ``services_aliases.yaml`` beside this module (an editable data file), loaded
-once on first use. Matching folds text first: lower case, accents and other combining marks
-removed, every run of punctuation or spaces made one space ("E-Mail" = "e mail" = "e‑mail").
+once on first use. Matching folds text first (the package's one fold,
+:mod:`escalation_kit.textfold`: lower case, no accents), then makes every run of punctuation or
+spaces one space ("E-Mail" = "e mail" = "e‑mail").
 
 Inference looks for the aliases as whole words. A title naming three or more services ("Teams,
 Outlook and SharePoint time out") is about the ``Microsoft 365 suite``. Otherwise the title is
@@ -17,12 +18,12 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from escalation_kit.errors import ConfigError
+from escalation_kit.textfold import fold, fold_column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,11 +78,9 @@ _PATTERN = "(?:^| )(?P<kw>{})(?: |$)"
 
 
 def fold_text(text: str) -> str:
-    """Text as matching sees it: lower case, no accents, punctuation and spaces as single spaces."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    if not folded.isascii():
-        folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Mn")
-    return _NON_WORD.sub(" ", folded).strip()
+    """Text as matching sees it: :func:`~escalation_kit.textfold.fold`, then punctuation and
+    spaces as single spaces."""
+    return _NON_WORD.sub(" ", fold(text)).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,12 +306,7 @@ def _fold_series(values: pd.Series) -> Any:
     import pyarrow.compute as pc
 
     array = pa.array(values.astype("str"), type=pa.large_string(), from_pandas=True)
-    lowered = pc.utf8_lower(array)
-    # Only non-ASCII rows can hold accents; decomposing just those saves a pass over most text.
-    accented = pc.invert(pc.string_is_ascii(array))
-    if pc.any(accented).as_py():
-        stripped = pc.utf8_normalize(pc.filter(lowered, accented), form="NFKD")
-        stripped = pc.replace_substring_regex(stripped, pattern=r"\p{Mn}+", replacement="")
-        lowered = pc.replace_with_mask(lowered, pc.fill_null(accented, False), stripped)
-    array = pc.replace_substring_regex(lowered, pattern=r"[^\p{L}\p{N}]+", replacement=" ")
+    array = pc.replace_substring_regex(
+        fold_column(array), pattern=r"[^\p{L}\p{N}]+", replacement=" "
+    )
     return pc.utf8_trim(array, characters=" ")

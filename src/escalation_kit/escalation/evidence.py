@@ -10,11 +10,13 @@ Customer text is untrusted: it is only ever quoted, never interpreted as markup 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
+from escalation_kit.languages import alternation, load_languages
 from escalation_kit.models import Ticket
 from escalation_kit.triage.language import detect_language
 from escalation_kit.triage.symptoms import load_symptoms
@@ -42,46 +44,14 @@ _QUOTED = re.compile(
     r"[\"“„«‹]([^\"“”„«»‹›\n]{4,160})[\"”“»›]"
     r"|(?:(?<=\s)|^)'([^'\n]{4,160})'(?=[\s.,;:!?)]|$)"
 )
-_ERROR_WORDS = re.compile(
-    r"(?i)error|fehler|ошибк|сообщени|mensaje|message|meldung|says|show|zeigt|muestra|affiche|"
-    r"fails? with|failed with|échoue|falla|schlägt|status|статус|stay on|bleib|avec|con|mit"
-)
 _TIMES = re.compile(
     r"(?i)(?<![\d.:])(?:\d{4}-\d{2}-\d{2}[ T])?(?:[01]?\d|2[0-3])[:h.][0-5]\d(?![\d.])"
     r"(?:\s*(?:am|pm))?(?-i:\s*(?:Z\b|UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)"
     r"(?:[+-]\d{1,2}(?::?\d{2})?)?)?"
 )
 _ZONE = re.compile(r"(?:Z$|UTC|GMT|CET|CEST|MSK|EST|EDT|PST|PDT|BST|MEZ|MESZ)")
-_USERS = re.compile(
-    r"(?i)\b(\d{1,6})\s+(?:users?|people|employees|staff|пользовател\w*|человек\w*|"
-    r"сотрудник\w*|benutzer\w*|nutzer\w*|mitarbeite\w*|usuari\w*|personas|empleados|"
-    r"utilisateurs?|personnes|collaborateurs|employés)"
-)
-_SITES = re.compile(
-    r"(?i)\b(\d{1,4}|all|every|alle|все|todas?|toutes?)\s+(?:of our\s+)?(?:sites?|offices?|"
-    r"locations?|branches|stores?|standorte\w*|niederlassungen|офис\w*|филиал\w*|площадк\w*|"
-    r"sedes|oficinas|sucursales|sites|bureaux|agences|succursales)"
-)
-# A sentence saying what the customer already did (checked, tried, restarted...).
-_TRIED = re.compile(
-    r"(?i)\b(?:we|i|they|our (?:admin|it)\w*)\s+(?:have\s+|already\s+|also\s+)*"
-    r"(?:tried|checked|restarted|rebooted|reinstalled|cleared|reset|verified|tested|disabled|"
-    r"re-?created|updated|confirmed)"
-    r"|\balready\s+(?:tried|checked|restarted|reinstalled|cleared|reset|verified|tested)"
-    r"|уже\s+(?:пробовали|проверили|перезапуска|перезагружа|переустанавлива|очистили|сбросили)"
-    r"|(?:мы\s+)?(?:пробовали|проверили|перезагрузили|переустановили|очистили)"
-    r"|\b(?:bereits|schon)\b.{0,60}\b(?:geprüft|getestet|versucht|neu gestartet|"
-    r"neu installiert|gelöscht|zurückgesetzt)"
-    r"|\bhaben\b.{0,60}\b(?:geprüft|getestet|versucht|neu gestartet|neu installiert)"
-    r"|\b(?:ya\s+)?(?:hemos|he)\s+(?:probado|comprobado|revisado|reiniciado|reinstalado|"
-    r"borrado|verificado)"
-    r"|\b(?:nous avons|j'ai|on a)\s+(?:déjà\s+)?(?:essayé|vérifié|redémarré|réinstallé|"
-    r"vidé|testé|réinitialisé)"
-    r"|\b(?:reiniciamos|reinstalamos|borramos|probamos|comprobamos|revisamos|verificamos)\b"
-    r"|\btested (?:on|with|in)\b|\b(?:getestet|geprüft)\b|\bprobado en\b|\btesté sur\b"
-    r"|(?:перезапускали|проверяли|переустанавливали|проверено)"
-)
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_NOTHING = r"[^\s\S]"
 
 #: English words for the symptom lexicon's concepts (for the English summary).
 SYMPTOM_WORDS = {
@@ -110,7 +80,6 @@ SYMPTOM_WORDS = {
     "storage_quota": "storage, quota or retention",
     "presence_status": "presence status",
 }
-LANGUAGE_NAMES = {"en": "English", "ru": "Russian", "de": "German", "es": "Spanish", "fr": "French"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +116,27 @@ def trim(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     return cut + "…"
 
 
+@functools.cache
+def _package_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """From the language packs' ``package`` sections: the words just before a quoted error
+    message, "all of our offices" / "3 Standorte", and a sentence saying what was already tried
+    (checked, restarted...)."""
+    packs = load_languages()
+    cues = alternation(packs.package_words("error_cues"), r"\w*")
+    every = alternation(packs.package_words("sites", "all"), r"\w*")
+    of = alternation(packs.package_words("sites", "of"), r"\w*")
+    places = alternation(packs.package_words("sites", "names"), r"\w*")
+    sites = rf"(?i)\b(\d{{1,4}}|{every})\s+(?:{of}\s+)?{places}"
+    tried = "(?i)" + "|".join(packs.package_words("tried") or [_NOTHING])
+    return re.compile("(?i)" + cues), re.compile(sites), re.compile(tried)
+
+
+@functools.cache
+def _users() -> re.Pattern[str]:
+    """ "40 users", "12 Benutzer": a number and the "users" words of the language packs."""
+    return re.compile(r"(?i)\b(\d{1,6})\s+" + load_languages().users_words(r"\w*"))
+
+
 def _with_zone(time: str) -> str:
     """A time as written, saying so when the customer gave no time zone."""
     return time if _ZONE.search(time) else f"{time} (customer's local time, zone not stated)"
@@ -161,19 +151,20 @@ def extract_evidence(ticket: Ticket) -> TicketEvidence:
     """Everything the package quotes from one ticket."""
     text = f"{ticket.title}\n{ticket.description}".strip()
     language = detect_language(text)
+    cues, sites_said, tried = _package_patterns()
     codes = [m.group(0) for m in _CODES.finditer(text)]
     codes += [f"{m.group(0).split()[0]} ID {m.group(1)}" for m in _IDS.finditer(text)]
     messages = [
         m.group(1) or m.group(2)
         for m in _QUOTED.finditer(text)
-        if _ERROR_WORDS.search(text[max(0, m.start() - 60) : m.start()])
+        if cues.search(text[max(0, m.start() - 60) : m.start()])
         or _CODES.search(m.group(1) or m.group(2))
     ]
     times = [_with_zone(m.group(0)) for m in _TIMES.finditer(ticket.description or "")]
     users = [f"{ticket.users_affected} (users_affected field)"] if ticket.users_affected else []
-    users += [m.group(0) for m in _USERS.finditer(text)]
-    sites = [m.group(0) for m in _SITES.finditer(text)]
-    checks = [s for s in _SENTENCES.split(ticket.description or "") if _TRIED.search(s)]
+    users += [m.group(0) for m in _users().finditer(text)]
+    sites = [m.group(0) for m in sites_said.finditer(text)]
+    checks = [s for s in _SENTENCES.split(ticket.description or "") if tried.search(s)]
     lexicon = load_symptoms()
     concepts = lexicon.describe(symptom_mask(text))
     symptoms = tuple(SYMPTOM_WORDS.get(c, c.replace("_", " ")) for c in concepts)
@@ -197,8 +188,9 @@ def extract_evidence(ticket: Ticket) -> TicketEvidence:
 def _with_summary(evidence: TicketEvidence, ticket: Ticket) -> TicketEvidence:
     """An English summary of the extracted facts only (the original text stays beside it)."""
     service = ticket.normalized_service or ticket.service or "the service"
+    name = load_languages().name(evidence.language)
     parts = [
-        f"{LANGUAGE_NAMES.get(evidence.language, evidence.language)}-language ticket about "
+        f"{name[:1].upper()}{name[1:]}-language ticket about "
         f"{service}"
         + (f" ({', '.join(evidence.symptoms)})" if evidence.symptoms else "")
         + f", reported {ticket.reported_at.isoformat()}."

@@ -1,11 +1,13 @@
 """Customer notices: what happened, what Microsoft did, what the customer should do.
 
-Written in the ticket's language when it is English, Russian, German, Spanish or French (else
-English), from the packaged ``notice_templates.yaml``: every sentence comes from the language's
-block (:func:`notice_for`), so a French customer reads French only. Microsoft's own English
-words (its last note, an issue's title) go only into English notices. Without a customer name
-the greeting has none ("Bonjour," never "Bonjour customer,"). The HTML version escapes every
-value: ticket titles and Microsoft's notes are untrusted text.
+Written in the ticket's language when its language pack has a ``notice`` section (English,
+Russian, German, Spanish and French; else English, also for text of undetermined language):
+every sentence comes from that section (:func:`notice_for`), so a French customer reads French
+only. Placeholders: $customer, $ticket_id, $ticket_title, $service, $reported (date), $request
+(Microsoft's request id), $tag (tracking tag), $issue_id, $issue_title, $review_file.
+Microsoft's own English words (its last note, an issue's title) go only into English notices.
+Without a customer name the greeting has none ("Bonjour," never "Bonjour customer,"). The HTML
+version escapes every value: ticket titles and Microsoft's notes are untrusted text.
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from string import Template
-from typing import Any
-
-import yaml
 
 from escalation_kit.errors import ConfigError
+from escalation_kit.languages import load_languages
 from escalation_kit.triage.language import detect_language
 
 __all__ = [
@@ -32,7 +31,8 @@ __all__ = [
     "phrase",
 ]
 
-SUPPORTED_LANGUAGES = ("en", "ru", "de", "es", "fr")
+#: The languages whose pack has notice sentences; any other language gets an English notice.
+SUPPORTED_LANGUAGES = tuple(pack.code for pack in load_languages() if pack.notice is not None)
 TEMPLATE_KEYS = (
     "subject",
     "greeting",
@@ -66,15 +66,18 @@ class NoticeDraft:
 
 @cache
 def _templates() -> dict[str, dict[str, str]]:
-    raw = resources.files(__package__).joinpath("notice_templates.yaml").read_text("utf-8")
-    data: Any = yaml.safe_load(raw)
-    for language in SUPPORTED_LANGUAGES:
-        block = data.get(language) if isinstance(data, dict) else None
-        if not isinstance(block, dict) or set(TEMPLATE_KEYS) - set(block):
-            raise ConfigError(
-                f"notice_templates.yaml: {language!r} needs {', '.join(TEMPLATE_KEYS)}"
-            )
-    return {lang: {k: str(v) for k, v in data[lang].items()} for lang in SUPPORTED_LANGUAGES}
+    """Each language's notice sentences, from its pack; a pack missing one is a ConfigError."""
+    templates = {}
+    for pack in load_languages():
+        if pack.notice is None:
+            continue
+        missing = [key for key in TEMPLATE_KEYS if key not in pack.notice]
+        if missing:
+            raise ConfigError(f"{pack.source}: notice: missing sentence(s) {', '.join(missing)}")
+        templates[pack.code] = dict(pack.notice)
+    if "en" not in templates:
+        raise ConfigError("the English language pack needs a notice section (the fallback)")
+    return templates
 
 
 @dataclass(frozen=True, slots=True)

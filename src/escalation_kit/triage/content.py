@@ -16,9 +16,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from escalation_kit.languages import load_languages
 from escalation_kit.models import Category
 from escalation_kit.triage.rules import RULE_CATEGORIES, Rule, RuleSet
-from escalation_kit.triage.text import contains_all, fold
+from escalation_kit.triage.text import contains_all, lower
 
 __all__ = [
     "ContentScores",
@@ -28,13 +29,6 @@ __all__ = [
     "users_stated_in_text",
     "with_breadth_default",
 ]
-
-# "About 7 users are affected", "19 people have reported it", "Alle 400 Benutzer", "(15 usuarios)"
-_USERS_STATED = (
-    r"(?i)(?P<n>\d{1,6})\s+(?:users?|people|persons|employees|staff|colleagues|"
-    r"пользовател\S*|человек\S*|сотрудник\S*|benutzer\S*|nutzer\S*|mitarbeite\S*|kollegen|"
-    r"usuari\S*|personas|empleados|utilisateurs?|personnes|collaborateurs|employés)"
-)
 
 _SNIPPET_CHARS = 60
 
@@ -76,7 +70,7 @@ def score_content(
     pass); :func:`explain` fills them in later when they are needed.
     """
     n = len(text)
-    hits = contains_all(fold(text), [rule.pattern for rule in rules.rules])
+    hits = contains_all(lower(text), [rule.pattern for rule in rules.rules])
     weights = np.zeros((len(rules.rules), len(RULE_CATEGORIES)))
     for j, rule in enumerate(rules.rules):
         weights[j, RULE_CATEGORIES.index(rule.category)] = rule.weight
@@ -105,7 +99,9 @@ def users_stated_in_text(text: pa.ChunkedArray) -> np.ndarray:
     Used only where the ``users_affected`` column is empty, so the breadth of a ticket is not
     lost because the form field was left blank.
     """
-    found = pc.struct_field(pc.extract_regex(text, _USERS_STATED), "n")
+    # "About 7 users are affected", "Alle 400 Benutzer", "(15 usuarios)": the packs' users words.
+    stated = r"(?i)(?P<n>\d{1,6})\s+" + load_languages().users_words(r"\S*")
+    found = pc.struct_field(pc.extract_regex(text, stated), "n")
     counts = pc.fill_null(pc.cast(found, pa.int64()), -1)
     return np.asarray(counts.to_numpy(zero_copy_only=False), dtype=np.int64)
 

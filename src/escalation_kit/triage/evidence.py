@@ -22,16 +22,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from escalation_kit.datafiles import DataFile, read_mapping
+from escalation_kit.datafiles import DataFile, mapping_in, read_yaml, uses_language_packs
 from escalation_kit.errors import ConfigError
-from escalation_kit.triage.language import LANGUAGES
+from escalation_kit.languages import load_languages, with_pack_entries
+from escalation_kit.textfold import fold, fold_column
+from escalation_kit.triage.language import LANGUAGES, spaced
 from escalation_kit.triage.text import (
     check_pattern,
     contains_all,
-    fold_accents,
     literal_pattern,
     phrase_pattern,
-    strip_accents,
 )
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
 
 DEFAULT_EVIDENCE_PATH = Path(__file__).with_name("evidence.yaml")
 _LANGUAGE_KEYS = (*LANGUAGES, "any")
+_PACK_FIELDS = ("phrases", "patterns", "negated_by")
 _KEYS = {"label", "group", "phrases", "patterns", "negated_by", "unless"}
 _GROUPS = ("who", "works", "tried", "customer_side", "microsoft_side", "services", "symptom")
 _ERROR_CODE = (
@@ -193,7 +194,10 @@ def load_evidence(path: str | Path | None = None) -> EvidenceSet:
 
 
 def _read(source: Path) -> EvidenceSet:
-    features = read_mapping(source, "evidence file", "features", "of name to definition")
+    document = read_yaml(source, "evidence file")
+    features = mapping_in(document, source, "features", "of name to definition")
+    if uses_language_packs(document):
+        features = _with_packs(features, source)
     parsed = tuple(_feature(str(n), d, f"{source}: feature {n!r}") for n, d in features.items())
     known = {f.name for f in parsed}
     for feature in parsed:
@@ -204,6 +208,22 @@ def _read(source: Path) -> EvidenceSet:
                 + ", ".join(sorted(unknown))
             )
     return EvidenceSet(parsed, str(source))
+
+
+def _with_packs(features: Mapping[Any, Any], source: Path) -> dict[Any, Any]:
+    """The features with each language pack's phrases, patterns and negations added."""
+    strict = source == DEFAULT_EVIDENCE_PATH
+    table = load_languages().phrases(
+        "evidence", _PACK_FIELDS, list(map(str, features)), str(source), strict=strict
+    )
+    merged = {}
+    for name, item in features.items():
+        found = table.get(str(name))
+        if found and isinstance(item, Mapping):
+            where = f"{source}: feature {name!r}"
+            item = with_pack_entries(item, found, where)
+        merged[name] = item
+    return merged
 
 
 def _feature(name: str, item: Any, where: str) -> EvidenceFeature:
@@ -240,11 +260,11 @@ def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
                 raise ConfigError(f"{where}: unknown language {language!r}")
             if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
                 raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-            folded = [strip_accents(e) for e in entries]
+            folded = [fold(e) for e in entries]
             if not literal:
                 parts += [f"(?:{p})" for p in folded]
             else:
-                parts.append((literal_pattern if language == "ja" else phrase_pattern)(folded))
+                parts.append((phrase_pattern if spaced(language) else literal_pattern)(folded))
     if not parts:
         return None
     pattern = "|".join(parts)
@@ -267,7 +287,7 @@ def compute_evidence(
     services the ticket names, ``has_description`` whether the description is non-empty.
     """
     evidence = evidence or load_evidence()
-    folded = fold_accents(text)
+    folded = fold_column(text)
     features = evidence.features
     hits = contains_all(folded, [f.pattern for f in features])
     negations = [(j, f.negation) for j, f in enumerate(features) if f.negation]

@@ -15,6 +15,7 @@ from typing import Any
 
 from escalation_kit.datafiles import DataFile, read_yaml
 from escalation_kit.errors import ConfigError
+from escalation_kit.languages import load_languages, with_pack_entries
 from escalation_kit.models import Category
 from escalation_kit.triage.language import LANGUAGES
 from escalation_kit.triage.text import check_pattern, phrase_pattern
@@ -32,6 +33,7 @@ RULE_CATEGORIES = (
     Category.NETWORK_DISRUPTION,
 )
 _RULE_LANGUAGES = (*LANGUAGES, "any")
+_PACK_FIELDS = ("phrases", "patterns")
 _RULE_KEYS = {"name", "category", "weight", "phrases", "patterns", "overrides_known_issue"}
 
 
@@ -94,7 +96,11 @@ def _read_rules(source: Path) -> RuleSet:
 
 
 def parse_rules(document: Any, *, source: str = "<rules>") -> RuleSet:
-    """Validate a parsed rules document (a mapping with ``version``, ``rules``)."""
+    """Validate a parsed rules document (a mapping with ``version``, ``rules``).
+
+    With ``language_packs: true`` (the bundled file) each rule's per-language phrases and
+    patterns come from the language packs (:mod:`escalation_kit.languages`), by rule name.
+    """
     if not isinstance(document, Mapping):
         raise ConfigError(f"{source}: expected a mapping with 'version' and 'rules'")
     if document.get("version") != 1:
@@ -105,6 +111,8 @@ def parse_rules(document: Any, *, source: str = "<rules>") -> RuleSet:
     items = document.get("rules")
     if not isinstance(items, list) or not items:
         raise ConfigError(f"{source}: 'rules' must be a non-empty list")
+    if document.get("language_packs", False) is True:
+        items = _with_packs(items, source)
     registry = RuleRegistry()
     for index, item in enumerate(items, start=1):
         try:
@@ -114,6 +122,21 @@ def parse_rules(document: Any, *, source: str = "<rules>") -> RuleSet:
                 raise ConfigError(f"{source}: rule {index}: {exc}") from None
             raise
     return RuleSet(rules=tuple(registry), default_category=default, source=source)
+
+
+def _with_packs(items: list[Any], source: str) -> list[Any]:
+    """The rules with each language pack's phrases and patterns for them added."""
+    names = [str(item.get("name")) for item in items if isinstance(item, Mapping)]
+    strict = source == str(DEFAULT_RULES_PATH)
+    table = load_languages().phrases("rules", _PACK_FIELDS, names, source, strict=strict)
+    merged = []
+    for index, item in enumerate(items, start=1):
+        found = table.get(str(item.get("name"))) if isinstance(item, Mapping) else None
+        if found:
+            where = f"{source}: rule {index}"
+            item = with_pack_entries(item, found, where)
+        merged.append(item)
+    return merged
 
 
 def _category(value: Any, where: str) -> Category:

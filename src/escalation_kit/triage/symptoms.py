@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from escalation_kit.datafiles import DataFile, read_mapping
+from escalation_kit.datafiles import DataFile, mapping_in, read_yaml, uses_language_packs
 from escalation_kit.errors import ConfigError
-from escalation_kit.triage.language import LANGUAGES
+from escalation_kit.languages import load_languages, with_pack_phrases
+from escalation_kit.textfold import fold, fold_column
+from escalation_kit.triage.language import LANGUAGES, spaced
 from escalation_kit.triage.text import (
     check_pattern,
     contains_all,
-    fold_accents,
     literal_pattern,
     phrase_pattern,
-    strip_accents,
 )
 
 __all__ = ["DEFAULT_SYMPTOMS_PATH", "SymptomLexicon", "load_symptoms"]
@@ -44,7 +44,7 @@ class SymptomLexicon:
 
     def masks(self, text: pa.Array | pa.ChunkedArray) -> np.ndarray:
         """The concept bitmask of each text (``uint64``; bit i is ``names[i]``)."""
-        hits = contains_all(fold_accents(text), self.patterns).astype(np.uint64)
+        hits = contains_all(fold_column(text), self.patterns).astype(np.uint64)
         weights = np.uint64(1) << np.arange(len(self.patterns), dtype=np.uint64)
         return (hits * weights).sum(axis=1, dtype=np.uint64)
 
@@ -59,7 +59,19 @@ def load_symptoms(path: str | Path | None = None) -> SymptomLexicon:
 
 
 def _read(source: Path) -> SymptomLexicon:
-    concepts = read_mapping(source, "symptoms file", "concepts", "of name to phrases")
+    document = read_yaml(source, "symptoms file")
+    concepts = mapping_in(document, source, "concepts", "of name to phrases")
+    if uses_language_packs(document):
+        strict = source == DEFAULT_SYMPTOMS_PATH
+        table = load_languages().phrases(
+            "symptoms", ("phrases",), list(map(str, concepts)), str(source), strict=strict
+        )
+        concepts = {
+            name: with_pack_phrases(
+                by_language, table.get(str(name), {}).get("phrases"), f"{source}: {name!r}"
+            )
+            for name, by_language in concepts.items()
+        }
     if len(concepts) > _MAX_CONCEPTS:
         raise ConfigError(f"{source}: at most {_MAX_CONCEPTS} concepts are supported")
     names, patterns = [], []
@@ -79,7 +91,7 @@ def _concept_pattern(by_language: Any, where: str) -> str:
             raise ConfigError(f"{where}: unknown language {language!r}")
         if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
             raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-        (bare if language == "ja" else phrases).extend(strip_accents(e) for e in entries)
+        (phrases if spaced(language) else bare).extend(fold(e) for e in entries)
     parts = ([phrase_pattern(phrases)] if phrases else []) + (
         [literal_pattern(bare)] if bare else []
     )

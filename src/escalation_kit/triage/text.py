@@ -2,15 +2,16 @@
 
 pandas 3 keeps strings in Arrow; ``pyarrow.compute`` runs Google's RE2 over the column in C++,
 which is what makes triage of 100,000 tickets take seconds. RE2 has no look-around and its
-``\\b``/``\\w`` are ASCII-only, so phrases get word boundaries that know Latin and Cyrillic
-letters. Those are explicit code-point ranges: RE2's ``\\pL`` and case folding make its automaton
-explode (100x slower), so texts are lower-cased once with :func:`fold` and matched case-sensitively.
+``\\b``/``\\w`` are ASCII-only, so phrases get word boundaries that know the letters of the
+language packs' scripts (:mod:`escalation_kit.languages`). Those are explicit code-point
+ranges: RE2's ``\\pL`` and case folding make its automaton explode (100x slower), so texts are
+folded once (:mod:`escalation_kit.textfold`, or only lower-cased with :func:`lower`) and
+matched case-sensitively.
 """
 
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,16 +20,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from escalation_kit.languages import load_languages
+
 __all__ = [
     "MAX_TEXT_CHARS",
     "check_pattern",
     "contains",
     "contains_all",
-    "fold",
-    "fold_accents",
     "literal_pattern",
+    "lower",
     "phrase_pattern",
-    "strip_accents",
     "ticket_text",
 ]
 
@@ -38,8 +39,9 @@ MAX_TEXT_CHARS = 4000
 
 _THREADED_FROM = 5000
 _META = set(".^$*+?()[]{}|\\")
-# Word characters: ASCII letters/digits/_, Latin-1 and Latin Extended-A/B, Cyrillic.
-_WORD = r"\w\x{00C0}-\x{024F}\x{0400}-\x{04FF}"
+# Word characters: ASCII letters/digits/_ and the letters of every language pack's spaced
+# scripts (Latin-1 and Latin Extended-A/B, Greek, Cyrillic; not kana or kanji).
+_WORD = r"\w" + load_languages().word_ranges()
 _START = rf"(?:^|[^{_WORD}])"
 _END = rf"(?:$|[^{_WORD}])"
 
@@ -81,29 +83,15 @@ def check_pattern(pattern: str) -> str | None:
     return None
 
 
-def fold(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Lower-cased text, the form every phrase pattern is matched against."""
+def lower(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Lower-cased text, accents kept: what the content rules match, so that their reasons can
+    quote the customer's words as written. Everything else matches the one text fold,
+    :func:`escalation_kit.textfold.fold_column`."""
     return pc.utf8_lower(text)
 
 
-def fold_accents(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """Lower-cased text without Latin/Cyrillic accents ("caído" and "caido" read the same).
-
-    NFKD, then the combining diacritics (U+0300-U+036F) are dropped; other scripts keep their
-    decomposed form, which :func:`strip_accents` gives phrases too, so both sides agree.
-    """
-    decomposed = pc.utf8_normalize(pc.utf8_lower(text), "NFKD")
-    return pc.replace_substring_regex(decomposed, r"[\x{0300}-\x{036F}]+", "")
-
-
-def strip_accents(phrase: str) -> str:
-    """:func:`fold_accents` for one phrase (used on the phrase lists)."""
-    decomposed = unicodedata.normalize("NFKD", phrase.lower())
-    return "".join(ch for ch in decomposed if not 0x300 <= ord(ch) <= 0x36F)
-
-
 def contains(folded: pa.Array | pa.ChunkedArray, pattern: str) -> np.ndarray:
-    """Boolean array: where ``pattern`` (RE2) occurs in the already :func:`fold`-ed text."""
+    """Boolean array: where ``pattern`` (RE2) occurs in the already folded text."""
     hits = pc.match_substring_regex(folded, pattern)
     return np.asarray(hits.to_numpy(zero_copy_only=False), dtype=bool)
 
