@@ -168,3 +168,10 @@ def test_several_services_named_make_a_suite_ticket_with_named_reasons(
     assert "several services named: the Microsoft 365 suite" in decisions["reasons"].iloc[0]
     for reason in decisions["reasons"]:
         assert "(score" not in reason and "matched '" not in reason
+
+
+def test_pattern_escapes_keep_their_case_when_patterns_are_folded() -> None:
+    """``\\S`` and ``\\D`` must not become ``\\s`` and ``\\d``: "ошибкой 507" and "HTTP-Fehler: 509"
+    name a server error only if the words between are skipped as non-digits."""
+    found = evidence("Сервер отвечает ошибкой 507", "HTTP-Fehler: 509 seit heute", "Fehler 0815")
+    assert on(found, "http_5xx") == [True, True, False]

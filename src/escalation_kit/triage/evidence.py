@@ -13,6 +13,7 @@ suite), and the error codes it quotes. :meth:`Evidence.describe` is what the ana
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,6 +249,21 @@ def _feature(name: str, item: Any, where: str) -> EvidenceFeature:
     return EvidenceFeature(name, label.strip(), str(group), pattern, negation, tuple(unless))
 
 
+_ESCAPE = re.compile(r"(\\.)", re.DOTALL)
+
+
+def fold_pattern(pattern: str) -> str:
+    """Fold a regular expression like the text it runs on, leaving its escapes alone.
+
+    Folding ``\\S`` or ``\\D`` whole would lower-case them into ``\\s`` and ``\\d``, which mean
+    the opposite; only the literal parts are folded.
+    """
+    return "".join(
+        part if part.startswith("\\") and len(part) == 2 else fold(part)
+        for part in _ESCAPE.split(pattern)
+    )
+
+
 def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
     parts: list[str] = []
     for value, literal in ((phrases, True), (patterns, False)):
@@ -260,7 +276,7 @@ def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
                 raise ConfigError(f"{where}: unknown language {language!r}")
             if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
                 raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-            folded = [fold(e) for e in entries]
+            folded = [fold(e) if literal else fold_pattern(e) for e in entries]
             if not literal:
                 parts += [f"(?:{p})" for p in folded]
             else:
