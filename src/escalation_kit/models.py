@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from escalation_kit.errors import InputError
 
@@ -28,6 +28,7 @@ __all__ = [
     "Region",
     "Severity",
     "Ticket",
+    "TimeBound",
     "TriageDecision",
 ]
 
@@ -65,6 +66,9 @@ HISTORY_STATUSES = ("open", "attention_needed", "closed")
 Freq = Literal["D", "W", "M"]
 FREQUENCIES: dict[str, str] = {"D": "day", "W": "week", "M": "month"}
 """Time-series periods, shared by the ledger's SQL buckets and the pandas metrics."""
+TimeBound: TypeAlias = datetime | date | str | None
+"""A period bound (``since``/``until``): a datetime (``pandas.Timestamp`` is one), a date or an
+ISO 8601 string; naive values and dates are UTC; None leaves that side open."""
 
 
 def check_freq(freq: str) -> Freq:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from escalation_kit.health.snapshot import HealthSnapshot
+    from escalation_kit.ledger.core import Ledger
 
 __all__ = ["Investigation", "investigate"]
 
@@ -231,7 +232,7 @@ def investigate(
     cluster_id: str | Window | None = None,
     window: Window | None = None,
     health: HealthSnapshot | str | os.PathLike[str] | None = None,
-    ledger: Any = None,
+    ledger: Ledger | None = None,
 ) -> Investigation:
     """Investigate the incident of a triage ``cluster_id`` (needs ``decisions``) or of a
     ``window = (service, region or None, start, end)`` (a 4-tuple passed as ``cluster_id`` is
