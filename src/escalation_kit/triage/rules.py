@@ -93,7 +93,7 @@ def _read_rules(source: Path) -> RuleSet:
     return parse_rules(document, source=str(source))
 
 
-def parse_rules(document: Any, *, source: str = "<rules>") -> RuleSet:
+def parse_rules(document: object, *, source: str = "<rules>") -> RuleSet:
     """Validate a parsed rules document (a mapping with ``version``, ``rules``)."""
     if not isinstance(document, Mapping):
         raise ConfigError(f"{source}: expected a mapping with 'version' and 'rules'")
