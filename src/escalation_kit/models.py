@@ -25,6 +25,7 @@ __all__ = [
     "EscalationStatus",
     "HealthIssue",
     "HealthPost",
+    "Instant",
     "Region",
     "Severity",
     "Ticket",
@@ -66,9 +67,11 @@ HISTORY_STATUSES = ("open", "attention_needed", "closed")
 Freq = Literal["D", "W", "M"]
 FREQUENCIES: dict[str, str] = {"D": "day", "W": "week", "M": "month"}
 """Time-series periods, shared by the ledger's SQL buckets and the pandas metrics."""
-TimeBound: TypeAlias = datetime | date | str | None
-"""A period bound (``since``/``until``): a datetime (``pandas.Timestamp`` is one), a date or an
-ISO 8601 string; naive values and dates are UTC; None leaves that side open."""
+Instant: TypeAlias = datetime | date | str
+"""A point in time: a datetime (``pandas.Timestamp`` is one), a date or ISO 8601 text; naive
+values and dates are UTC."""
+TimeBound: TypeAlias = Instant | None
+"""A period bound (``since``/``until``): an :data:`Instant`, or None to leave that side open."""
 
 
 def check_freq(freq: str) -> Freq:

@@ -9,7 +9,6 @@ Periods are UTC calendar days, Monday-based weeks or months, labelled by their f
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 import numpy as np
@@ -19,7 +18,7 @@ from escalation_kit.errors import InputError
 from escalation_kit.intake.history_checks import ESCALATION_CATEGORIES, HISTORY_COLUMNS
 from escalation_kit.ledger.core import Ledger
 from escalation_kit.ledger.history import aggregate_services, aggregate_volume, export_history
-from escalation_kit.models import Category, TimeBound, TriageDecision
+from escalation_kit.models import Category, Instant, TimeBound, TriageDecision
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -262,7 +261,7 @@ def backlog_over_time(
     )
 
 
-def _utc(value: datetime | date | str) -> pd.Timestamp:
+def _utc(value: Instant) -> pd.Timestamp:
     """A bound as a UTC timestamp (dates and naive values are taken as UTC)."""
     import pandas as pd
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from html import escape
 from importlib import resources
@@ -35,7 +35,7 @@ from escalation_kit.analytics.requests import request_tables
 from escalation_kit.analytics.summary import Summary, summarize
 from escalation_kit.errors import InputError
 from escalation_kit.intake.writers import write_csv, write_xlsx
-from escalation_kit.models import TimeBound
+from escalation_kit.models import Instant, TimeBound
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -206,7 +206,7 @@ def _meta_line(summary: Summary, since: TimeBound, until: TimeBound) -> str:
     return f"{span} · {summary.total:,} escalations"
 
 
-def _bound_text(value: datetime | date | str) -> str:
+def _bound_text(value: Instant) -> str:
     import pandas as pd
 
     stamp = pd.Timestamp(value)
