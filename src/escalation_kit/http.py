@@ -130,7 +130,7 @@ def _retry_after(response: httpx.Response, *, now: datetime | None) -> float | N
     return (when - (now or datetime.now(UTC))).total_seconds()
 
 
-def request_id_of(response: httpx.Response, body: Any = None) -> str | None:
+def request_id_of(response: httpx.Response, body: object = None) -> str | None:
     """The id to quote to Microsoft: ``request-id``-like headers, else the body's innerError."""
     for name in _REQUEST_ID_HEADERS[:2]:
         if response.headers.get(name):
@@ -180,7 +180,7 @@ _HINTS = {
 }
 
 
-def _code_and_message(body: Any) -> tuple[str | None, str | None]:
+def _code_and_message(body: object) -> tuple[str | None, str | None]:
     if not isinstance(body, dict):
         return None, None
     graph = body.get("error")
@@ -195,7 +195,7 @@ def _code_and_message(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _graph_inner_error(body: Any) -> dict[str, Any]:
+def _graph_inner_error(body: object) -> dict[str, Any]:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         inner = body["error"].get("innerError") or body["error"].get("innererror")
         if isinstance(inner, dict):
@@ -203,7 +203,7 @@ def _graph_inner_error(body: Any) -> dict[str, Any]:
     return {}
 
 
-def _str_or_none(value: Any) -> str | None:
+def _str_or_none(value: object) -> str | None:
     return None if value is None or isinstance(value, dict | list) else str(value)
 
 

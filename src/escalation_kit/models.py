@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from escalation_kit.errors import InputError
 
@@ -25,9 +25,11 @@ __all__ = [
     "EscalationStatus",
     "HealthIssue",
     "HealthPost",
+    "Instant",
     "Region",
     "Severity",
     "Ticket",
+    "TimeBound",
     "TriageDecision",
 ]
 
@@ -65,6 +67,11 @@ HISTORY_STATUSES = ("open", "attention_needed", "closed")
 Freq = Literal["D", "W", "M"]
 FREQUENCIES: dict[str, str] = {"D": "day", "W": "week", "M": "month"}
 """Time-series periods, shared by the ledger's SQL buckets and the pandas metrics."""
+Instant: TypeAlias = datetime | date | str
+"""A point in time: a datetime (``pandas.Timestamp`` is one), a date or ISO 8601 text; naive
+values and dates are UTC."""
+TimeBound: TypeAlias = Instant | None
+"""A period bound (``since``/``until``): an :data:`Instant`, or None to leave that side open."""
 
 
 def check_freq(freq: str) -> Freq:

@@ -102,6 +102,17 @@ def test_grouping_by_an_unknown_column_is_an_input_error() -> None:
         time_to_resolve(history(), by=("colour",))
 
 
+def test_a_history_that_is_neither_a_frame_nor_a_ledger_is_an_input_error() -> None:
+    # a path (or records) used to fail deep inside with AttributeError: no .columns
+    for wrong in ("history.csv", history().to_dict("records")):
+        with pytest.raises(InputError, match=r"history frame .* or a Ledger") as info:
+            volume(wrong)  # type: ignore[arg-type]
+        assert info.value.field == "history"
+        assert type(wrong).__name__ in str(info.value)
+    with pytest.raises(InputError, match="or a Ledger, got str"):
+        weekly_anomalies("history.csv")  # type: ignore[arg-type]
+
+
 def test_group_counts_keeps_missing_values_as_their_own_group() -> None:
     counts = group_counts({"k": pd.Series(["b", None, "a", "b", None])})
     assert counts["count"].tolist() == [2, 1, 2]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from escalation_kit.errors import InputError
 from escalation_kit.health.parse import parse_issue
+from escalation_kit.health.snapshot import HealthSnapshot
 from escalation_kit.models import HealthIssue, Region
 from escalation_kit.triage.matching import (
     MATCH_COLUMNS,
@@ -206,3 +209,40 @@ def test_issue_listed_under_the_wrong_tenant_key_is_ignored() -> None:
     frame["normalized_service"] = "Exchange Online"
     result = match_tickets(frame, {TENANT: [issue(tenant=OTHER)]})
     assert result["matched_issue_id"].tolist() == [""]
+
+
+def test_a_snapshot_matches_as_its_issues_per_tenant_do() -> None:
+    frame = pd.DataFrame([ticket("Users cannot receive email")])
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
+    frame["normalized_service"] = "Exchange Online"
+    raw = {
+        "id": "EX100001",
+        "title": "Some users may experience delays receiving email from external senders",
+        "service": "Exchange Online",
+        "feature": "Mailflow - delayed delivery from Internet",
+        "featureGroup": "E-Mail timely delivery",
+        "impactDescription": "Users may see delays.",
+        "classification": "Incident",
+        "status": "ServiceDegradation",
+        "isResolved": False,
+        "startDateTime": "2026-11-02T08:00:00Z",
+        "lastModifiedDateTime": "2026-11-02T08:00:00Z",
+        "posts": [],
+    }
+    snapshot = HealthSnapshot(
+        {TENANT: {"healthOverviews": [], "issues": [raw]}}, fetched_at="2026-11-02T12:00:00Z"
+    )
+    by_snapshot = match_tickets(frame, snapshot)["matched_issue_id"].tolist()
+    by_mapping = match_tickets(frame, MappingProxyType(snapshot.issues_by_tenant()))
+    assert by_snapshot == by_mapping["matched_issue_id"].tolist() == ["EX100001"]
+
+
+@pytest.mark.parametrize("wrong", [[], "health.json", 42])
+def test_health_that_is_neither_a_snapshot_nor_a_mapping_is_an_input_error(wrong: Any) -> None:
+    frame = pd.DataFrame([ticket("Users cannot receive email")])
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
+    frame["normalized_service"] = "Exchange Online"
+    with pytest.raises(InputError, match="HealthSnapshot or a mapping of tenant id") as info:
+        match_tickets(frame, wrong)
+    assert info.value.field == "health"
+    assert f"got {type(wrong).__name__}" in str(info.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 import pytest
@@ -176,6 +177,14 @@ def test_health_as_file_mapping_or_none(batch: Callable[..., pd.DataFrame], tmp_
     assert triage_tickets(frame).decisions["category"].tolist() != ["known_issue"]
     with pytest.raises(TriageError, match="health must be"):
         triage_tickets(frame, health=42)
+
+
+def test_health_as_any_mapping_of_tenant_to_issues(batch: Callable[..., pd.DataFrame]) -> None:
+    # any Mapping is taken (a dict was required); its tenants count as checked
+    frame = batch(row("K", "Users cannot send email", tenant_no=1, service="Outlook"))
+    result = triage_tickets(frame, health=MappingProxyType(snapshot().issues_by_tenant()))
+    assert result.decisions["matched_issue_id"].tolist() == ["EX200001"]
+    assert result.decisions["health_checked"].tolist() == [True]
 
 
 def test_rejected_rows_are_kept_and_the_rest_triaged(batch: Callable[..., pd.DataFrame]) -> None:

@@ -14,11 +14,11 @@ trends app all call :func:`weekly_anomalies` with its defaults (:data:`WINDOW`,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalation_kit.analytics.metrics import as_history, volume
+from escalation_kit.analytics.metrics import HistorySource, as_history, volume
 from escalation_kit.analytics.periods import period_range
 from escalation_kit.errors import InputError
 
@@ -49,7 +49,7 @@ ANOMALY_COLUMNS = {
 }
 
 
-def weekly_table(history: Any, by: str = "category") -> pd.DataFrame:
+def weekly_table(history: HistorySource, by: str = "category") -> pd.DataFrame:
     """Escalations per Monday-based week (rows, every week of the span) and ``by`` (columns)."""
     import pandas as pd
 
@@ -67,7 +67,7 @@ def weekly_table(history: Any, by: str = "category") -> pd.DataFrame:
 
 
 def weekly_anomalies(
-    history: Any, by: str = "category", window: int = WINDOW, threshold: float = THRESHOLD
+    history: HistorySource, by: str = "category", window: int = WINDOW, threshold: float = THRESHOLD
 ) -> pd.DataFrame:
     """Flagged weeks, most unusual first: ``week``, ``by``, ``count``, ``baseline`` (median of the
     previous weeks), ``mad``, ``ratio`` (count / baseline; NaN when the baseline is 0) and ``z``."""

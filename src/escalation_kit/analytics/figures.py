@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalation_kit.analytics.countries import country_name, iso2_to_iso3
 from escalation_kit.analytics.metrics import (
+    HistorySource,
     as_history,
     backlog_over_time,
     categories_in_order,
@@ -30,6 +31,7 @@ from escalation_kit.analytics.palette import (
 )
 from escalation_kit.analytics.periods import FREQUENCIES, period_range
 from escalation_kit.errors import InputError
+from escalation_kit.models import TimeBound
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -79,7 +81,7 @@ def _figure(title: str, x_title: str, y_title: str, theme: str) -> go.Figure:
     return fig
 
 
-def volume_area(history: Any, *, freq: str = "W", theme: str = "light") -> go.Figure:
+def volume_area(history: HistorySource, *, freq: str = "W", theme: str = "light") -> go.Figure:
     """Stacked area of escalations per period, one band per category."""
     import plotly.graph_objects as go
 
@@ -110,7 +112,7 @@ def volume_area(history: Any, *, freq: str = "W", theme: str = "light") -> go.Fi
     return fig
 
 
-def category_region_heatmap(history: Any, *, theme: str = "light") -> go.Figure:
+def category_region_heatmap(history: HistorySource, *, theme: str = "light") -> go.Figure:
     """Escalations per category (rows) and region (columns), with the counts written in."""
     import plotly.graph_objects as go
 
@@ -161,7 +163,9 @@ def cell_color(value: float, low: float, high: float, scale: str = _HEAT_SCALE) 
     return str(sample_colorscale(scale, [fraction])[0])
 
 
-def country_map(history: Any, *, theme: str = "light", region: str = "world") -> go.Figure:
+def country_map(
+    history: HistorySource, *, theme: str = "light", region: str = "world"
+) -> go.Figure:
     """Map of escalations per customer country (countries without a code are counted in the
     title, not drawn): the whole world, or zoomed on ``region`` ("Europe"), counting only that
     region's escalations so that its colours spread over its own range."""
@@ -215,13 +219,13 @@ def country_map(history: Any, *, theme: str = "light", region: str = "world") ->
     return fig
 
 
-def europe_map(history: Any, *, theme: str = "light") -> go.Figure:
+def europe_map(history: HistorySource, *, theme: str = "light") -> go.Figure:
     """The country map zoomed on Europe, where many small countries share the world map's
     smallest corner."""
     return country_map(history, theme=theme, region="Europe")
 
 
-def resolve_time_box(history: Any, *, theme: str = "light") -> go.Figure:
+def resolve_time_box(history: HistorySource, *, theme: str = "light") -> go.Figure:
     """Hours to resolve per category as boxes drawn from precomputed quantiles (box: 25th–75th
     percentile, line: median, whiskers: 5th–95th percentile)."""
     import plotly.graph_objects as go
@@ -255,12 +259,12 @@ def resolve_time_box(history: Any, *, theme: str = "light") -> go.Figure:
 
 
 def backlog_line(
-    history: Any,
+    history: HistorySource,
     *,
     freq: str = "W",
     theme: str = "light",
-    since: Any = None,
-    until: Any = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
 ) -> go.Figure:
     """Escalations still open at the end of each period (of ``[since, until)`` when given;
     pass the whole history so that older escalations still open are counted)."""
@@ -282,7 +286,7 @@ def backlog_line(
     return fig
 
 
-def top_services_bar(history: Any, *, n: int = 10, theme: str = "light") -> go.Figure:
+def top_services_bar(history: HistorySource, *, n: int = 10, theme: str = "light") -> go.Figure:
     """The ``n`` services with the most escalations, bars split by category."""
     import plotly.graph_objects as go
 
@@ -311,7 +315,11 @@ def top_services_bar(history: Any, *, n: int = 10, theme: str = "light") -> go.F
 
 
 def main_figures(
-    history: Any, *, freq: str = "W", theme: str = "light", backlog_from: Any = None
+    history: HistorySource,
+    *,
+    freq: str = "W",
+    theme: str = "light",
+    backlog_from: HistorySource | None = None,
 ) -> dict[str, go.Figure]:
     """The report's figures, by name, in reading order.
 

@@ -14,24 +14,26 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from escalation_kit.analytics.palette import CATEGORY_COLORS, category_label, template_name
 from escalation_kit.errors import InputError
 from escalation_kit.escalation.considered import issues_considered
 from escalation_kit.health.snapshot import HealthSnapshot, load_snapshot
 from escalation_kit.ledger.history import linked_escalations
-from escalation_kit.models import HealthIssue, Ticket
+from escalation_kit.models import HealthIssue, Instant, Ticket
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
     from escalation_kit.health.snapshot import HealthSnapshot
+    from escalation_kit.ledger.core import Ledger
 
 __all__ = ["Investigation", "investigate"]
 
-Window = tuple[str, str | None, Any, Any]
+Window: TypeAlias = tuple[str, str | None, Instant, Instant]
+"""(service, region or None, start, end): the incident window to investigate."""
 _TICKET_COLUMNS = (
     "ticket_id",
     "tenant_id",
@@ -231,7 +233,7 @@ def investigate(
     cluster_id: str | Window | None = None,
     window: Window | None = None,
     health: HealthSnapshot | str | os.PathLike[str] | None = None,
-    ledger: Any = None,
+    ledger: Ledger | None = None,
 ) -> Investigation:
     """Investigate the incident of a triage ``cluster_id`` (needs ``decisions``) or of a
     ``window = (service, region or None, start, end)`` (a 4-tuple passed as ``cluster_id`` is
@@ -368,7 +370,7 @@ def _by_window(frame: pd.DataFrame, window: Window) -> tuple[pd.DataFrame, str, 
     return frame[keep], str(service), str(region) if region else None
 
 
-def _stamp(value: Any) -> pd.Timestamp:
+def _stamp(value: Instant) -> pd.Timestamp:
     import pandas as pd
 
     try:
@@ -379,7 +381,7 @@ def _stamp(value: Any) -> pd.Timestamp:
 
 
 def _documented(
-    snapshot: HealthSnapshot, service: str, start: Any, end: Any
+    snapshot: HealthSnapshot, service: str, start: pd.Timestamp, end: pd.Timestamp
 ) -> tuple[HealthIssue, ...]:
     """Issues on ``service`` (any tenant of the snapshot) active at some point of the window."""
     found: dict[str, HealthIssue] = {}

@@ -9,7 +9,7 @@ Periods are UTC calendar days, Monday-based weeks or months, labelled by their f
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 import numpy as np
 
@@ -18,13 +18,14 @@ from escalation_kit.errors import InputError
 from escalation_kit.intake.history_checks import ESCALATION_CATEGORIES, HISTORY_COLUMNS
 from escalation_kit.ledger.core import Ledger
 from escalation_kit.ledger.history import aggregate_services, aggregate_volume, export_history
-from escalation_kit.models import Category, TriageDecision
+from escalation_kit.models import Category, Instant, TimeBound, TriageDecision
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "OUTCOMES",
+    "HistorySource",
     "as_history",
     "backlog_over_time",
     "escalation_rate_per_customer",
@@ -39,8 +40,14 @@ __all__ = [
 OUTCOMES = ("escalation", "self_service", "known_issue")
 DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 
+HistorySource: TypeAlias = "pd.DataFrame | Ledger"
+"""What every metric, figure and report takes as its history: a history frame (the columns of
+:data:`~escalation_kit.models.HISTORY_COLUMNS`, e.g. ``load_history(path).accepted``) or a
+:class:`~escalation_kit.ledger.core.Ledger`, whose escalations are exported (see
+:func:`as_history`)."""
 
-def _is_ledger(source: object) -> bool:
+
+def _is_ledger(source: object) -> TypeGuard[Ledger]:
     return isinstance(source, Ledger)
 
 
@@ -57,10 +64,18 @@ def _grouping(frame: pd.DataFrame, by: Sequence[str] | str) -> list[str]:
     return names
 
 
-def as_history(source: Any) -> pd.DataFrame:
-    """The history frame itself, or the whole history exported from a ledger."""
-    if _is_ledger(source):
+def as_history(source: HistorySource) -> pd.DataFrame:
+    """The history frame itself, or the whole history exported from a ledger; InputError for
+    anything else (a file path: load it with ``load_history(path).accepted`` first)."""
+    import pandas as pd
+
+    if isinstance(source, Ledger):
         return export_history(source)
+    if not isinstance(source, pd.DataFrame):
+        raise InputError(
+            f"expected a history frame (pandas DataFrame) or a Ledger, got {type(source).__name__}",
+            field="history",
+        )
     missing = [c for c in HISTORY_COLUMNS if c not in source.columns]
     if missing:
         raise InputError(f"the history frame lacks column(s) {', '.join(missing)}")
@@ -111,7 +126,7 @@ def _take(unique: Any, positions: np.ndarray) -> pd.Series:
 
 
 def volume(
-    history: Any, by: Sequence[str] = ("category", "region"), freq: str = "W"
+    history: HistorySource, by: Sequence[str] = ("category", "region"), freq: str = "W"
 ) -> pd.DataFrame:
     """Escalations created per period and group: columns ``period``, ``*by``, ``count``.
 
@@ -167,7 +182,7 @@ def share_of_outcomes(decisions: pd.DataFrame | Iterable[TriageDecision]) -> pd.
     )
 
 
-def time_to_resolve(history: Any, by: Sequence[str] = ("category",)) -> pd.DataFrame:
+def time_to_resolve(history: HistorySource, by: Sequence[str] = ("category",)) -> pd.DataFrame:
     """Hours from creation to resolution per group: median, 90th percentile (linear
     interpolation), the resolved count they are computed on, and the open count left out."""
     import pandas as pd
@@ -188,7 +203,9 @@ def time_to_resolve(history: Any, by: Sequence[str] = ("category",)) -> pd.DataF
 
 
 def resolve_quantiles(
-    history: Any, by: str = "category", quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95)
+    history: HistorySource,
+    by: str = "category",
+    quantiles: Sequence[float] = (0.05, 0.25, 0.5, 0.75, 0.95),
 ) -> pd.DataFrame:
     """Quantiles of hours-to-resolve per group (resolved escalations only), one row per group:
     what a box plot needs without shipping every point to the browser."""
@@ -208,7 +225,7 @@ def resolve_quantiles(
 
 
 def backlog_over_time(
-    history: Any, freq: str = "W", *, since: Any = None, until: Any = None
+    history: HistorySource, freq: str = "W", *, since: TimeBound = None, until: TimeBound = None
 ) -> pd.DataFrame:
     """Escalations open at the end of each period: columns ``period``, ``period_end``
     (exclusive) and ``open``.
@@ -244,7 +261,7 @@ def backlog_over_time(
     )
 
 
-def _utc(value: Any) -> pd.Timestamp:
+def _utc(value: Instant) -> pd.Timestamp:
     """A bound as a UTC timestamp (dates and naive values are taken as UTC)."""
     import pandas as pd
 
@@ -255,7 +272,7 @@ def _utc(value: Any) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def top_services(history: Any, n: int = 10) -> pd.DataFrame:
+def top_services(history: HistorySource, n: int = 10) -> pd.DataFrame:
     """The ``n`` services with the most escalations: ``service``, ``count``, ``share`` of all
     escalations; ties are broken by service name."""
     import pandas as pd
@@ -271,7 +288,7 @@ def top_services(history: Any, n: int = 10) -> pd.DataFrame:
     return pd.DataFrame(ranked[["service", "count", "share"]])
 
 
-def repeat_customers(history: Any, min_escalations: int = 2) -> pd.DataFrame:
+def repeat_customers(history: HistorySource, min_escalations: int = 2) -> pd.DataFrame:
     """Tenants with at least ``min_escalations`` escalations, most first: ``tenant_id``,
     ``escalations``, ``first_created``, ``last_created``, ``services`` (distinct count) and
     ``top_category`` (most frequent; ties by category order)."""
@@ -299,7 +316,9 @@ def repeat_customers(history: Any, min_escalations: int = 2) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def escalation_rate_per_customer(history: Any, tickets: pd.DataFrame | None = None) -> pd.DataFrame:
+def escalation_rate_per_customer(
+    history: HistorySource, tickets: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """How often each customer escalates.
 
     With ``tickets`` (a frame with ``tenant_id``): ``tickets``, ``escalations`` and ``rate`` =

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalation_kit.analytics.report import geo_assets_script
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = ["PLOTLY_MIME", "OfflineFigures", "figure_outputs", "offline_figures"]
 
@@ -21,7 +24,7 @@ PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _GEO_TRACES = frozenset({"choropleth", "scattergeo"})
 
 
-def needs_geo_assets(figure: Any) -> bool:
+def needs_geo_assets(figure: go.Figure) -> bool:
     """Whether plotly.js needs the world topojson to draw ``figure``."""
     return any(trace.type in _GEO_TRACES for trace in figure.data)
 
@@ -33,7 +36,7 @@ def geo_assets_output() -> dict[str, Any]:
     return {"output_type": "display_data", "data": {"text/html": html}, "metadata": {}}
 
 
-def figure_output(figure: Any) -> dict[str, Any]:
+def figure_output(figure: go.Figure) -> dict[str, Any]:
     """One ``display_data`` output holding ``figure`` as plotly's mime bundle."""
     import plotly.io as pio
 
@@ -41,7 +44,7 @@ def figure_output(figure: Any) -> dict[str, Any]:
     return {"output_type": "display_data", "data": bundle, "metadata": {}}
 
 
-def figure_outputs(figures: Iterable[Any]) -> list[dict[str, Any]]:
+def figure_outputs(figures: Iterable[go.Figure]) -> list[dict[str, Any]]:
     """The outputs that show ``figures`` offline: the topojson once, before the first map."""
     outputs: list[dict[str, Any]] = []
     geo_sent = False
@@ -56,7 +59,7 @@ def figure_outputs(figures: Iterable[Any]) -> list[dict[str, Any]]:
 class OfflineFigures:
     """Figures to ``display`` in a notebook; maps draw without fetching from a CDN."""
 
-    def __init__(self, figures: Iterable[Any]) -> None:
+    def __init__(self, figures: Iterable[go.Figure]) -> None:
         self.figures = list(figures)
 
     @property
@@ -74,6 +77,6 @@ class OfflineFigures:
         return f"OfflineFigures({len(self.figures)} figures)"
 
 
-def offline_figures(*figures: Any) -> OfflineFigures:
+def offline_figures(*figures: go.Figure) -> OfflineFigures:
     """``figures`` ready to show in Jupyter with no internet (the world map included)."""
     return OfflineFigures(figures)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from escalation_kit.analytics.anomalies import readable_anomalies, weekly_anomalies
 from escalation_kit.analytics.figures import main_figures
 from escalation_kit.analytics.metrics import (
+    HistorySource,
     _is_ledger,
     as_history,
     group_counts,
@@ -34,10 +35,13 @@ from escalation_kit.analytics.requests import request_tables
 from escalation_kit.analytics.summary import Summary, summarize
 from escalation_kit.errors import InputError
 from escalation_kit.intake.writers import write_csv, write_xlsx
+from escalation_kit.models import Instant, TimeBound
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
+
+    from escalation_kit.ledger.core import Ledger
 
 __all__ = ["PLOTLY_CONFIG", "Report", "build_report", "filter_period", "write_report"]
 
@@ -105,7 +109,9 @@ class Report:
         return f"<ul>{items}</ul><p>{len(self.figures)} figures, {len(self.tables)} tables</p>"
 
 
-def filter_period(history: Any, since: Any = None, until: Any = None) -> pd.DataFrame:
+def filter_period(
+    history: HistorySource, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
     """The escalations created in ``[since, until)`` (either bound optional; dates are UTC)."""
     import pandas as pd
 
@@ -149,14 +155,14 @@ def report_tables(
 
 
 def build_report(
-    history: Any,
+    history: HistorySource,
     *,
-    since: Any = None,
-    until: Any = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
     theme: str = "light",
     freq: str = "W",
     title: str = "Escalation report",
-    customers: Any = None,
+    customers: pd.DataFrame | Ledger | None = None,
 ) -> Report:
     """Build the report of ``history`` (a frame or a ledger) for escalations created in
     ``[since, until)``. ``customers`` (a customers frame or a ledger; by default the ledger
@@ -193,14 +199,14 @@ def _no_anomalies() -> pd.DataFrame:
     return pd.DataFrame(columns=["week", "category", "count", "baseline", "mad", "ratio", "z"])
 
 
-def _meta_line(summary: Summary, since: Any, until: Any) -> str:
+def _meta_line(summary: Summary, since: TimeBound, until: TimeBound) -> str:
     parts = [f"from {_bound_text(since)}"] if since is not None else []
     parts += [f"before {_bound_text(until)}"] if until is not None else []
     span = "Escalations created " + " and ".join(parts) if parts else "All escalations"
     return f"{span} · {summary.total:,} escalations"
 
 
-def _bound_text(value: Any) -> str:
+def _bound_text(value: Instant) -> str:
     import pandas as pd
 
     stamp = pd.Timestamp(value)
@@ -208,7 +214,7 @@ def _bound_text(value: Any) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def write_report(history: Any, out: str | Path, **options: Any) -> Report:
+def write_report(history: HistorySource, out: str | Path, **options: Any) -> Report:
     """Build the report (see :func:`build_report` for ``options``) and write it to ``out``."""
     report = build_report(history, **options)
     report.write(out)

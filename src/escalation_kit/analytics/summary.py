@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from escalation_kit.analytics.anomalies import weekly_anomalies
-from escalation_kit.analytics.metrics import as_history
+from escalation_kit.analytics.metrics import HistorySource, as_history
 from escalation_kit.analytics.palette import category_label
 from escalation_kit.intake.history_checks import OPEN_STATUSES
 
@@ -95,7 +95,9 @@ class Summary:
         return [f"{head}: " + "; ".join(parts) + "."]
 
 
-def summarize(history: Any, *, anomalies: pd.DataFrame | None = None, top: int = 3) -> Summary:
+def summarize(
+    history: HistorySource, *, anomalies: pd.DataFrame | None = None, top: int = 3
+) -> Summary:
     """Headline numbers of ``history``, with its unusual weeks counted and the ``top`` most
     unusual listed. ``anomalies`` is ``weekly_anomalies(history)`` when already computed;
     by default it is computed here, so every caller reports the same weeks."""

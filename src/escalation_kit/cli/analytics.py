@@ -6,12 +6,13 @@ from __future__ import annotations
 # for the command that runs, so `escalation-kit --help` stays fast (see cli/__init__.py).
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from escalation_kit.cli._common import cli_errors, echo
 from escalation_kit.errors import InputError
+from escalation_kit.models import TimeBound
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +32,7 @@ UntilOpt = Annotated[
 ]
 
 
-def until_bound(text: str | None) -> Any:
+def until_bound(text: str | None) -> TimeBound:
     """``--until``: a plain date includes that whole day (UTC), a datetime is exclusive."""
     import pandas as pd
 
@@ -66,7 +67,7 @@ def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     return loaded.accepted
 
 
-def _ledger_history(since: str | None, until: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _ledger_history(since: str | None, until: TimeBound) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ledger's escalations created in ``[since, until)``, and its customers."""
     from escalation_kit.ledger import Ledger
     from escalation_kit.ledger.history import export_history

@@ -25,16 +25,16 @@ __all__ = ["TRIAGE_COLUMNS", "decisions_from_frame", "read_triage_output", "tick
 _NA = pd.NA
 
 
-def tickets_from_frame(frame: Any) -> dict[str, Ticket]:
+def tickets_from_frame(frame: pd.DataFrame) -> dict[str, Ticket]:
     """Tickets from intake's accepted frame (contract columns, plus region/normalized service)."""
     tickets: dict[str, Ticket] = {}
     for row in frame.to_dict("records"):
-        reported = row.get("reported_at")
+        reported: Any = row.get("reported_at")  # intake's accepted rows always hold it
         if isinstance(reported, pd.Timestamp):
             reported = reported.to_pydatetime()
         elif isinstance(reported, str):
             reported = datetime.fromisoformat(reported)
-        users = row.get("users_affected")
+        users: Any = row.get("users_affected")
         ticket = Ticket(
             ticket_id=str(row["ticket_id"]),
             tenant_id=str(row["tenant_id"]),
@@ -52,15 +52,15 @@ def tickets_from_frame(frame: Any) -> dict[str, Ticket]:
     return tickets
 
 
-def _missing(value: Any) -> bool:
+def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is _NA
 
 
-def _clean(value: Any) -> str:
+def _clean(value: object) -> str:
     return "" if _missing(value) else str(value).strip()
 
 
-def _region(value: Any) -> Region:
+def _region(value: object) -> Region:
     try:
         return Region(_clean(value))
     except ValueError:

@@ -285,7 +285,7 @@ class FilingPackage:
         return package
 
 
-def _text_list(value: Any, name: str) -> tuple[str, ...]:
+def _text_list(value: object, name: str) -> tuple[str, ...]:
     if value in (None, ""):
         return ()
     if isinstance(value, str) or not isinstance(value, list | tuple):
@@ -293,7 +293,7 @@ def _text_list(value: Any, name: str) -> tuple[str, ...]:
     return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
 
 
-def _parse_time(value: Any) -> datetime | None:
+def _parse_time(value: object) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -518,7 +518,7 @@ def edit_package(package: FilingPackage, **changes: Any) -> FilingPackage:
     return _refresh_text(updated) if "checks" in changed else updated
 
 
-def _parse_severity(value: Any) -> Severity:
+def _parse_severity(value: object) -> Severity:
     try:
         severity = Severity(str(value).strip().lower())
     except ValueError:

@@ -41,7 +41,7 @@ _SEVERITIES = [Severity.UNKNOWN, Severity.CRITICAL, Severity.MODERATE, Severity.
 _STATUSES = list(SrStatus)
 
 
-def _enum_value(raw: Any, members: list[E]) -> E:
+def _enum_value(raw: object, members: list[E]) -> E:
     """Map an int code or a string in any casing (``AttentionNeeded``) to a member."""
     if isinstance(raw, bool):
         return members[0]
@@ -57,7 +57,7 @@ def _enum_value(raw: Any, members: list[E]) -> E:
     return members[0]
 
 
-def parse_time(raw: Any) -> datetime | None:
+def parse_time(raw: object) -> datetime | None:
     """A Partner Center timestamp as aware UTC; the 0001-01-01 sentinel and blanks → ``None``."""
     if raw in (None, ""):
         return None
@@ -119,7 +119,7 @@ class ServiceRequest:
     notes: tuple[ServiceRequestNote, ...] = ()
 
 
-def parse_service_request(raw: Any) -> ServiceRequest:
+def parse_service_request(raw: object) -> ServiceRequest:
     """Parse one ServiceRequest JSON object (any key casing, string or integer enums)."""
     if not isinstance(raw, Mapping):
         raise PartnerCenterError(f"expected a ServiceRequest object, got {type(raw).__name__}")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from escalation_kit.errors import DuplicateEscalation, InvalidTransition, PartnerCenterError
 from escalation_kit.escalation.keys import find_tags
@@ -126,7 +126,7 @@ def sync_request(ledger: Ledger, escalation_id: str, sr: ServiceRequest) -> list
     return changes
 
 
-def _older_than_stored(sr: ServiceRequest, row: Any) -> bool:
+def _older_than_stored(sr: ServiceRequest, row: Row[Any] | None) -> bool:
     """True when ``sr`` is older than the stored state (or cannot be shown to be newer)."""
     stored = row.last_modified_date if row is not None else None
     if stored is None:
@@ -135,7 +135,11 @@ def _older_than_stored(sr: ServiceRequest, row: Any) -> bool:
 
 
 def _record_request(
-    ledger: Ledger, conn: Connection, record: sql.EscalationRecord, sr: ServiceRequest, row: Any
+    ledger: Ledger,
+    conn: Connection,
+    record: sql.EscalationRecord,
+    sr: ServiceRequest,
+    row: Row[Any] | None,
 ) -> list[str]:
     eid = record.escalation_id
     changes: list[str] = []

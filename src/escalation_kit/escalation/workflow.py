@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from escalation_kit.errors import InputError, InvalidTransition
 from escalation_kit.escalation.inputs import decisions_from_frame, tickets_from_frame
-from escalation_kit.escalation.notify import NoticeFacts, notice_for, notice_language
+from escalation_kit.escalation.notify import NoticeDraft, NoticeFacts, notice_for, notice_language
 from escalation_kit.escalation.outbox import FlushReport, flush_outbox, queue_write
 from escalation_kit.escalation.partner_center import PartnerCenterClient
 from escalation_kit.escalation.reviews import has_review, report_file_name
@@ -130,7 +130,7 @@ def _store(
     ledger: Ledger,
     conn: Connection,
     notice_id: str,
-    draft: Any,
+    draft: NoticeDraft,
     escalation_id: str | None,
     ticket: Mapping[str, Any],
 ) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from escalation_kit.errors import InputError
 from escalation_kit.health.parse import ServiceHealth, parse_datetime, parse_issue, parse_overview
@@ -22,10 +22,13 @@ from escalation_kit.models import HealthIssue
 
 __all__ = [
     "HealthSnapshot",
+    "HealthSource",
+    "IssuesByTenant",
     "format_datetime",
     "load_snapshot",
     "snapshot_from_responses",
     "snapshot_pieces",
+    "tenant_issues",
     "write_snapshot",
 ]
 
@@ -207,6 +210,26 @@ def load_snapshot(path: str | os.PathLike[str]) -> HealthSnapshot:
             f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", file=source
         ) from exc
     return HealthSnapshot.from_json(document, source=source)
+
+
+IssuesByTenant: TypeAlias = Mapping[str, Sequence[HealthIssue]]
+"""Documented issues per tenant id (what :meth:`HealthSnapshot.issues_by_tenant` returns)."""
+HealthSource: TypeAlias = HealthSnapshot | IssuesByTenant | str | os.PathLike[str]
+"""What triage takes as service health: a snapshot, its file, or bare issues per tenant."""
+
+
+def tenant_issues(health: HealthSnapshot | IssuesByTenant) -> IssuesByTenant:
+    """The issues per tenant of a snapshot, or ``health`` itself when it is already a mapping
+    of tenant id to issues; InputError for anything else."""
+    if isinstance(health, HealthSnapshot):
+        return health.issues_by_tenant()
+    if isinstance(health, Mapping):
+        return health
+    raise InputError(
+        "expected a HealthSnapshot or a mapping of tenant id to issues, got "
+        f"{type(health).__name__}",
+        field="health",
+    )
 
 
 def snapshot_pieces(

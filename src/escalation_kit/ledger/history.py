@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from escalation_kit.errors import InputError
 from escalation_kit.ledger.limits import text_limits
 from escalation_kit.ledger.schema import escalation_links, escalations
-from escalation_kit.models import HISTORY_COLUMNS, HISTORY_STATUSES, check_freq
+from escalation_kit.models import HISTORY_COLUMNS, HISTORY_STATUSES, TimeBound, check_freq
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,7 +184,7 @@ def _rows(chunk: pd.DataFrame) -> Iterable[dict[str, Any]]:
         }
 
 
-def _utc(value: datetime | date | str | None) -> datetime | None:
+def _utc(value: TimeBound) -> datetime | None:
     """A bound as an aware UTC datetime (a date or naive value is taken as UTC)."""
     import pandas as pd
 
@@ -198,7 +198,7 @@ def _utc(value: datetime | date | str | None) -> datetime | None:
     return stamp.to_pydatetime()
 
 
-def _window(since: Any, until: Any) -> list[ColumnElement[bool]]:
+def _window(since: TimeBound, until: TimeBound) -> list[ColumnElement[bool]]:
     """WHERE clauses: a history status, created in ``[since, until)``."""
     clauses: list[ColumnElement[bool]] = [escalations.c.status.in_(HISTORY_STATUSES)]
     if (start := _utc(since)) is not None:
@@ -211,8 +211,8 @@ def _window(since: Any, until: Any) -> list[ColumnElement[bool]]:
 def export_history(
     ledger: Ledger,
     *,
-    since: datetime | date | str | None = None,
-    until: datetime | date | str | None = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
 ) -> pd.DataFrame:
     """The ledger's escalations (not drafts) created in ``[since, until)`` as a typed history."""
 
@@ -266,8 +266,8 @@ def aggregate_volume(
     *,
     by: Sequence[str] = ("category", "region"),
     freq: str = "W",
-    since: Any = None,
-    until: Any = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
 ) -> pd.DataFrame:
     """:func:`escalation_kit.analytics.metrics.volume`, computed by the database."""
     import pandas as pd
@@ -297,7 +297,9 @@ def aggregate_volume(
     return frame.reset_index(drop=True)
 
 
-def aggregate_services(ledger: Ledger, *, since: Any = None, until: Any = None) -> pd.DataFrame:
+def aggregate_services(
+    ledger: Ledger, *, since: TimeBound = None, until: TimeBound = None
+) -> pd.DataFrame:
     """Escalations per service, counted by the database: columns ``service`` and ``count``."""
 
     query = (

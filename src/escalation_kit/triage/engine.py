@@ -18,17 +18,23 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from escalation_kit.categories import CATEGORIES
 from escalation_kit.errors import TriageError
-from escalation_kit.health.snapshot import load_snapshot
+from escalation_kit.health.snapshot import (
+    HealthSnapshot,
+    HealthSource,
+    IssuesByTenant,
+    load_snapshot,
+)
 from escalation_kit.intake import read_tickets, validate_tickets
 from escalation_kit.intake.writers import write_csv
 from escalation_kit.ledger.core import Ledger
@@ -122,7 +128,7 @@ class TriageResult:
 def triage_tickets(
     tickets: str | os.PathLike[str] | pd.DataFrame,
     customers: str | os.PathLike[str] | pd.DataFrame | None = None,
-    health: Any = None,
+    health: HealthSource | None = None,
     *,
     rules: RuleSet | str | os.PathLike[str] | None = None,
     config: TriageConfig | None = None,
@@ -179,7 +185,7 @@ def health_checked(
 
 def health_warnings(
     accepted: pd.DataFrame,
-    checked: Any,
+    checked: pd.Series | np.ndarray,
     covered: set[str] | None,
     fetched_at: datetime | None,
     config: TriageConfig,
@@ -229,7 +235,7 @@ def resolve_model(
 
 def decide(
     accepted: pd.DataFrame,
-    issues_by_tenant: Any,
+    issues_by_tenant: HealthSnapshot | IssuesByTenant,
     rules: RuleSet,
     config: TriageConfig,
     model: ContentModel | None = None,
@@ -426,29 +432,31 @@ def _intake(
     )
 
 
-def _load_health(health: Any) -> Any:
+def _load_health(health: HealthSource | None) -> HealthSnapshot | IssuesByTenant | None:
     if isinstance(health, str | os.PathLike):
         return load_snapshot(health)
     return health
 
 
-def _coverage(health: Any) -> tuple[set[str] | None, datetime | None]:
+def _coverage(
+    health: HealthSnapshot | IssuesByTenant | None,
+) -> tuple[set[str] | None, datetime | None]:
     """(tenants the snapshot holds, its fetch time); (None, None) without a snapshot."""
     if health is None:
         return None, None
-    if hasattr(health, "issues_by_tenant"):
-        return {str(t) for t in health.tenants}, getattr(health, "fetched_at", None)
-    if isinstance(health, dict):
+    if isinstance(health, HealthSnapshot):
+        return {str(t) for t in health.tenants}, health.fetched_at
+    if isinstance(health, Mapping):
         return {str(t) for t in health}, None
     return None, None
 
 
-def _issues_by_tenant(health: Any) -> Any:
+def _issues_by_tenant(health: HealthSnapshot | IssuesByTenant | None) -> IssuesByTenant:
     if health is None:
         return {}
-    if hasattr(health, "issues_by_tenant"):
+    if isinstance(health, HealthSnapshot):
         return health.issues_by_tenant()
-    if isinstance(health, dict):
+    if isinstance(health, Mapping):
         return health
     raise TriageError(
         "health must be a snapshot file, a HealthSnapshot or a mapping of tenant id to issues, "

@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.health.snapshot import HealthSource
 from escalation_kit.models import Category
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import triage_tickets
+from escalation_kit.triage.model import ContentModel
 from escalation_kit.triage.rules import RuleSet
 
 __all__ = [
@@ -293,11 +295,11 @@ def evaluate(
     tickets: str | os.PathLike[str] | pd.DataFrame,
     labels: str | os.PathLike[str] | pd.DataFrame,
     customers: str | os.PathLike[str] | pd.DataFrame | None = None,
-    health: Any = None,
+    health: HealthSource | None = None,
     *,
     rules: RuleSet | str | Path | None = None,
     config: TriageConfig | None = None,
-    model: Any = None,
+    model: ContentModel | str | os.PathLike[str] | bool | None = None,
 ) -> Evaluation:
     """Triage ``tickets`` and score the decisions against ``labels`` (``model`` as triage's)."""
     label_frame = labels if isinstance(labels, pd.DataFrame) else read_labels(labels)

@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process, utils
 from tqdm.auto import tqdm
 
 from escalation_kit.health.parse import normalized_status, post_text
+from escalation_kit.health.snapshot import tenant_issues
 from escalation_kit.models import HealthIssue, Region, Ticket
 from escalation_kit.services import SUITE, normalize_service
 from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
@@ -175,7 +176,7 @@ def match_tickets(
     ``text_masks`` may give each ticket's concepts of title+description, already computed.
     """
     lexicon = lexicon or load_symptoms()
-    by_tenant = health.issues_by_tenant() if hasattr(health, "issues_by_tenant") else health
+    by_tenant = tenant_issues(health)
     n = len(tickets)
     out = (np.full(n, "", dtype=object), np.zeros(n), np.full(n, "", dtype=object))
     table = _IssueTable.build(by_tenant, lexicon)

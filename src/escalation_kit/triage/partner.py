@@ -13,13 +13,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from escalation_kit.errors import InputError
 from escalation_kit.intake import read_tickets, validate_tickets
+from escalation_kit.ledger.core import Ledger
 from escalation_kit.models import TICKET_COLUMNS
 from escalation_kit.triage.features import ticket_features
 from escalation_kit.triage.learn import (
@@ -60,7 +60,7 @@ class LedgerLearning:
 
 
 def ledger_overrides(
-    ledger: Any, tickets_files: Sequence[str | os.PathLike[str]] = ()
+    ledger: Ledger, tickets_files: Sequence[str | os.PathLike[str]] = ()
 ) -> tuple[LabelledSet, int]:
     """(labelled overrides to content categories, number of overrides in the ledger)."""
     decisions = ledger.decisions()

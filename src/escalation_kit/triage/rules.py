@@ -95,7 +95,7 @@ def _read_rules(source: Path) -> RuleSet:
     return parse_rules(document, source=str(source))
 
 
-def parse_rules(document: Any, *, source: str = "<rules>") -> RuleSet:
+def parse_rules(document: object, *, source: str = "<rules>") -> RuleSet:
     """Validate a parsed rules document (a mapping with ``version``, ``rules``).
 
     With ``language_packs: true`` (the bundled file) each rule's per-language phrases and

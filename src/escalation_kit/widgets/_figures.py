@@ -9,13 +9,16 @@ hangs waiting for a front end. A world map comes with its topojson, so it draws 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalation_kit.analytics.offline import PLOTLY_MIME, figure_outputs
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 __all__ = ["PLOTLY_MIME", "show_figures"]
 
 
-def show_figures(output: Any, figures: Iterable[Any]) -> None:
+def show_figures(output: Any, figures: Iterable[go.Figure]) -> None:
     """Replace what ``output`` shows with ``figures`` (none: the output is cleared)."""
     output.outputs = tuple(figure_outputs(figures))

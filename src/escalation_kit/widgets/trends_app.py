@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from escalation_kit.analytics.figures import main_figures
-from escalation_kit.analytics.metrics import as_history
+from escalation_kit.analytics.metrics import HistorySource, as_history
 from escalation_kit.analytics.palette import CATEGORY_LABELS
 from escalation_kit.analytics.report import build_report, filter_period
 from escalation_kit.analytics.summary import summarize
@@ -36,7 +36,7 @@ class TrendsApp:
 
     def __init__(
         self,
-        history: Any,
+        history: HistorySource,
         *,
         freq: str = "W",
         theme: str = "light",
