@@ -18,7 +18,6 @@ from escalation_kit.errors import InputError
 if TYPE_CHECKING:
     from escalation_kit.triage.engine import TriageResult
 
-SAMPLE_DIR = Path("data") / "sample"
 DEFAULT_SEEDS = "101,102,103"
 
 TicketsArg = Annotated[Path, typer.Argument(help="Tickets file (CSV, JSON lines or Excel).")]
@@ -156,7 +155,7 @@ def _cross_validate(corpus: Path, folds: int, seeds: str, as_json: bool) -> None
 
     _default(corpus / "labels.csv", "--corpus")
     with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
-        extra = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
+        extra = _training_sets(dataset_dir("eval"), _seeds(seeds), Path(work))
         result = cross_validate(corpus, extra, folds=folds)
     if as_json:
         echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
@@ -171,19 +170,17 @@ def _seeds(text: str) -> list[int]:
         raise InputError(f"--seeds must be comma-separated integers, got {text!r}") from None
 
 
-def _training_sets(eval_dir: Path, sample_dir: Path, seeds: list[int], work: Path) -> list[Any]:
-    from escalation_kit.sample.generate import generate_sample
+def _training_sets(eval_dir: Path, seeds: list[int], work: Path) -> list[Any]:
+    """data/eval plus generated samples: the demo sample's seed (data/sample, rebuilt here so
+    the command reads no folder of the repository) and each extra seed."""
+    from escalation_kit.sample.generate import DEFAULT_SEED, generate_sample
     from escalation_kit.triage.learn import load_labelled
 
-    sets = [
-        load_labelled(folder, name)
-        for folder, name in ((eval_dir, "eval"), (sample_dir, "sample"))
-        if (folder / "labels.csv").exists()
-    ]
-    for seed in seeds:  # generated samples: the sample generator with each seed
+    sets = [load_labelled(eval_dir, "eval")] if (eval_dir / "labels.csv").exists() else []
+    for seed, name in ((DEFAULT_SEED, "sample"), *((s, f"sample{s}") for s in seeds)):
         folder = work / f"sample-{seed}"
         generate_sample(folder, seed=seed)
-        sets.append(load_labelled(folder, f"sample{seed}"))
+        sets.append(load_labelled(folder, name))
     return sets
 
 
@@ -230,7 +227,7 @@ def learn_command(
     from escalation_kit.triage.model import BUNDLED_MODEL_PATH, partner_model_path
 
     with tempfile.TemporaryDirectory(prefix="ek-learn-") as work:
-        sets = _training_sets(dataset_dir("eval"), SAMPLE_DIR, _seeds(seeds), Path(work))
+        sets = _training_sets(dataset_dir("eval"), _seeds(seeds), Path(work))
     corpus = corpus or dataset_dir("corpus")
     if (corpus / "labels.csv").exists():
         sets.append(load_labelled(corpus, "corpus", real=True))
