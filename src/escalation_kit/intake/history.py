@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.errors import InputError
 from escalation_kit.intake.history_checks import (
     ESCALATION_CATEGORIES,
     HISTORY_COLUMNS,
@@ -30,6 +30,7 @@ from escalation_kit.intake.history_checks import (
     check_history,
 )
 from escalation_kit.intake.readers import MAX_FIELD_CHARS, sniff_delimiter, text_encoding
+from escalation_kit.intake.validate import require_columns
 from escalation_kit.intake.writers import write_csv
 
 __all__ = [
@@ -95,12 +96,8 @@ def _read_columns(file: Path) -> Columns:
 
 
 def require_history_columns(present: list[str], source: str) -> None:
-    missing = [c for c in HISTORY_COLUMNS if c not in present]
-    if missing:
-        raise MissingColumnsError(
-            f"missing column(s) {', '.join(missing)}; a history needs {', '.join(HISTORY_COLUMNS)}",
-            file=source,
-        )
+    expected = f"a history needs {', '.join(HISTORY_COLUMNS)}"
+    require_columns(present, HISTORY_COLUMNS, source, expected=expected)
 
 
 def _csv_columns(file: Path) -> Columns:
