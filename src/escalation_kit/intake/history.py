@@ -30,6 +30,7 @@ from escalation_kit.intake.history_checks import (
     check_history,
 )
 from escalation_kit.intake.readers import MAX_FIELD_CHARS, sniff_delimiter, text_encoding
+from escalation_kit.intake.result import InputWarningRow
 from escalation_kit.intake.validate import require_columns
 from escalation_kit.intake.writers import write_csv
 
@@ -54,12 +55,14 @@ _CATEGORICALS = {
 
 @dataclass(frozen=True, slots=True, eq=False)
 class HistoryLoad:
-    """The outcome of reading a history: ``len(accepted) + len(rejected) == read``."""
+    """The outcome of reading a history: ``len(accepted) + len(rejected) == read``;
+    ``warnings`` are about accepted rows (control characters removed), as for tickets."""
 
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     read: int
     source: str
+    warnings: tuple[InputWarningRow, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -75,7 +78,7 @@ def load_history(path: str | os.PathLike[str]) -> HistoryLoad:
     first_row = 1 if file.suffix.lower() == ".parquet" else 2
     checked = check_history(columns, source=str(file), first_row=first_row)
     read = len(checked.accepted) + len(checked.rejected)
-    return HistoryLoad(checked.accepted, checked.rejected, read, str(file))
+    return HistoryLoad(checked.accepted, checked.rejected, read, str(file), checked.warnings)
 
 
 def _read_columns(file: Path) -> Columns:
@@ -150,7 +153,7 @@ def validate_history(
         for c in HISTORY_COLUMNS
     }
     checked = check_history(columns, source=source, first_row=first_row)
-    return HistoryLoad(checked.accepted, checked.rejected, len(raw), source)
+    return HistoryLoad(checked.accepted, checked.rejected, len(raw), source, checked.warnings)
 
 
 def typed_history(frame: pd.DataFrame) -> pd.DataFrame:

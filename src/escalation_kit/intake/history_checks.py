@@ -21,7 +21,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from escalation_kit.intake.dates import OUTSIDE, outside, parse_times
-from escalation_kit.intake.rules import Coded, bools, empty, not_in, repeated, too_long
+from escalation_kit.intake.result import InputWarningRow
+from escalation_kit.intake.rules import (
+    Coded,
+    bools,
+    empty,
+    not_in,
+    repeated,
+    strip_controls,
+    too_long,
+    warn_cleaned,
+)
 from escalation_kit.intake.validate import REJECT_COLUMNS, Findings
 from escalation_kit.models import HISTORY_COLUMNS as CONTRACT_HISTORY_COLUMNS
 from escalation_kit.models import (
@@ -66,30 +76,42 @@ _ENUMS = {
     "status": HISTORY_STATUSES,
 }
 _FOLDS = {"country": "upper", "category": "lower", "severity": "lower", "status": "lower"}
+_TIMES = ("created_at", "resolved_at")
 _BAD_TIME = "not an ISO 8601 datetime with offset or Z"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Checked:
-    """The outcome of the checks: typed accepted rows and the rejected rows with reasons."""
+    """The outcome of the checks: typed accepted rows, the rejected rows with reasons, and the
+    warnings about accepted rows (control characters removed)."""
 
     accepted: pd.DataFrame
     rejected: pd.DataFrame
+    warnings: tuple[InputWarningRow, ...] = ()
 
 
-def _one_array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+def _clean_array(column: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """One trimmed array without control characters, and the rows that held any."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return pc.fill_null(column, "")
+    text, dirty = strip_controls(pc.fill_null(column, ""))
+    return pc.utf8_trim_whitespace(text), dirty
 
 
 def check_history(columns: Columns, *, source: str, first_row: int) -> Checked:
     """Run every rule on text columns (one per contract column, same length) and split rows."""
     cells = _Cells.normalize(columns)
     findings = Findings(pd.RangeIndex(cells.rows))
+    for column in HISTORY_COLUMNS:
+        cleaned = cells.cleaned(column)
+        if cleaned.any():
+            warn_cleaned(findings, column, cleaned)
     for column, rules in cells.rules().items():
         findings.reject_first(column, [(mask, f"{column}: {text}") for mask, text in rules])
     bad = findings.rejected_flags()
-    return Checked(cells.accepted(~bad), cells.rejected(findings, bad, source, first_row))
+    warnings: tuple[InputWarningRow, ...] = ()
+    if findings.notes:
+        warnings = findings.warnings(np.arange(cells.rows) + first_row, cells.ids, ~bad)
+    return Checked(cells.accepted(~bad), cells.rejected(findings, bad, source, first_row), warnings)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -99,6 +121,7 @@ class _Cells:
 
     rows: int
     ids: pa.Array
+    dirty: dict[str, np.ndarray]  # ids and times: rows whose control characters were removed
     coded: dict[str, Coded]
     region: np.ndarray  # position in REGIONS, -1 when not one
     region_derived: np.ndarray  # rows whose region came from the country
@@ -113,16 +136,15 @@ class _Cells:
             c: Coded.of(columns[c], _FOLDS.get(c, ""))
             for c in ("tenant_id", "country", "region", "service", *_ENUMS)
         }
-        times = {
-            c: pc.utf8_trim_whitespace(_one_array(columns[c]))
-            for c in ("created_at", "resolved_at")
-        }
+        plain = {c: _clean_array(columns[c]) for c in ("escalation_id", *_TIMES)}
+        times = {c: plain[c][0] for c in _TIMES}
         region, derived = _regions(coded["region"], coded["country"])
         parsed = {c: parse_times(text) for c, text in times.items()}
         late = {c: outside(values) for c, values in parsed.items()}
         return cls(
             rows=len(coded["status"].indices),
-            ids=pc.utf8_trim_whitespace(_one_array(columns["escalation_id"])),
+            ids=plain["escalation_id"][0],
+            dirty={c: dirty for c, (_, dirty) in plain.items()},
             coded=coded,
             region=region,
             region_derived=derived,
@@ -131,6 +153,10 @@ class _Cells:
             resolved=pc.if_else(pa.array(late["resolved_at"]), None, parsed["resolved_at"]),
             outside=late,
         )
+
+    def cleaned(self, column: str) -> np.ndarray:
+        """Rows of ``column`` whose control characters were removed."""
+        return self.dirty[column] if column in self.dirty else self.coded[column].cleaned()
 
     def rules(self) -> dict[str, list[tuple[np.ndarray, str]]]:
         """Per field, in the contract's order: each rule's faulty rows and its reason, in the

@@ -52,8 +52,10 @@ __all__ = [
     "parse_guids",
     "parse_whole_numbers",
     "repeated",
+    "strip_controls",
     "text_column",
     "too_long",
+    "warn_cleaned",
 ]
 
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
@@ -72,26 +74,56 @@ def bools(mask: pa.Array | pa.ChunkedArray | np.ndarray) -> np.ndarray:
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
+def _may_hold_controls(values: pa.Array) -> bool:
+    """False when every byte of the text is printable ASCII (ids and times usually are): two
+    reductions over the bytes, far cheaper than a regular expression over the values."""
+    data = values.buffers()[2]
+    if data is None or not data.size:
+        return False
+    octets = np.frombuffer(data, dtype=np.uint8)
+    return bool(octets.min() < 0x20 or octets.max() >= 0x7F)
+
+
+def strip_controls(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Arrow text with control characters removed, and which values held any (what
+    :func:`clean_text` does for pandas)."""
+    if not _may_hold_controls(values):
+        return values, np.zeros(len(values), dtype=bool)
+    dirty = bools(pc.match_substring_regex(values, CONTROL_CHARS))
+    if not dirty.any():
+        return values, dirty
+    return pc.replace_substring_regex(values, CONTROL_CHARS, ""), dirty
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Coded:
     """A dictionary-encoded text column: normalized distinct values and each row's index."""
 
     values: pa.Array
     indices: np.ndarray
+    dirty: np.ndarray  # per distinct value: control characters were removed
 
     @classmethod
     def of(cls, column: pa.Array | pa.ChunkedArray, fold: str = "") -> Coded:
-        """Trimmed (and ``fold``: ``lower``/``upper``) distinct values; empty cells are ``""``."""
+        """Distinct values without control characters, trimmed (and ``fold``: ``lower`` or
+        ``upper``); empty cells are ``""``."""
         # Encoded chunk by chunk on a shared dictionary: only the indices are concatenated.
         chunked = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
         filled = pc.fill_null(chunked, "") if chunked.null_count else chunked
         encoded = pc.dictionary_encode(filled).unify_dictionaries().combine_chunks()
-        values = pc.utf8_trim_whitespace(encoded.dictionary)
+        values, dirty = strip_controls(encoded.dictionary)
+        values = pc.utf8_trim_whitespace(values)
         if fold == "lower":
             values = pc.utf8_lower(values)
         elif fold == "upper":
             values = pc.utf8_upper(values)
-        return cls(values, encoded.indices.to_numpy(zero_copy_only=False))
+        return cls(values, encoded.indices.to_numpy(zero_copy_only=False), dirty)
+
+    def cleaned(self) -> np.ndarray:
+        """Rows whose control characters were removed."""
+        if not self.dirty.any():
+            return np.zeros(len(self.indices), dtype=bool)
+        return self.per_row(self.dirty)
 
     def per_row(self, mask_of_values: pa.Array | np.ndarray) -> np.ndarray:
         """A per-value boolean, spread to the rows."""
@@ -229,8 +261,13 @@ def text_column(raw: pd.DataFrame, name: str, findings: Findings) -> pd.Series:
     if name not in raw.columns:
         return pd.Series(pd.NA, index=raw.index, dtype="str")
     values, dirty = clean_text(raw[name])
-    findings.warn(name, dirty, lambda: f"control characters removed from {name}")
+    warn_cleaned(findings, name, dirty)
     return values
+
+
+def warn_cleaned(findings: Findings, name: str, dirty: pd.Series | np.ndarray) -> None:
+    """Warn about the rows whose ``name`` lost control characters (the row is kept)."""
+    findings.warn(name, dirty, lambda: f"control characters removed from {name}")
 
 
 def parse_guids(findings: Findings, name: str, values: pd.Series) -> pd.Series:

@@ -253,7 +253,7 @@ class Findings:
         rejected = rejected.rename(columns={c: f"raw_{c}" for c in ("field", "reason")})
         rejected["field"] = pd.Series(verdicts.fields, index=rejected.index, dtype="str")
         rejected["reason"] = pd.Series(verdicts.reasons, index=rejected.index, dtype="str")
-        warnings = self._warnings(raw[SOURCE_ROW], key, keep)
+        warnings = self.warnings(raw[SOURCE_ROW], key, keep)
         read = len(raw)
         for column in list(raw.columns):
             del raw[column]
@@ -262,21 +262,23 @@ class Findings:
             rejected=rejected,
             source=source,
             read=read,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
-    def _warnings(self, rows: pd.Series, key: pd.Series, kept: np.ndarray) -> list[InputWarningRow]:
+    def warnings(self, rows: Any, key: Any, kept: np.ndarray) -> tuple[InputWarningRow, ...]:
+        """The warnings of the kept rows, by row then rule: ``rows`` gives each row's number
+        and ``key`` its id (columns as for :meth:`reject`, read at the warned rows only)."""
         found: list[tuple[int, int, InputWarningRow]] = []
         for order, note in enumerate(self.notes):
             shown = kept[note.positions]
             positions = note.positions[shown]
             texts = [text for text, ok in zip(note.messages, shown, strict=True) if ok]
             for row, name, text in zip(
-                rows.iloc[positions].tolist(), key.iloc[positions].tolist(), texts, strict=True
+                _at(rows, positions), _at(key, positions), texts, strict=True
             ):
-                found.append((row, order, InputWarningRow(row, str(name), note.field, text)))
+                found.append((row, order, InputWarningRow(int(row), str(name), note.field, text)))
         found.sort(key=lambda item: item[:2])
-        return [warning for _, _, warning in found]
+        return tuple(warning for _, _, warning in found)
 
 
 def _flags(mask: Mask) -> np.ndarray:
@@ -291,6 +293,8 @@ def _at(values: Any, positions: np.ndarray) -> list[Any]:
         return values.iloc[positions].tolist()
     if isinstance(values, np.ndarray):
         return values[positions].tolist()
+    if isinstance(values, pa.Array):
+        return values.take(pa.array(positions)).to_pylist()
     return values.at(positions)
 
 
