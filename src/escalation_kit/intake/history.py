@@ -21,11 +21,8 @@ import pyarrow.parquet as pq
 
 from escalation_kit.errors import InputError
 from escalation_kit.intake.history_checks import (
-    ESCALATION_CATEGORIES,
+    CATEGORICAL_COLUMNS,
     HISTORY_COLUMNS,
-    HISTORY_SEVERITIES,
-    HISTORY_STATUSES,
-    REGIONS,
     Columns,
     check_history,
 )
@@ -44,13 +41,6 @@ __all__ = [
     "validate_history",
     "write_history",
 ]
-
-_CATEGORICALS = {
-    "region": REGIONS,
-    "category": ESCALATION_CATEGORIES,
-    "severity": HISTORY_SEVERITIES,
-    "status": HISTORY_STATUSES,
-}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -164,8 +154,8 @@ def typed_history(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if column in _CATEGORICALS:
-            known = list(_CATEGORICALS[column])
+        if column in CATEGORICAL_COLUMNS:
+            known = list(CATEGORICAL_COLUMNS[column])
             values = out[column].astype("object").where(out[column].notna(), None)
             extra = sorted({v for v in values if v is not None} - set(known))
             out[column] = pd.Categorical(values, categories=known + extra)

@@ -47,6 +47,7 @@ from escalation_kit.models import (
 from escalation_kit.regions import regions_for_countries
 
 __all__ = [
+    "CATEGORICAL_COLUMNS",
     "ESCALATION_CATEGORIES",
     "HISTORY_COLUMNS",
     "HISTORY_SEVERITIES",
@@ -75,6 +76,8 @@ _ENUMS = {
     "severity": HISTORY_SEVERITIES,
     "status": HISTORY_STATUSES,
 }
+CATEGORICAL_COLUMNS = {"region": REGIONS, **_ENUMS}
+"""The history's enumerated columns and their values, in the contract's order."""
 _FOLDS = {"country": "upper", "category": "lower", "severity": "lower", "status": "lower"}
 _TIMES = ("created_at", "resolved_at")
 _BAD_TIME = "not an ISO 8601 datetime with offset or Z"
