@@ -141,7 +141,7 @@ class Findings:
     ) -> None:
         """Reject the rows of ``mask``; ``message(*row_values)`` says why for one row.
 
-        ``values`` are columns (pandas, numpy, or :class:`~.rules.Coded`) read at the rows at
+        ``values`` are columns (pandas, numpy, Arrow or :class:`~.rules.Coded`) read at the rows at
         fault only."""
         found = self._found(field_name, mask, message, values, first_only=self._strict is not None)
         strict = self._strict
