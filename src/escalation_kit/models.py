@@ -17,7 +17,14 @@ from escalation_kit.errors import InputError
 __all__ = [
     "CUSTOMER_COLUMNS",
     "HISTORY_COLUMNS",
+    "HISTORY_STATUSES",
+    "ID_LENGTH",
+    "NAME_LENGTH",
+    "OPEN_STATUSES",
+    "SERVICE_LENGTH",
+    "TENANT_ID_LENGTH",
     "TICKET_COLUMNS",
+    "TICKET_ID_LENGTH",
     "TRIAGE_OUTPUT_COLUMNS",
     "Category",
     "Customer",
@@ -64,6 +71,20 @@ TRIAGE_OUTPUT_COLUMNS = (
 )
 HISTORY_STATUSES = ("open", "attention_needed", "closed")
 """An escalation's status in the history (drafts are not history yet)."""
+OPEN_STATUSES = ("open", "attention_needed")
+"""The history statuses of an escalation Microsoft has not closed."""
+
+# Longest text of the contract's bounded fields, in characters: the ledger's column widths
+# (ledger/schema.py) and the intake limits (tickets, customers, history) are these.
+ID_LENGTH = 64
+"""Escalation, issue, run and cluster ids."""
+TENANT_ID_LENGTH = 36
+"""A tenant id: a GUID written with hyphens."""
+SERVICE_LENGTH = 100
+"""A (normalized) Microsoft service name."""
+TICKET_ID_LENGTH = 200
+NAME_LENGTH = 500
+"""A customer's name, in the tickets and the customers files."""
 Freq = Literal["D", "W", "M"]
 FREQUENCIES: dict[str, str] = {"D": "day", "W": "week", "M": "month"}
 """Time-series periods, shared by the ledger's SQL buckets and the pandas metrics."""
@@ -123,6 +144,11 @@ class Severity(StrEnum):
     MODERATE = "moderate"
     MINIMAL = "minimal"
     UNKNOWN = "unknown"
+
+    @classmethod
+    def choices(cls) -> tuple[str, ...]:
+        """The severities a partner chooses (``unknown`` is only ever Microsoft's)."""
+        return tuple(s.value for s in cls if s is not cls.UNKNOWN)
 
 
 class Region(StrEnum):

@@ -140,6 +140,26 @@ def test_report_command_from_file(tmp_path: Path) -> None:
     assert (tmp_path / "tables" / "report_tables.xlsx").exists()
 
 
+def test_report_command_warns_about_cleaned_history_cells(tmp_path: Path) -> None:
+    source = write_history(SYNTHETIC.head(30), tmp_path / "history.csv")
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = [
+        f"ESC-X{i},t{i},DE,Europe,Tea\x07ms,bug,critical,2026-01-01T00:00:00Z,,open\n"
+        for i in range(25)
+    ]
+    source.write_text("".join([*lines, *cells]), encoding="utf-8")
+    result = runner.invoke(
+        app, ["report", "--history", str(source), "--out", str(tmp_path / "r.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: row 32 (ESC-X0): service: control characters removed from service"
+        in result.output
+    )
+    assert result.output.count("warning: ") == 20
+    assert "... and 5 more warning(s)" in result.output
+
+
 def test_report_command_errors_are_clean(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "--history", str(tmp_path / "x.csv"), "--out", "r.html"])
     assert result.exit_code == 1

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_SHOWN_WARNINGS = 20  # a history can hold millions of rows: the first warnings, then a count
 
 SinceOpt = Annotated[
     str | None,
@@ -52,6 +53,10 @@ def _history_from_file(path: Path, rejects_next_to: Path) -> pd.DataFrame:
     from escalation_kit.intake.writers import write_csv  # pandas: loaded by the command only
 
     loaded = load_history(path)
+    for note in loaded.warnings[:_SHOWN_WARNINGS]:
+        echo(f"warning: {note}", err=True)
+    if len(loaded.warnings) > _SHOWN_WARNINGS:
+        echo(f"... and {len(loaded.warnings) - _SHOWN_WARNINGS} more warning(s)", err=True)
     if len(loaded.rejected):
         rejects = rejects_next_to.with_name(rejects_next_to.stem + ".rejects.csv")
         try:

@@ -519,13 +519,7 @@ def _withdraw_one(
 ) -> Withdrawal:
     status = EscalationStatus(record.status)
     if status is not EscalationStatus.DRAFT:
-        ledger.append_event(
-            conn,
-            entity="escalation",
-            entity_id=record.escalation_id,
-            action="withdrawal_needs_analyst",
-            detail={"ticket_id": ticket_id, "status": status.value},
-        )
+        _withdrawal_event(ledger, conn, record, "withdrawal_needs_analyst", ticket_id, status)
         return Withdrawal(
             ticket_id,
             record.escalation_id,
@@ -549,14 +543,23 @@ def _withdraw_one(
             title=remaining.title,
             updated_at=now,
         )
-    ledger.append_event(
-        conn,
-        entity="escalation",
-        entity_id=record.escalation_id,
-        action="ticket_withdrawn",
-        detail={"ticket_id": ticket_id, "status": status.value},
-    )
+    _withdrawal_event(ledger, conn, record, "ticket_withdrawn", ticket_id, status)
     return Withdrawal(ticket_id, record.escalation_id, record.tracking_tag, status, filed=False)
+
+
+def _withdrawal_event(
+    ledger: Ledger,
+    conn: Connection,
+    record: sql.EscalationRecord,
+    action: str,
+    ticket_id: str,
+    status: EscalationStatus,
+) -> None:
+    """The escalation's event for a ticket leaving it (or needing an analyst to take it out)."""
+    detail = {"ticket_id": ticket_id, "status": status.value}
+    ledger.append_event(
+        conn, entity="escalation", entity_id=record.escalation_id, action=action, detail=detail
+    )
 
 
 def _edits(stored: FilingPackage, edited: FilingPackage) -> dict[str, object]:

@@ -1,9 +1,14 @@
-"""Intake: reading and validating the tickets and customers files users bring.
+"""Intake: reading and validating the files users bring (tickets, customers, history) and the
+triage output the tool reads back.
 
 Files are CSV (any common encoding and delimiter), JSON lines or Excel; in-memory frames are
 validated the same way. Nothing is dropped silently: every row read is either accepted or
 rejected with its reasons (``len(accepted) + len(rejected) == read``), and problems that do not
 reject a row (an unknown country, removed control characters) are reported as warnings.
+
+One framework serves every input: :mod:`.rules` and :mod:`.dates` hold the rule primitives,
+:mod:`.validate` collects the verdicts, and :mod:`.tickets`, :mod:`.customers`,
+:mod:`.history_checks` and :mod:`.triage_output` declare each input's schema with them.
 """
 
 from escalation_kit.intake.customers import CUSTOMER_COLUMNS, read_customers, validate_customers

@@ -12,18 +12,18 @@ from pathlib import Path
 import pandas as pd
 
 from escalation_kit.errors import InputError
-from escalation_kit.intake.readers import PARSE_ERROR, SOURCE_ROW, prepare_frame, read_raw_table
+from escalation_kit.intake.readers import SOURCE_ROW, prepare_frame, read_raw_table
 from escalation_kit.intake.result import IntakeResult
-from escalation_kit.intake.validate import (
-    UNREADABLE,
-    Findings,
+from escalation_kit.intake.rules import (
     check_length,
+    check_required,
+    check_unique,
     parse_guids,
-    quote,
-    require_columns,
     text_column,
 )
-from escalation_kit.models import Region
+from escalation_kit.intake.validate import Findings, quote, reject_unreadable, require_columns
+from escalation_kit.models import CUSTOMER_COLUMNS as CONTRACT_CUSTOMER_COLUMNS
+from escalation_kit.models import NAME_LENGTH, Region
 from escalation_kit.regions import (
     normalize_countries,
     parse_region,
@@ -33,8 +33,7 @@ from escalation_kit.regions import (
 
 __all__ = ["CUSTOMER_COLUMNS", "read_customers", "validate_customers"]
 
-CUSTOMER_COLUMNS = ("tenant_id", "name", "country", "region")
-NAME_LIMIT = 500
+CUSTOMER_COLUMNS = CONTRACT_CUSTOMER_COLUMNS
 
 
 def read_customers(path: str | Path) -> IntakeResult:
@@ -48,16 +47,16 @@ def validate_customers(frame: pd.DataFrame, *, source: str = "<frame>") -> Intak
 
 
 def _validate(raw: pd.DataFrame, source: str) -> IntakeResult:
-    require_columns(raw, ("tenant_id",), source)
+    require_columns(raw.columns, ("tenant_id",), source)
     findings = Findings(raw.index)
     text = {name: text_column(raw, name, findings) for name in CUSTOMER_COLUMNS}
     if "region_override" in raw.columns:  # an accepted frame read again: its region is derived
         text["region"] = text_column(raw, "region_override", findings)
-    _reject_unreadable(raw, findings)
-    findings.reject("tenant_id", text["tenant_id"].isna(), lambda: "tenant_id is empty")
+    reject_unreadable(findings, raw)
+    check_required(findings, "tenant_id", text["tenant_id"])
     tenant = parse_guids(findings, "tenant_id", text["tenant_id"])
-    _reject_duplicates(findings, tenant, raw[SOURCE_ROW])
-    check_length(findings, "name", text["name"], NAME_LIMIT)
+    check_unique(findings, "tenant_id", tenant, raw[SOURCE_ROW])
+    check_length(findings, "name", text["name"], NAME_LENGTH)
     override = _parse_overrides(findings, text["region"])
     country = normalize_countries(text["country"])
     region = regions_for_countries(country).mask(override.notna(), override)
@@ -73,24 +72,6 @@ def _validate(raw: pd.DataFrame, source: str) -> IntakeResult:
         }
     )
     return findings.result(raw, accepted, source, key=tenant.fillna(text["tenant_id"]).fillna(""))
-
-
-def _reject_unreadable(raw: pd.DataFrame, findings: Findings) -> None:
-    if PARSE_ERROR in raw.columns:
-        errors = raw[PARSE_ERROR]
-        findings.reject(UNREADABLE, errors.notna(), str, errors)
-
-
-def _reject_duplicates(findings: Findings, tenant: pd.Series, rows: pd.Series) -> None:
-    first = rows.groupby(tenant).transform("min")
-    duplicate = tenant.notna() & tenant.duplicated(keep="first")
-    findings.reject(
-        "tenant_id",
-        duplicate,
-        lambda value, row: f"duplicate tenant_id {quote(value)} (first seen at row {int(row)})",
-        tenant,
-        first,
-    )
 
 
 def _parse_overrides(findings: Findings, values: pd.Series) -> pd.Series:

@@ -19,17 +19,16 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.errors import InputError
 from escalation_kit.intake.history_checks import (
-    ESCALATION_CATEGORIES,
+    CATEGORICAL_COLUMNS,
     HISTORY_COLUMNS,
-    HISTORY_SEVERITIES,
-    HISTORY_STATUSES,
-    REGIONS,
     Columns,
     check_history,
 )
 from escalation_kit.intake.readers import MAX_FIELD_CHARS, sniff_delimiter, text_encoding
+from escalation_kit.intake.result import InputWarningRow
+from escalation_kit.intake.validate import require_columns
 from escalation_kit.intake.writers import write_csv
 
 __all__ = [
@@ -43,22 +42,17 @@ __all__ = [
     "write_history",
 ]
 
-_CATEGORICALS = {
-    "region": REGIONS,
-    "category": ESCALATION_CATEGORIES,
-    "severity": HISTORY_SEVERITIES,
-    "status": HISTORY_STATUSES,
-}
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class HistoryLoad:
-    """The outcome of reading a history: ``len(accepted) + len(rejected) == read``."""
+    """The outcome of reading a history: ``len(accepted) + len(rejected) == read``;
+    ``warnings`` are about accepted rows (control characters removed), as for tickets."""
 
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     read: int
     source: str
+    warnings: tuple[InputWarningRow, ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -74,7 +68,7 @@ def load_history(path: str | os.PathLike[str]) -> HistoryLoad:
     first_row = 1 if file.suffix.lower() == ".parquet" else 2
     checked = check_history(columns, source=str(file), first_row=first_row)
     read = len(checked.accepted) + len(checked.rejected)
-    return HistoryLoad(checked.accepted, checked.rejected, read, str(file))
+    return HistoryLoad(checked.accepted, checked.rejected, read, str(file), checked.warnings)
 
 
 def _read_columns(file: Path) -> Columns:
@@ -95,12 +89,8 @@ def _read_columns(file: Path) -> Columns:
 
 
 def require_history_columns(present: list[str], source: str) -> None:
-    missing = [c for c in HISTORY_COLUMNS if c not in present]
-    if missing:
-        raise MissingColumnsError(
-            f"missing column(s) {', '.join(missing)}; a history needs {', '.join(HISTORY_COLUMNS)}",
-            file=source,
-        )
+    expected = f"a history needs {', '.join(HISTORY_COLUMNS)}"
+    require_columns(present, HISTORY_COLUMNS, source, expected=expected)
 
 
 def _csv_columns(file: Path) -> Columns:
@@ -153,7 +143,7 @@ def validate_history(
         for c in HISTORY_COLUMNS
     }
     checked = check_history(columns, source=source, first_row=first_row)
-    return HistoryLoad(checked.accepted, checked.rejected, len(raw), source)
+    return HistoryLoad(checked.accepted, checked.rejected, len(raw), source, checked.warnings)
 
 
 def typed_history(frame: pd.DataFrame) -> pd.DataFrame:
@@ -164,8 +154,8 @@ def typed_history(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if column in _CATEGORICALS:
-            known = list(_CATEGORICALS[column])
+        if column in CATEGORICAL_COLUMNS:
+            known = list(CATEGORICAL_COLUMNS[column])
             values = out[column].astype("object").where(out[column].notna(), None)
             extra = sorted({v for v in values if v is not None} - set(known))
             out[column] = pd.Categorical(values, categories=known + extra)

@@ -20,19 +20,19 @@ from pathlib import Path
 import pandas as pd
 
 from escalation_kit.intake.customers import read_customers, validate_customers, warn_about_countries
-from escalation_kit.intake.readers import PARSE_ERROR, SOURCE_ROW, prepare_frame, read_raw_table
+from escalation_kit.intake.dates import parse_datetimes
+from escalation_kit.intake.readers import SOURCE_ROW, prepare_frame, read_raw_table
 from escalation_kit.intake.result import IntakeResult
-from escalation_kit.intake.validate import (
-    UNREADABLE,
-    Findings,
+from escalation_kit.intake.rules import (
     check_length,
-    parse_datetimes,
+    check_required,
+    check_unique,
     parse_guids,
     parse_whole_numbers,
-    quote,
-    require_columns,
     text_column,
 )
+from escalation_kit.intake.validate import Findings, reject_unreadable, require_columns
+from escalation_kit.models import NAME_LENGTH, TICKET_ID_LENGTH
 from escalation_kit.models import TICKET_COLUMNS as CONTRACT_TICKET_COLUMNS
 from escalation_kit.regions import normalize_countries, regions_for_countries
 from escalation_kit.services import infer_services, normalize_services
@@ -50,8 +50,8 @@ TICKET_COLUMNS = CONTRACT_TICKET_COLUMNS
 REQUIRED_TICKET_COLUMNS = ("ticket_id", "tenant_id", "title", "reported_at")
 ACCEPTED_TICKET_COLUMNS = (*TICKET_COLUMNS, "region", "normalized_service", SOURCE_ROW)
 TICKET_FIELD_LIMITS = {
-    "ticket_id": 200,
-    "customer_name": 500,
+    "ticket_id": TICKET_ID_LENGTH,
+    "customer_name": NAME_LENGTH,
     "service": 200,
     "title": 1_000,
     "description": 100_000,
@@ -74,7 +74,7 @@ def validate_tickets(
 
 
 def _validate(raw: pd.DataFrame, source: str, customers: Customers) -> IntakeResult:
-    require_columns(raw, REQUIRED_TICKET_COLUMNS, source)
+    require_columns(raw.columns, REQUIRED_TICKET_COLUMNS, source)
     findings = Findings(raw.index)
     text = {name: text_column(raw, name, findings) for name in TICKET_COLUMNS}
     _check_rows(findings, raw, text)
@@ -107,22 +107,12 @@ def _validate(raw: pd.DataFrame, source: str, customers: Customers) -> IntakeRes
 
 def _check_rows(findings: Findings, raw: pd.DataFrame, text: dict[str, pd.Series]) -> None:
     """Row-level and text rules: unreadable rows, empty required fields, lengths, duplicates."""
-    if PARSE_ERROR in raw.columns:
-        errors = raw[PARSE_ERROR]
-        findings.reject(UNREADABLE, errors.notna(), str, errors)
+    reject_unreadable(findings, raw)
     for name in REQUIRED_TICKET_COLUMNS:
-        findings.reject(name, text[name].isna(), lambda name=name: f"{name} is empty")
+        check_required(findings, name, text[name])
     for name, limit in TICKET_FIELD_LIMITS.items():
         check_length(findings, name, text[name], limit)
-    ids, rows = text["ticket_id"], raw[SOURCE_ROW]
-    first = rows.groupby(ids).transform("min")
-    findings.reject(
-        "ticket_id",
-        ids.notna() & ids.duplicated(keep="first"),
-        lambda value, row: f"duplicate ticket_id {quote(value)} (first seen at row {int(row)})",
-        ids,
-        first,
-    )
+    check_unique(findings, "ticket_id", text["ticket_id"], raw[SOURCE_ROW])
 
 
 def _customer_table(customers: Customers) -> pd.DataFrame | None:

@@ -27,8 +27,15 @@ from typing import Any
 
 import pandas as pd
 
-from escalation_kit.errors import InputError, MissingColumnsError
+from escalation_kit.errors import InputError
 from escalation_kit.intake.readers import SOURCE_ROW, read_raw_table
+from escalation_kit.intake.rules import (
+    check_member,
+    check_required,
+    check_unique,
+    parse_flags,
+)
+from escalation_kit.intake.validate import Findings, quote, require_columns
 from escalation_kit.intake.writers import restore_cell
 from escalation_kit.models import (
     TRIAGE_OUTPUT_COLUMNS,
@@ -48,9 +55,9 @@ __all__ = [
 
 TRIAGE_COLUMNS = TRIAGE_OUTPUT_COLUMNS
 REQUIRED = ("ticket_id", "category")
-_TRUTH = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 _CATEGORIES = {c.value: c for c in Category}
-_SEVERITIES = ("", *(s.value for s in Severity if s is not Severity.UNKNOWN))
+_REGIONS = tuple(r.value for r in Region)
+_SEVERITIES = ("", *Severity.choices())
 
 
 def read_triage_table(path: str | Path) -> pd.DataFrame:
@@ -79,37 +86,29 @@ def validate_triage_output(
     """The contract's columns, checked and normalized; InputError at the first bad row."""
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"expected a pandas DataFrame, got {type(frame).__name__}", file=source)
-    missing = [name for name in REQUIRED if name not in frame.columns]
-    if missing:
-        raise MissingColumnsError(
-            f"missing column(s) {', '.join(missing)}; expected the triage output columns "
-            f"{', '.join(TRIAGE_COLUMNS)}",
-            file=source,
-            field=missing[0],
-        )
-    checked = _Checked(frame.reset_index(drop=True), source)
-    return checked.frame()
+    expected = f"expected the triage output columns {', '.join(TRIAGE_COLUMNS)}"
+    require_columns(frame.columns, REQUIRED, source, expected=expected, name_field=True)
+    return _Checked(frame.reset_index(drop=True), source).frame()
 
 
 class _Checked:
-    """One pass over the columns; each check raises at its first bad row."""
+    """The triage output's declaration: the shared rules in strict form, each raising at its
+    first bad row (the row is the file's line, ``source_row``, or the 1-based position)."""
 
     def __init__(self, frame: pd.DataFrame, source: str) -> None:
         self.frame_in = frame
-        self.source = source
+        rows = (
+            frame[SOURCE_ROW].to_numpy()
+            if SOURCE_ROW in frame.columns
+            else range(1, len(frame) + 1)
+        )
+        self.findings = Findings.strict(frame.index, source=source, rows=list(rows))
 
-    def fail(self, mask: pd.Series, field: str, message: str) -> None:
-        flags = mask.fillna(False).to_numpy(dtype=bool)
-        if not flags.any():
-            return
-        position = int(flags.nonzero()[0][0])
-        value = self.frame_in[field].iloc[position] if field in self.frame_in.columns else None
-        if isinstance(value, str) and len(value) > 80:
-            value = value[:80] + "…"
-        row = position + 1
-        if SOURCE_ROW in self.frame_in.columns:
-            row = int(self.frame_in[SOURCE_ROW].iloc[position])
-        raise InputError(message.format(value=value), file=self.source, row=row, field=field)
+    def given(self, name: str, default: str = "") -> pd.Series:
+        """The cells of ``name`` as given (what a message quotes)."""
+        if name in self.frame_in.columns:
+            return self.frame_in[name]
+        return self.text(name, default)
 
     def text(self, name: str, default: str = "") -> pd.Series:
         if name not in self.frame_in.columns:
@@ -121,20 +120,23 @@ class _Checked:
 
     def frame(self) -> pd.DataFrame:
         ids = self.text("ticket_id")
-        self.fail(ids == "", "ticket_id", "ticket_id is empty")
-        self.fail(ids.duplicated(), "ticket_id", "duplicate ticket_id {value!r}")
+        check_required(self.findings, "ticket_id", ids)
+        check_unique(self.findings, "ticket_id", ids)
         category = self.text("category")
-        self.fail(
-            ~category.isin(list(_CATEGORIES)),
+        check_member(
+            self.findings,
             "category",
-            "unknown category {value!r}; expected one of " + ", ".join(_CATEGORIES),
+            category,
+            list(_CATEGORIES),
+            lambda v: f"unknown category {quote(v)}; expected one of " + ", ".join(_CATEGORIES),
+            shown=self.given("category"),
         )
         escalates = category.map(lambda c: _CATEGORIES[c].escalate).astype(bool)
         out = pd.DataFrame(
             {
                 "ticket_id": ids,
                 "category": category,
-                "escalate": self._escalate(escalates),
+                "escalate": self._flag("escalate", escalates, empty=""),
                 **{name: self.text(name) for name in ("matched_issue_id", "cluster_id")},
                 "region": self._region(),
                 "service": self.text("service"),
@@ -148,49 +150,52 @@ class _Checked:
             out[SOURCE_ROW] = self.frame_in[SOURCE_ROW].to_numpy()
         return out
 
-    def _escalate(self, default: pd.Series) -> pd.Series:
-        if "escalate" not in self.frame_in.columns:
-            return default
-        column = self.frame_in["escalate"]
-        if pd.api.types.is_bool_dtype(column):
-            return column.astype(bool)
-        mapped = self.text("escalate").str.lower().map(_TRUTH)
-        self.fail(mapped.isna(), "escalate", "escalate {value!r} is not true/false")
-        return mapped.astype(bool)
-
-    def _flag(self, name: str) -> pd.Series:
+    def _flag(
+        self, name: str, default: pd.Series | None = None, *, empty: str = "false"
+    ) -> pd.Series:
+        """A true/false column; absent → ``default`` (else false), empty → ``empty``."""
         if name not in self.frame_in.columns:
+            if default is not None:
+                return default
             return pd.Series(False, index=self.frame_in.index, dtype=bool)
         column = self.frame_in[name]
         if pd.api.types.is_bool_dtype(column):
             return column.astype(bool)
-        mapped = self.text(name, "false").str.lower().map(_TRUTH)
-        self.fail(mapped.isna(), name, name + " {value!r} is not true/false")
-        return mapped.astype(bool)
+        return parse_flags(self.findings, name, self.text(name, empty), self.given(name))
 
     def _region(self) -> pd.Series:
         region = self.text("region", "Unknown")
-        self.fail(
-            ~region.isin([r.value for r in Region]),
+        check_member(
+            self.findings,
             "region",
-            "unknown region {value!r}; expected one of " + ", ".join(r.value for r in Region),
+            region,
+            _REGIONS,
+            lambda v: f"unknown region {quote(v)}; expected one of " + ", ".join(_REGIONS),
+            shown=self.given("region"),
         )
         return region
 
     def _severity(self, escalates: pd.Series) -> pd.Series:
         severity = self.text("severity").str.lower()
-        self.fail(
-            ~severity.isin(_SEVERITIES),
+        check_member(
+            self.findings,
             "severity",
-            "unknown severity {value!r}; expected critical, moderate, minimal or empty",
+            severity,
+            _SEVERITIES,
+            lambda v: f"unknown severity {quote(v)}; expected critical, moderate, minimal or empty",
+            shown=self.given("severity"),
         )
         return severity.mask((severity == "") & escalates, Severity.MODERATE.value)
 
     def _confidence(self) -> pd.Series:
         text = self.text("confidence", "0")
         numbers = pd.to_numeric(text, errors="coerce")
-        bad = numbers.isna() | (numbers < 0) | (numbers > 1)
-        self.fail(bad, "confidence", "confidence {value!r} is not a number from 0 to 1")
+        self.findings.reject(
+            "confidence",
+            numbers.isna() | (numbers < 0) | (numbers > 1),
+            lambda v: f"confidence {quote(v)} is not a number from 0 to 1",
+            self.given("confidence"),
+        )
         return numbers.astype(float)
 
 

@@ -228,16 +228,11 @@ class Ledger(ClosesOnExit):
         escalates (default: the automatic decision's, else moderate); ``recommended_action`` is
         the next step for the new category (default: the automatic decision's).
         """
+        override = _decisions.Override(
+            ticket_id, category, reason or "", actor or "", severity, recommended_action
+        )
         with self.transaction("record the override") as conn:
-            new_id, automatic = _decisions.insert_override(
-                conn,
-                ticket_id,
-                category=category,
-                reason=reason,
-                actor=actor,
-                severity=severity,
-                recommended_action=recommended_action,
-            )
+            new_id, automatic = _decisions.insert_override(conn, override)
             detail = {
                 "decision_id": new_id,
                 "overrides_id": automatic["id"],

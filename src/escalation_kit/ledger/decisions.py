@@ -9,6 +9,7 @@ automatic decision.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -22,11 +23,12 @@ from escalation_kit.ledger.limits import check_frame
 from escalation_kit.ledger.records import BATCH_SIZE, write_batch
 from escalation_kit.ledger.schema import triage_decisions as decisions_table
 from escalation_kit.ledger.types import utc_now
-from escalation_kit.models import TRIAGE_OUTPUT_COLUMNS, Category, Severity
+from escalation_kit.models import ID_LENGTH, TRIAGE_OUTPUT_COLUMNS, Category, Severity
 
 __all__ = [
     "DECISION_COLUMNS",
     "EFFECTIVE_COLUMNS",
+    "Override",
     "check_decisions",
     "decision_rows",
     "insert_decisions",
@@ -54,8 +56,8 @@ _SOURCE = "<decisions frame>"
 
 def decision_rows(frame: pd.DataFrame, *, run_id: str, actor: str) -> list[dict[str, Any]]:
     """Validated ledger rows for a triage output frame (one run)."""
-    if not run_id or len(run_id) > 64:
-        raise InputError("run_id must be 1 to 64 characters", field="run_id")
+    if not run_id or len(run_id) > ID_LENGTH:
+        raise InputError(f"run_id must be 1 to {ID_LENGTH} characters", field="run_id")
     frame = validate_triage_output(frame, source=_SOURCE)  # the one validator of this contract
     check_frame(frame, decisions_table, source=_SOURCE)
     frame["run_id"], frame["decided_at"], frame["decided_by"] = run_id, utc_now(), actor
@@ -97,39 +99,42 @@ def insert_decisions(conn: Connection, rows: Sequence[dict[str, Any]], *, run_id
     return len(new)
 
 
-def insert_override(
-    conn: Connection,
-    ticket_id: str,
-    *,
-    category: str,
-    reason: str,
-    actor: str,
-    severity: str | None = None,
-    recommended_action: str | None = None,
-) -> tuple[int, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Override:
+    """An analyst's category for a ticket, as asked: checked when it is recorded."""
+
+    ticket_id: str
+    category: str
+    reason: str
+    actor: str
+    severity: str | None = None  # default: the automatic decision's, else moderate
+    recommended_action: str | None = None  # default: the automatic decision's
+
+
+def insert_override(conn: Connection, override: Override) -> tuple[int, dict[str, Any]]:
     """Add an override of the latest automatic decision; returns (new id, the automatic row)."""
-    chosen = _valid_category(category)
-    if not reason or not reason.strip():
+    chosen = _valid_category(override.category)
+    reason, actor = override.reason.strip(), override.actor.strip()
+    if not reason:
         raise InputError("an override needs a reason (why the category is wrong)", field="reason")
-    if not actor or not actor.strip():
+    if not actor:
         raise InputError("an override needs the analyst's name", field="actor")
-    automatic = _latest_automatic(conn, ticket_id)
+    automatic = _latest_automatic(conn, override.ticket_id)
     row = {name: automatic[name] for name in DECISION_COLUMNS}
+    action = override.recommended_action
     row.update(
         category=chosen.value,
         escalate=chosen.escalate,
-        severity=_override_severity(chosen, severity, automatic["severity"]),
+        severity=_override_severity(chosen, override.severity, automatic["severity"]),
         confidence=1.0,
-        reasons=f"analyst override: {reason.strip()}",
-        recommended_action=(
-            recommended_action.strip() if recommended_action else automatic["recommended_action"]
-        ),
+        reasons=f"analyst override: {reason}",
+        recommended_action=action.strip() if action else automatic["recommended_action"],
         run_id=automatic["run_id"],
         decided_at=utc_now(),
-        decided_by=actor.strip(),
+        decided_by=actor,
         is_override=True,
         overrides_id=automatic["id"],
-        override_reason=reason.strip(),
+        override_reason=reason,
     )
     new_id = conn.execute(insert(decisions_table).values(row).returning(decisions_table.c.id))
     return int(new_id.scalar_one()), automatic

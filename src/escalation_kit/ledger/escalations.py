@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import Connection, Row, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -61,8 +61,19 @@ __all__ = [
 OPEN_STATUSES = ("draft", "open", "attention_needed")
 
 
+class _Record:
+    """A record whose fields are the columns of the same names in a row."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Self:
+        names: tuple[str, ...] = cls.__slots__  # a slotted dataclass: its fields
+        return cls(**{name: getattr(row, name) for name in names})
+
+
 @dataclass(frozen=True, slots=True)
-class EscalationRecord:
+class EscalationRecord(_Record):
     """One row of ``escalations``."""
 
     escalation_id: str
@@ -85,13 +96,9 @@ class EscalationRecord:
     resolved_at: datetime | None
     customer_notified_at: datetime | None
 
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> EscalationRecord:
-        return cls(**{name: getattr(row, name) for name in cls.__slots__})
-
 
 @dataclass(frozen=True, slots=True)
-class OutboxEntry:
+class OutboxEntry(_Record):
     """A write to Partner Center, recorded before it is sent."""
 
     request_id: str
@@ -105,13 +112,9 @@ class OutboxEntry:
     created_by: str
     content_key: str | None = None  # the write's kind and text, hashed (see outbox.py)
 
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> OutboxEntry:
-        return cls(**{name: getattr(row, name) for name in cls.__slots__})
-
 
 @dataclass(frozen=True, slots=True)
-class NoticeRecord:
+class NoticeRecord(_Record):
     """A customer notice, drafted and (once the analyst confirms) sent."""
 
     notice_id: str
@@ -125,10 +128,6 @@ class NoticeRecord:
     drafted_at: datetime
     sent_at: datetime | None
     sent_by: str | None
-
-    @classmethod
-    def from_row(cls, row: Row[Any]) -> NoticeRecord:
-        return cls(**{name: getattr(row, name) for name in cls.__slots__})
 
 
 def _insert_ignoring_conflicts(conn: Connection, table: Table, values: Mapping[str, Any]) -> bool:

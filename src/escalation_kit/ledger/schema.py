@@ -2,7 +2,9 @@
 
 Changing a table needs a migration (``ledger/migrations``; see the README's "ledger upgrade").
 Times are stored as timezone-aware UTC. JSON columns hold documents we keep verbatim (Graph
-issues, filing packages). ``events`` is append-only: every state change writes one row.
+issues, filing packages). The widths of ids, tenant ids and service names are the contract's
+(:mod:`escalation_kit.models`): intake refuses a longer value with the same limit. ``events``
+is append-only: every state change writes one row.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from sqlalchemy import (
 )
 
 from escalation_kit.ledger.types import UTCDateTime
+from escalation_kit.models import ID_LENGTH, SERVICE_LENGTH, TENANT_ID_LENGTH, TICKET_ID_LENGTH
 
 metadata = MetaData()
 
 customers = Table(
     "customers",
     metadata,
-    Column("tenant_id", String(36), primary_key=True),
+    Column("tenant_id", String(TENANT_ID_LENGTH), primary_key=True),
     Column("name", Text, nullable=False, default=""),
     Column("country", String(2)),
     Column("region", String(32), nullable=False, default="Unknown"),
@@ -41,13 +44,13 @@ customers = Table(
 tickets = Table(
     "tickets",
     metadata,
-    Column("ticket_id", String(200), primary_key=True),
-    Column("tenant_id", String(36), nullable=False, index=True),
+    Column("ticket_id", String(TICKET_ID_LENGTH), primary_key=True),
+    Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False, index=True),
     Column("customer_name", Text, nullable=False, default=""),
     Column("country", String(2)),
     Column("region", String(32), nullable=False, default="Unknown"),
     Column("service", Text, nullable=False, default=""),
-    Column("normalized_service", String(100)),
+    Column("normalized_service", String(SERVICE_LENGTH)),
     Column("title", Text, nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("reported_at", UTCDateTime, nullable=False, index=True),
@@ -61,14 +64,14 @@ triage_decisions = Table(
     "triage_decisions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("ticket_id", String(200), nullable=False, index=True),
-    Column("run_id", String(64), nullable=False),
+    Column("ticket_id", String(TICKET_ID_LENGTH), nullable=False, index=True),
+    Column("run_id", String(ID_LENGTH), nullable=False),
     Column("category", String(40), nullable=False),
     Column("escalate", Boolean, nullable=False),
-    Column("matched_issue_id", String(64), nullable=False, default=""),
-    Column("cluster_id", String(64), nullable=False, default=""),
+    Column("matched_issue_id", String(ID_LENGTH), nullable=False, default=""),
+    Column("cluster_id", String(ID_LENGTH), nullable=False, default=""),
     Column("region", String(32), nullable=False),
-    Column("service", String(100), nullable=False, default=""),
+    Column("service", String(SERVICE_LENGTH), nullable=False, default=""),
     Column("severity", String(16), nullable=False, default=""),
     Column("confidence", Float, nullable=False),
     Column("reasons", Text, nullable=False, default=""),
@@ -95,9 +98,9 @@ Index(
 health_issues = Table(
     "health_issues",
     metadata,
-    Column("tenant_id", String(36), primary_key=True),
-    Column("issue_id", String(64), primary_key=True),
-    Column("service", String(100), nullable=False),
+    Column("tenant_id", String(TENANT_ID_LENGTH), primary_key=True),
+    Column("issue_id", String(ID_LENGTH), primary_key=True),
+    Column("service", String(SERVICE_LENGTH), nullable=False),
     Column("status", String(64), nullable=False),
     Column("classification", String(64), nullable=False, default=""),
     Column("is_resolved", Boolean, nullable=False),
@@ -112,7 +115,7 @@ health_issues = Table(
 health_syncs = Table(
     "health_syncs",
     metadata,
-    Column("tenant_id", String(36), primary_key=True),
+    Column("tenant_id", String(TENANT_ID_LENGTH), primary_key=True),
     Column("status", String(16), nullable=False),  # ok / failed
     Column("reason", Text, nullable=False, default=""),
     Column("synced_at", UTCDateTime, nullable=False),
@@ -123,7 +126,7 @@ health_syncs = Table(
 health_runs = Table(
     "health_runs",
     metadata,
-    Column("run_id", String(64), primary_key=True),
+    Column("run_id", String(ID_LENGTH), primary_key=True),
     Column("started_at", UTCDateTime, nullable=False, index=True),
     Column("finished_at", UTCDateTime),
     Column("tenants", Integer, nullable=False, default=0),
@@ -134,8 +137,8 @@ health_runs = Table(
 health_entries = Table(
     "health_entries",
     metadata,
-    Column("tenant_id", String(36), primary_key=True),
-    Column("run_id", String(64), nullable=False, index=True),
+    Column("tenant_id", String(TENANT_ID_LENGTH), primary_key=True),
+    Column("run_id", String(ID_LENGTH), nullable=False, index=True),
     Column("fetched_at", UTCDateTime, nullable=False),
     Column("entry", Text, nullable=False),
 )
@@ -145,18 +148,18 @@ health_entries = Table(
 escalations = Table(
     "escalations",
     metadata,
-    Column("escalation_id", String(64), primary_key=True),
+    Column("escalation_id", String(ID_LENGTH), primary_key=True),
     Column("content_key", String(128), nullable=False, unique=True),
     Column("tracking_tag", String(32), nullable=False, unique=True),
     Column("category", String(40), nullable=False, index=True),
     Column("severity", String(16), nullable=False),
     Column("status", String(24), nullable=False, index=True),
     Column("title", Text, nullable=False, default=""),
-    Column("service", String(100), nullable=False, default=""),
+    Column("service", String(SERVICE_LENGTH), nullable=False, default=""),
     Column("region", String(32), nullable=False, default="Unknown"),
-    Column("tenant_id", String(36), nullable=False),  # primary (first) tenant
+    Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False),  # primary (first) tenant
     Column("country", String(2)),
-    Column("cluster_id", String(64), nullable=False, default=""),
+    Column("cluster_id", String(ID_LENGTH), nullable=False, default=""),
     Column("package", JSON),  # the filing package as drafted/edited
     Column("service_request_id", String(64), unique=True),
     Column("created_at", UTCDateTime, nullable=False, index=True),
@@ -170,9 +173,14 @@ escalations = Table(
 escalation_links = Table(
     "escalation_links",
     metadata,
-    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id"), primary_key=True),
-    Column("ticket_id", String(200), primary_key=True),
-    Column("tenant_id", String(36), nullable=False),
+    Column(
+        "escalation_id",
+        String(ID_LENGTH),
+        ForeignKey("escalations.escalation_id"),
+        primary_key=True,
+    ),
+    Column("ticket_id", String(TICKET_ID_LENGTH), primary_key=True),
+    Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False),
     Column("linked_at", UTCDateTime, nullable=False),
     UniqueConstraint("ticket_id", name="uq_escalation_links_ticket"),
 )
@@ -182,8 +190,8 @@ service_requests = Table(
     "service_requests",
     metadata,
     Column("service_request_id", String(64), primary_key=True),
-    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id"), index=True),
-    Column("tenant_id", String(36), nullable=False),
+    Column("escalation_id", String(ID_LENGTH), ForeignKey("escalations.escalation_id"), index=True),
+    Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False),
     Column("title", Text, nullable=False, default=""),
     Column("status", String(24), nullable=False),
     Column("severity", String(16), nullable=False, default=""),
@@ -201,7 +209,7 @@ outbox = Table(
     metadata,
     Column("request_id", String(36), primary_key=True),  # MS-RequestId, reused on retry
     Column("service_request_id", String(64), nullable=False, index=True),
-    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id")),
+    Column("escalation_id", String(ID_LENGTH), ForeignKey("escalations.escalation_id")),
     Column("kind", String(16), nullable=False),  # note / close
     Column("body", JSON, nullable=False),
     Column("state", String(16), nullable=False),  # pending / applied / failed
@@ -217,9 +225,9 @@ notices = Table(
     "notices",
     metadata,
     Column("notice_id", String(64), primary_key=True),
-    Column("escalation_id", String(64), ForeignKey("escalations.escalation_id")),
-    Column("ticket_id", String(200), nullable=False, default=""),
-    Column("tenant_id", String(36), nullable=False),
+    Column("escalation_id", String(ID_LENGTH), ForeignKey("escalations.escalation_id")),
+    Column("ticket_id", String(TICKET_ID_LENGTH), nullable=False, default=""),
+    Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False),
     Column("language", String(8), nullable=False, default="en"),
     Column("subject", Text, nullable=False, default=""),
     Column("text", Text, nullable=False),
@@ -234,8 +242,8 @@ notices = Table(
 incident_reports = Table(
     "incident_reports",
     metadata,
-    Column("tenant_id", String(36), primary_key=True),
-    Column("issue_id", String(64), primary_key=True),
+    Column("tenant_id", String(TENANT_ID_LENGTH), primary_key=True),
+    Column("issue_id", String(ID_LENGTH), primary_key=True),
     Column("content", LargeBinary, nullable=False),
     Column("content_type", String(100), nullable=False, default="application/octet-stream"),
     Column("fetched_at", UTCDateTime, nullable=False),
