@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import gc
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,7 +224,10 @@ async def async_sync_health(
         raise ConfigError("resume needs a ledger: it remembers which tenants were synced")
     started = time.monotonic()
     targets = select_tenants(tenant_ids, include=include, exclude=exclude)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="escalation-kit-ledger") as db:
+    with (
+        _older_objects_frozen(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="escalation-kit-ledger") as db,
+    ):
         store = await _Store.open(ledger, db, resume=resume, tenants=len(targets))
         done = store.done & set(targets)
         pending = [t for t in targets if t not in done]
@@ -250,6 +256,36 @@ async def async_sync_health(
     return SyncResult(
         results, snapshot, time.monotonic() - started, run_id=store.run_id, out=target
     )
+
+
+_FROZEN = threading.Lock()
+_frozen_syncs = 0
+
+
+@contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """Keep the objects that existed before the sync out of the garbage collector's passes
+    while it runs (``gc.freeze``), and hand them back afterwards (``gc.unfreeze``).
+
+    A sync allocates steadily (responses, msal applications, results), so the collector runs
+    full passes during it, and each walked every object of the process, mostly the imported
+    libraries' (some 100,000 objects, ~50 ms a pass). Measured over 1,000 tenants with
+    sign-in: collections took 0.45-0.55 s of ~2.6 s of CPU, 0.25-0.35 s with the freeze.
+    Objects made during the sync are collected as usual; garbage older than the sync waits
+    for its end. Concurrent syncs share one freeze: the last one to finish unfreezes.
+    """
+    global _frozen_syncs
+    with _FROZEN:
+        if _frozen_syncs == 0:
+            gc.freeze()
+        _frozen_syncs += 1
+    try:
+        yield
+    finally:
+        with _FROZEN:
+            _frozen_syncs -= 1
+            if _frozen_syncs == 0:
+                gc.unfreeze()
 
 
 def _pooled_client(concurrency: int, timeout: float) -> httpx.AsyncClient:
