@@ -192,6 +192,30 @@ def test_app_only_network_failure_is_auth_error() -> None:
         provider.get_token(CUSTOMER_A, GRAPH_SCOPES)
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body", "text"),
+    [
+        ("application/json; charset=utf-8", '{"n": "Müller"}'.encode(), '{"n": "Müller"}'),
+        ("application/json", '{"n": "Müller"}'.encode(), '{"n": "Müller"}'),  # JSON: UTF-8
+        ('text/html; Charset="ISO-8859-1"', "<p>Müller</p>".encode("latin-1"), "<p>Müller</p>"),
+        ("text/plain; charset=no-such-codec", b"plain", "plain"),
+    ],
+)
+def test_msal_reads_status_text_and_headers_decoded_once(
+    content_type: str, body: bytes, text: str
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": content_type, "Retry-After": "7"}
+        return httpx.Response(400, content=body, headers=headers)
+
+    client = MsalHttpClient(httpx.Client(transport=httpx.MockTransport(answer)))
+    response = client.post(f"{HOST}/{CUSTOMER_A}/oauth2/v2.0/token", data={"a": "b"})
+    assert (response.status_code, response.text) == (400, text)
+    assert response.headers["retry-after"] == "7"
+    with pytest.raises(httpx.HTTPStatusError):
+        response.raise_for_status()
+
+
 def private_key_pem() -> str:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
