@@ -109,11 +109,26 @@ class MsalHttpClient:
         connections: int = 16,
         policy: RetryPolicy | None = None,
     ) -> None:
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self._owns_client = client is None
-        self.client = client or httpx.Client(timeout=timeout, limits=limits)
+        self._client = client
+        self._timeout = timeout
+        self._connections = connections
+        self._client_lock = threading.Lock()
         self._redirect = {k.rstrip("/"): v.rstrip("/") for k, v in (redirect or {}).items()}
         self.policy = policy or RetryPolicy()
+
+    @property
+    def client(self) -> httpx.Client:
+        """The blocking client, made on first use: inside :meth:`AppOnlyTokenProvider.aget_token`
+        requests go through the event loop's pooled client and this one is never needed (making
+        it loads the TLS roots, ~40 ms)."""
+        with self._client_lock:
+            if self._client is None:
+                limits = httpx.Limits(
+                    max_connections=self._connections, max_keepalive_connections=self._connections
+                )
+                self._client = httpx.Client(timeout=self._timeout, limits=limits)
+            return self._client
 
     def _send(self, method: str, url: str, **kwargs: Any) -> _MsalResponse:
         """Send, retrying 429 and 5xx as the HTTP layer does (``Retry-After`` honoured); a
@@ -160,7 +175,8 @@ class MsalHttpClient:
         )
 
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
 
 
 class _MsalResponse:
@@ -169,8 +185,8 @@ class _MsalResponse:
 
     msal copies ``text`` and every header of each response; an ``httpx.Response`` works out
     its charset by parsing ``Content-Type`` with the ``email`` package on each ``text`` (some
-    6% of a sign-in's CPU in a profile). The identity platform answers JSON, which is UTF-8 (RFC 8259);
-    a declared charset is still honoured.
+    6% of a sign-in's CPU in a profile). The identity platform answers JSON, which is UTF-8
+    (RFC 8259); a declared charset is still honoured.
     """
 
     __slots__ = ("_response", "headers", "status_code", "text")
