@@ -665,6 +665,8 @@ def provider_from_settings(
             certificate_pem=_read_certificate(settings.certificate_path),
             certificate_thumbprint=settings.certificate_thumbprint or None,
             authority_host=settings.authority_host,
+            max_concurrent=settings.concurrency,  # a fan-out signs in as widely as it fetches
+            policy=RetryPolicy(max_retries=settings.max_retries),
         )
     return DeviceCodeTokenProvider(
         settings.client_id,

@@ -302,9 +302,13 @@ def test_provider_from_settings(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ESCALATION_KIT_CLIENT_ID"):
         provider_from_settings(Settings(), sandbox=False)
     app_only = provider_from_settings(
-        Settings(client_id=CLIENT_ID, client_secret=SECRET), sandbox=False
+        Settings(client_id=CLIENT_ID, client_secret=SECRET, concurrency=40, max_retries=2),
+        sandbox=False,
     )
     assert isinstance(app_only, AppOnlyTokenProvider)
+    assert app_only._max_concurrent == 40  # sign-ins as wide as the fan-out
+    assert isinstance(app_only._http_client, MsalHttpClient)  # through the pooled client
+    assert app_only._http_client.policy.max_retries == 2
     pem = tmp_path / "key.pem"
     pem.write_text(private_key_pem(), encoding="utf-8")
     cert = provider_from_settings(
