@@ -16,18 +16,20 @@ failures into :class:`~escalation_kit.errors.AuthError` without secrets.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import importlib.util
 import os
 import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 from urllib.request import getproxies
 
+import greenlet
 import httpx
 
 from escalation_kit.config import DEFAULT_AUTHORITY_HOST, Settings, default_data_dir
@@ -51,6 +53,7 @@ __all__ = [
     "provider_from_settings",
 ]
 
+T = TypeVar("T")
 GRAPH_SCOPES = ("https://graph.microsoft.com/.default",)
 _KEPT_APPS = 1024  # msal applications kept per provider (one per customer tenant)
 _EXPIRY_MARGIN_S = 300.0  # a cached token is renewed this long before it expires
@@ -82,18 +85,54 @@ class StaticTokenProvider:
         return f"StaticTokenProvider(template={self.template!r})"
 
 
-# Set in a sign-in worker thread by AppOnlyTokenProvider.aget_token: (event loop, pooled async
-# client). msal's HTTP then goes through that loop's pooled client instead of a blocking one.
-_BRIDGE = threading.local()
+class _SignIn(greenlet.greenlet):
+    """msal's synchronous sign-in code, run on the event loop's own thread by
+    :meth:`AppOnlyTokenProvider.aget_token`: each HTTP request it makes through
+    :class:`MsalHttpClient` suspends it (a switch back to the loop, which awaits the request
+    on the pooled async client) until the response is there. No worker thread, no hand-over
+    between threads per request (SQLAlchemy's asyncio layer runs its drivers the same way).
+
+    msal holds no lock while it sends a request (checked for msal 1.39: its locks guard
+    in-memory caches only), and one tenant signs in once at a time, so two suspended
+    sign-ins never wait on each other.
+    """
+
+    def __init__(self, run: Callable[[], Any], client: httpx.AsyncClient) -> None:
+        super().__init__(run)
+        self.client = client
+
+
+def _await(awaitable: Awaitable[T]) -> T:
+    """Inside a :class:`_SignIn`: the result of ``awaitable``, awaited by the event loop."""
+    current = greenlet.getcurrent()
+    if not isinstance(current, _SignIn) or current.parent is None:
+        raise RuntimeError("not inside a sign-in on the event loop")
+    result: T = current.parent.switch(awaitable)
+    return result
+
+
+async def _run_sign_in(run: Callable[[], T], client: httpx.AsyncClient) -> T:
+    """Run ``run`` (synchronous, msal) on this thread; await what it asks for meanwhile."""
+    sign_in = _SignIn(run, client)
+    wanted = sign_in.switch()
+    while not sign_in.dead:
+        try:
+            value = await wanted
+        except BaseException as exc:  # cancellation too: msal's call unwinds with it
+            wanted = sign_in.throw(exc)
+        else:
+            wanted = sign_in.switch(value)
+    result: T = wanted
+    return result
 
 
 class MsalHttpClient:
     """The ``http_client`` msal accepts (``get``/``post``), backed by an ``httpx.Client``.
 
     Lets tests hand msal an ``httpx.MockTransport`` and keeps one HTTP stack in the toolkit.
-    Inside :meth:`AppOnlyTokenProvider.aget_token` (a worker thread), requests are sent by the
-    caller's event loop on a pooled async client: msal's logic stays in the thread, its HTTP
-    costs what the fan-out's own requests cost.
+    Inside :meth:`AppOnlyTokenProvider.aget_token` (a :class:`_SignIn` on the event loop's
+    thread), requests are awaited on the loop's pooled async client and retry delays are
+    ``asyncio.sleep``: a sign-in's HTTP costs what the fan-out's own requests cost.
     ``redirect`` maps an origin to another (``{"https://login.microsoftonline.com":
     "http://127.0.0.1:8765"}``): msal insists on https authorities, the emulator is plain
     loopback HTTP. ``connections`` sizes the pool for concurrent sign-ins.
@@ -108,36 +147,58 @@ class MsalHttpClient:
         connections: int = 16,
         policy: RetryPolicy | None = None,
     ) -> None:
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self._owns_client = client is None
-        self.client = client or httpx.Client(timeout=timeout, limits=limits)
+        self._client = client
+        self._timeout = timeout
+        self._connections = connections
+        self._client_lock = threading.Lock()
         self._redirect = {k.rstrip("/"): v.rstrip("/") for k, v in (redirect or {}).items()}
         self.policy = policy or RetryPolicy()
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    @property
+    def owns_client(self) -> bool:
+        """True when no client was handed in: requests may then go through the event loop."""
+        return self._owns_client
+
+    @property
+    def client(self) -> httpx.Client:
+        """The blocking client, made on first use: inside :meth:`AppOnlyTokenProvider.aget_token`
+        requests go through the event loop's pooled client and this one is never needed (making
+        it loads the TLS roots, ~40 ms)."""
+        with self._client_lock:
+            if self._client is None:
+                limits = httpx.Limits(
+                    max_connections=self._connections, max_keepalive_connections=self._connections
+                )
+                self._client = httpx.Client(timeout=self._timeout, limits=limits)
+            return self._client
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> _MsalResponse:
         """Send, retrying 429 and 5xx as the HTTP layer does (``Retry-After`` honoured); a
         throttled or failing identity platform after the retries is an :class:`AuthError`."""
         attempt = 0
-        bridge: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = getattr(
-            _BRIDGE, "target", None
-        )
+        current = greenlet.getcurrent()
+        on_loop = isinstance(current, _SignIn) and self._owns_client
         while True:
-            if bridge is not None and self._owns_client:
-                loop, pooled = bridge
-                exchange = pooled.request(method, self._url(url), **kwargs)
-                response = asyncio.run_coroutine_threadsafe(exchange, loop).result()
+            if on_loop:
+                pooled = current.client
+                response = _await(pooled.request(method, self._url(url), **kwargs))
             else:
                 response = self.client.request(method, self._url(url), **kwargs)
             status = response.status_code
             if status not in self.policy.retry_statuses:
-                return response
+                return _MsalResponse(response)
             if attempt >= self.policy.max_retries:
                 tries = attempt + 1
                 raise AuthError(
                     f"sign-in failed: the identity platform answered HTTP {status} at "
                     f"{safe_url(response.request.url)} after {tries} attempt{'s' * (tries > 1)}"
                 )
-            time.sleep(retry_delay(response, attempt, self.policy))
+            delay = retry_delay(response, attempt, self.policy)
+            if on_loop:
+                _await(asyncio.sleep(delay))  # the other tenants' work goes on meanwhile
+            else:
+                time.sleep(delay)
             attempt += 1
 
     def _url(self, url: str) -> str:
@@ -148,18 +209,55 @@ class MsalHttpClient:
 
     def get(
         self, url: str, params: Any = None, headers: Any = None, **kwargs: Any
-    ) -> httpx.Response:
+    ) -> _MsalResponse:
         return self._send("GET", url, params=params, headers=_headers(headers), **_timeout(kwargs))
 
     def post(
         self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
-    ) -> httpx.Response:
+    ) -> _MsalResponse:
         return self._send(
             "POST", url, params=params, data=data, headers=_headers(headers), **_timeout(kwargs)
         )
 
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
+
+
+class _MsalResponse:
+    """A response as msal reads it (its documented minimal interface: ``status_code``,
+    ``text``, ``headers``), decoded once.
+
+    msal copies ``text`` and every header of each response; an ``httpx.Response`` works out
+    its charset by parsing ``Content-Type`` with the ``email`` package on each ``text`` (some
+    6% of a sign-in's CPU in a profile). The identity platform answers JSON, which is UTF-8
+    (RFC 8259); a declared charset is still honoured.
+    """
+
+    __slots__ = ("_response", "headers", "status_code", "text")
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+        self.status_code = response.status_code
+        self.headers = dict(response.headers.items())
+        self.text = response.content.decode(_charset(self.headers), "replace")
+
+    def raise_for_status(self) -> None:
+        self._response.raise_for_status()
+
+
+def _charset(headers: Mapping[str, str]) -> str:
+    """The ``charset`` parameter of ``Content-Type`` if Python knows it, else UTF-8."""
+    content_type = headers.get("content-type", "")
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"') or "utf-8"
+            try:
+                return codecs.lookup(charset).name
+            except LookupError:
+                return "utf-8"
+    return "utf-8"
 
 
 def _headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
@@ -214,6 +312,16 @@ def _call_msal(tenant_id: str, action: Callable[[], Any]) -> Any:
         raise AuthError(
             f"sign-in for tenant {tenant_id} failed: {type(exc).__name__}: {redact(str(exc))}"
         ) from exc
+
+
+@dataclass(slots=True)
+class _LoopSignIns:
+    """Sign-ins on one event loop: the pooled client their requests go through, a bound on
+    how many run at once, and those in flight (a tenant's second caller waits for the first)."""
+
+    pooled: httpx.AsyncClient
+    slots: asyncio.Semaphore
+    in_flight: dict[tuple[str, tuple[str, ...]], asyncio.Task[str]] = field(default_factory=dict)
 
 
 class _PerTenantApps:
@@ -279,8 +387,8 @@ class AppOnlyTokenProvider:
             "private_key": certificate_pem or "",
             "thumbprint": certificate_thumbprint or "",
         }
-        if http_client is None and identity_url is not None:
-            redirect = {authority_host: identity_url}
+        if http_client is None:
+            redirect = {authority_host: identity_url} if identity_url is not None else None
             http_client = MsalHttpClient(
                 redirect=redirect, connections=max_concurrent, policy=policy
             )
@@ -288,9 +396,8 @@ class AppOnlyTokenProvider:
         self._apps = _PerTenantApps(self._new_app, keep=_KEPT_APPS)
         self._tokens: dict[tuple[str, tuple[str, ...]], tuple[str, float]] = {}
         self._max_concurrent = max_concurrent
-        self._pool: ThreadPoolExecutor | None = None
-        self._pool_lock = threading.Lock()
-        self._async: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
+        # per event loop: its pooled client, a bound on sign-ins at once, sign-ins in flight
+        self._async: tuple[asyncio.AbstractEventLoop, _LoopSignIns] | None = None
 
     def _new_app(self, authority: str) -> msal.ConfidentialClientApplication:
         import msal
@@ -323,44 +430,46 @@ class AppOnlyTokenProvider:
         return token
 
     async def aget_token(self, tenant_id: str, scopes: Sequence[str]) -> str:
-        """:meth:`get_token` for asyncio: a cached token at once, else msal in a worker thread
-        (at most ``max_concurrent`` sign-ins at a time), while other tenants' fetches go on."""
-        cached = self._tokens.get((tenant_id, tuple(scopes)))
+        """:meth:`get_token` for asyncio: a cached token at once, else msal's sign-in on the
+        event loop's thread (:class:`_SignIn`: its requests go through the loop's pooled
+        client), at most ``max_concurrent`` at a time, one per tenant and scopes at a time,
+        while other tenants' fetches go on. An ``http_client`` of the caller's own runs in a
+        worker thread instead."""
+        key = (tenant_id, tuple(scopes))
+        cached = self._tokens.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         loop = asyncio.get_running_loop()
-        target = (loop, self._pooled(loop))
+        state = self._loop_state(loop)
+        running = state.in_flight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        task = loop.create_task(self._sign_in(state, tenant_id, scopes))
+        state.in_flight[key] = task
+        task.add_done_callback(lambda _: state.in_flight.pop(key, None))
+        return await asyncio.shield(task)
 
-        def sign_in() -> str:
-            _BRIDGE.target = target
-            try:
-                return self.get_token(tenant_id, scopes)
-            finally:
-                _BRIDGE.target = None
+    async def _sign_in(self, state: _LoopSignIns, tenant_id: str, scopes: Sequence[str]) -> str:
+        async with state.slots:
+            client = self._http_client
+            if isinstance(client, MsalHttpClient) and client.owns_client:
+                return await _run_sign_in(lambda: self.get_token(tenant_id, scopes), state.pooled)
+            return await asyncio.to_thread(self.get_token, tenant_id, scopes)
 
-        return await loop.run_in_executor(self._threads(), sign_in)
-
-    def _pooled(self, loop: asyncio.AbstractEventLoop) -> httpx.AsyncClient:
-        """The pooled async client of ``loop`` (a new loop, e.g. the next sync, gets a new one)."""
+    def _loop_state(self, loop: asyncio.AbstractEventLoop) -> _LoopSignIns:
+        """The pooled client and limits of ``loop`` (a new loop, e.g. the next sync, gets new
+        ones)."""
         if self._async is None or self._async[0] is not loop:
             if getproxies():
                 limits = httpx.Limits(
                     max_connections=self._max_concurrent,
                     max_keepalive_connections=self._max_concurrent,
                 )
-                pooled = httpx.AsyncClient(timeout=30.0, limits=limits)
+                pooled: httpx.AsyncClient = httpx.AsyncClient(timeout=30.0, limits=limits)
             else:
                 pooled = PooledClient(self._max_concurrent, timeout=30.0)
-            self._async = (loop, pooled)
+            self._async = (loop, _LoopSignIns(pooled, asyncio.Semaphore(self._max_concurrent)))
         return self._async[1]
-
-    def _threads(self) -> ThreadPoolExecutor:
-        with self._pool_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    max_workers=self._max_concurrent, thread_name_prefix="escalation-kit-sign-in"
-                )
-            return self._pool
 
     def __repr__(self) -> str:
         kind = "secret" if isinstance(self._credential, str) else "certificate"
@@ -556,6 +665,8 @@ def provider_from_settings(
             certificate_pem=_read_certificate(settings.certificate_path),
             certificate_thumbprint=settings.certificate_thumbprint or None,
             authority_host=settings.authority_host,
+            max_concurrent=settings.concurrency,  # a fan-out signs in as widely as it fetches
+            policy=RetryPolicy(max_retries=settings.max_retries),
         )
     return DeviceCodeTokenProvider(
         settings.client_id,

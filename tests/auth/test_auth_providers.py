@@ -192,6 +192,30 @@ def test_app_only_network_failure_is_auth_error() -> None:
         provider.get_token(CUSTOMER_A, GRAPH_SCOPES)
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body", "text"),
+    [
+        ("application/json; charset=utf-8", '{"n": "Müller"}'.encode(), '{"n": "Müller"}'),
+        ("application/json", '{"n": "Müller"}'.encode(), '{"n": "Müller"}'),  # JSON: UTF-8
+        ('text/html; Charset="ISO-8859-1"', "<p>Müller</p>".encode("latin-1"), "<p>Müller</p>"),
+        ("text/plain; charset=no-such-codec", b"plain", "plain"),
+    ],
+)
+def test_msal_reads_status_text_and_headers_decoded_once(
+    content_type: str, body: bytes, text: str
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"Content-Type": content_type, "Retry-After": "7"}
+        return httpx.Response(400, content=body, headers=headers)
+
+    client = MsalHttpClient(httpx.Client(transport=httpx.MockTransport(answer)))
+    response = client.post(f"{HOST}/{CUSTOMER_A}/oauth2/v2.0/token", data={"a": "b"})
+    assert (response.status_code, response.text) == (400, text)
+    assert response.headers["retry-after"] == "7"
+    with pytest.raises(httpx.HTTPStatusError):
+        response.raise_for_status()
+
+
 def private_key_pem() -> str:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -278,9 +302,13 @@ def test_provider_from_settings(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ESCALATION_KIT_CLIENT_ID"):
         provider_from_settings(Settings(), sandbox=False)
     app_only = provider_from_settings(
-        Settings(client_id=CLIENT_ID, client_secret=SECRET), sandbox=False
+        Settings(client_id=CLIENT_ID, client_secret=SECRET, concurrency=40, max_retries=2),
+        sandbox=False,
     )
     assert isinstance(app_only, AppOnlyTokenProvider)
+    assert app_only._max_concurrent == 40  # sign-ins as wide as the fan-out
+    assert isinstance(app_only._http_client, MsalHttpClient)  # through the pooled client
+    assert app_only._http_client.policy.max_retries == 2
     pem = tmp_path / "key.pem"
     pem.write_text(private_key_pem(), encoding="utf-8")
     cert = provider_from_settings(

@@ -39,8 +39,9 @@ def sandbox(doc: dict[str, Any]) -> Iterator[Sandbox]:
 def provider(
     sandbox: Sandbox, secret: str = SANDBOX_CLIENT_SECRET, **kw: Any
 ) -> AppOnlyTokenProvider:
+    kw.setdefault("policy", FAST)
     return AppOnlyTokenProvider(
-        SANDBOX_CLIENT_ID, client_secret=secret, identity_url=sandbox.base_url, policy=FAST, **kw
+        SANDBOX_CLIENT_ID, client_secret=secret, identity_url=sandbox.base_url, **kw
     )
 
 
@@ -108,6 +109,8 @@ def test_sign_ins_run_concurrently(sandbox: Sandbox, doc: dict[str, Any]) -> Non
     started = time.monotonic()
     assert asyncio.run(all_tokens()) == [f"sandbox-{t}" for t in tenants]
     assert time.monotonic() - started < len(tenants) * 0.2 / 3
+    # msal's requests went through the event loop's pooled client: no blocking client was made
+    assert tokens._http_client._client is None
 
 
 def test_unknown_tenant_is_refused_by_the_identity_platform(sandbox: Sandbox) -> None:
@@ -116,3 +119,59 @@ def test_unknown_tenant_is_refused_by_the_identity_platform(sandbox: Sandbox) ->
         provider(sandbox).get_token(stranger, GRAPH_SCOPES)
     discovery = [r for r in sandbox.requests if r.path.endswith("openid-configuration")]
     assert [r.status for r in discovery] == [400]
+
+
+def test_async_sign_in_retries_a_throttled_token_endpoint_without_blocking_the_loop(
+    sandbox: Sandbox, doc: dict[str, Any]
+) -> None:
+    tenants = list(doc["tenants"])[:2]
+    sandbox.set_faults(
+        Faults(
+            rate_limit=1.0,
+            retry_after=1,
+            first_n=1,
+            paths="/oauth2/",
+            tenants=frozenset(tenants[:1]),
+        )
+    )
+    tokens = provider(sandbox, policy=RetryPolicy(max_retries=2, base_delay=0.0, max_delay=1.0))
+    done: dict[str, float] = {}
+
+    async def sign_in(tenant: str) -> None:
+        await tokens.aget_token(tenant, GRAPH_SCOPES)
+        done[tenant] = time.monotonic()
+
+    async def both() -> float:
+        started = time.monotonic()
+        await asyncio.gather(*(sign_in(t) for t in tenants))
+        return started
+
+    started = asyncio.run(both())
+    assert done[tenants[0]] - started >= 0.9  # waited out Retry-After: 1 ...
+    assert done[tenants[1]] - started < 0.5  # ... while the other tenant signed in meanwhile
+    posts = [(r.tenant, r.status) for r in sandbox.requests if r.path.endswith("/token")]
+    assert sorted(posts) == sorted([(tenants[0], 429), (tenants[0], 200), (tenants[1], 200)])
+
+
+def test_one_sign_in_per_tenant_however_many_ask_at_once(
+    sandbox: Sandbox, doc: dict[str, Any]
+) -> None:
+    tenant = next(iter(doc["tenants"]))
+    sandbox.set_faults(Faults(latency_ms=50))
+    tokens = provider(sandbox)
+
+    async def many() -> list[str]:
+        return list(
+            await asyncio.gather(*(tokens.aget_token(tenant, GRAPH_SCOPES) for _ in range(5)))
+        )
+
+    assert asyncio.run(many()) == [f"sandbox-{tenant}"] * 5
+    assert [r.method for r in sandbox.requests] == ["GET", "POST"]
+
+
+def test_async_sign_in_failures_are_auth_errors(sandbox: Sandbox, doc: dict[str, Any]) -> None:
+    tenant = next(iter(doc["tenants"]))
+    tokens = provider(sandbox, secret="not-the-secret-123")
+    with pytest.raises(AuthError, match="invalid_client: AADSTS7000215") as info:
+        asyncio.run(tokens.aget_token(tenant, GRAPH_SCOPES))
+    assert "not-the-secret-123" not in str(info.value)

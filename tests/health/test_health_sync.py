@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import re
 from collections.abc import Callable
@@ -124,6 +125,50 @@ def test_unknown_tenant_and_sign_in_failure_are_per_tenant(
     assert by_id[tenants[0]].ok
     assert "invalid_grant: expired" in by_id[tenants[1]].reason
     assert "HTTP 403 (accessDenied)" in by_id[stranger].reason
+
+
+def test_the_collector_is_tuned_while_a_sync_runs_and_restored_after(
+    graph_sandbox: Sandbox, tenants: list[str], policy: RetryPolicy
+) -> None:
+    seen: list[tuple[int, tuple[int, ...]]] = []
+
+    class Watching(StaticTokenProvider):
+        def get_token(self, tenant_id: str, scopes: Any) -> str:
+            seen.append((gc.get_freeze_count(), gc.get_threshold()))
+            return super().get_token(tenant_id, scopes)
+
+    gc.unfreeze()
+    before = gc.get_threshold()
+    result = sync_health(
+        tenants[:3], tokens=Watching(), base_url=graph_sandbox.base_url, policy=policy,
+        progress=False,
+    )  # fmt: skip
+    assert result.failed == []
+    assert len(seen) == 3
+    for frozen, threshold in seen:
+        assert frozen > 10_000  # the imported libraries' objects at least
+        assert threshold == (max(before[0], 20_000), *before[1:])  # fewer young passes
+    assert gc.get_freeze_count() == 0  # handed back to the collector
+    assert gc.get_threshold() == before
+
+
+def test_an_interrupted_sync_releases_the_frozen_objects(tenants: list[str]) -> None:
+    gc.unfreeze()
+    before = gc.get_threshold()
+    seen: list[int] = []
+
+    class Interrupted(StaticTokenProvider):
+        def get_token(self, tenant_id: str, scopes: Any) -> str:
+            seen.append(gc.get_freeze_count())
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sync_health(
+            tenants[:1], tokens=Interrupted(), base_url="http://127.0.0.1:9", progress=False
+        )
+    assert seen and seen[0] > 0
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
 
 
 def test_result_renders_escaped_html() -> None:

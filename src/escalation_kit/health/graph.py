@@ -301,8 +301,10 @@ class AsyncGraphHealthClient(_GraphBase):
     """The Graph service-health client (asyncio), for fan-out over many tenants;
     :class:`GraphHealthClient` is its synchronous wrapper.
 
-    Token providers are synchronous (msal); they are called in a worker thread unless they are
-    the emulator's static provider, so one slow sign-in does not stall the other tenants.
+    A provider's own ``aget_token`` is awaited (``AppOnlyTokenProvider`` runs msal on the event
+    loop's thread, its requests awaited); other providers are synchronous and called in a worker
+    thread unless they are the emulator's static provider, so one slow sign-in does not stall
+    the other tenants.
     """
 
     def __init__(

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import gc
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,7 +224,10 @@ async def async_sync_health(
         raise ConfigError("resume needs a ledger: it remembers which tenants were synced")
     started = time.monotonic()
     targets = select_tenants(tenant_ids, include=include, exclude=exclude)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="escalation-kit-ledger") as db:
+    with (
+        _collector_for_a_sync(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="escalation-kit-ledger") as db,
+    ):
         store = await _Store.open(ledger, db, resume=resume, tenants=len(targets))
         done = store.done & set(targets)
         pending = [t for t in targets if t not in done]
@@ -250,6 +256,48 @@ async def async_sync_health(
     return SyncResult(
         results, snapshot, time.monotonic() - started, run_id=store.run_id, out=target
     )
+
+
+_COLLECTOR = threading.Lock()
+_collector_syncs = 0
+_thresholds: tuple[int, ...] = gc.get_threshold()
+_YOUNG = 20_000  # allocations between the collector's young passes during a sync (default 700)
+
+
+@contextmanager
+def _collector_for_a_sync() -> Iterator[None]:
+    """The garbage collector tuned for a sync, and left as it was afterwards.
+
+    - Objects that existed before the sync are kept out of its passes (``gc.freeze``): each
+      full pass walked every object of the process, mostly the imported libraries' (some
+      100,000 objects, ~50 ms a pass).
+    - Young passes come every 20,000 allocations instead of 700: a tenant's objects live for
+      its round trips (~150 ms), so with 700 they survived pass after pass into the old
+      generations, and the passes over those (which also walk the live msal applications)
+      were most of the collector's time.
+    - At the end, one full pass over what the sync made (old objects still frozen), so the
+      sync leaves no collection owed, and its cost is counted with the sync's.
+
+    Measured over 1,000 tenants with sign-in (50 ms per exchange): the collector took
+    0.45-0.65 s of the sync's CPU with the defaults, about 0.1 s with these plus the final
+    pass. Concurrent syncs share it: the last one to finish restores the collector.
+    """
+    global _collector_syncs, _thresholds
+    with _COLLECTOR:
+        if _collector_syncs == 0:
+            gc.freeze()
+            _thresholds = gc.get_threshold()
+            gc.set_threshold(max(_thresholds[0], _YOUNG), *_thresholds[1:])
+        _collector_syncs += 1
+    try:
+        yield
+    finally:
+        with _COLLECTOR:
+            _collector_syncs -= 1
+            if _collector_syncs == 0:
+                gc.set_threshold(*_thresholds)
+                gc.collect()
+                gc.unfreeze()
 
 
 def _pooled_client(concurrency: int, timeout: float) -> httpx.AsyncClient:
