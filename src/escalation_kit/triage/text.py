@@ -56,13 +56,17 @@ def phrase_pattern(phrases: Iterable[str]) -> str:
     Whitespace inside a phrase matches any run of whitespace; a trailing ``*`` lets the last word
     take any ending (inflected languages), otherwise the phrase must end at a word end.
     """
-    parts = []
+    closed: list[str] = []
+    open_ended: list[str] = []
     for phrase in phrases:
         text = phrase.strip().lower()
-        open_end = text.endswith("*")
         words = text.rstrip("*").split()
         body = r"\s+".join(_escape(word) for word in words)
-        parts.append(body + ("" if open_end else _END))
+        (open_ended if text.endswith("*") else closed).append(body)
+    # The word-end class is written once for all closed phrases, not once per phrase: it spans
+    # every spaced script's letters, and hundreds of copies of it blow RE2's DFA memory budget
+    # (the matcher then falls back to a 100x slower engine).
+    parts = (["(?:" + "|".join(closed) + ")" + _END] if closed else []) + open_ended
     return _START + "(?:" + "|".join(parts) + ")"
 
 
