@@ -175,3 +175,11 @@ def test_pattern_escapes_keep_their_case_when_patterns_are_folded() -> None:
     name a server error only if the words between are skipped as non-digits."""
     found = evidence("Сервер отвечает ошибкой 507", "HTTP-Fehler: 509 seit heute", "Fehler 0815")
     assert on(found, "http_5xx") == [True, True, False]
+
+
+def test_n_users_in_any_language_comes_from_the_packs_users_words() -> None:
+    """One list per pack: "12 utenti", "30人", "40 Benutzer" are several users; "1 user" is not."""
+    found = evidence(
+        "Non funziona per 12 utenti", "約30人が使えない", "40 Benutzer betroffen", "1 user"
+    )
+    assert on(found, "scope_several") == [True, True, True, False]

@@ -100,7 +100,8 @@ def users_stated_in_text(text: pa.ChunkedArray) -> np.ndarray:
     lost because the form field was left blank.
     """
     # "About 7 users are affected", "Alle 400 Benutzer", "(15 usuarios)": the packs' users words.
-    stated = r"(?i)(?P<n>\d{1,6})\s+" + load_languages().users_words(r"\S*")
+    # No space needed: Japanese writes "30人".
+    stated = r"(?i)(?P<n>\d{1,6})\s*" + load_languages().users_words(r"\S*")
     found = pc.struct_field(pc.extract_regex(text, stated), "n")
     counts = pc.fill_null(pc.cast(found, pa.int64()), -1)
     return np.asarray(counts.to_numpy(zero_copy_only=False), dtype=np.int64)

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from escalation_kit.datafiles import DataFile, mapping_in, read_yaml, uses_language_packs
 from escalation_kit.errors import ConfigError
-from escalation_kit.languages import load_languages, with_pack_entries
+from escalation_kit.languages import alternation, load_languages, with_pack_entries
 from escalation_kit.textfold import fold, fold_column
 from escalation_kit.triage.language import LANGUAGES, spaced
 from escalation_kit.triage.text import (
@@ -264,6 +264,14 @@ def fold_pattern(pattern: str) -> str:
     )
 
 
+def _with_users(pattern: str) -> str:
+    """``{users}`` in a pattern: every language pack's "N users" words, folded."""
+    if "{users}" not in pattern:
+        return pattern
+    words = (fold(w) for pack in load_languages().packs for w in pack.users_words)
+    return pattern.replace("{users}", alternation(words, r"\S*"))
+
+
 def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
     parts: list[str] = []
     for value, literal in ((phrases, True), (patterns, False)):
@@ -276,7 +284,7 @@ def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
                 raise ConfigError(f"{where}: unknown language {language!r}")
             if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
                 raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-            folded = [fold(e) if literal else fold_pattern(e) for e in entries]
+            folded = [fold(e) if literal else _with_users(fold_pattern(e)) for e in entries]
             if not literal:
                 parts += [f"(?:{p})" for p in folded]
             else:
