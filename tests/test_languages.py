@@ -6,12 +6,13 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 import yaml
 
 from escalation_kit.errors import ConfigError
-from escalation_kit.escalation.evidence import extract_evidence
+from escalation_kit.escalation.evidence import _codes, extract_evidence
 from escalation_kit.escalation.notify import SUPPORTED_LANGUAGES, notice_language
 from escalation_kit.languages import (
     PACKS_DIR,
@@ -21,7 +22,7 @@ from escalation_kit.languages import (
 )
 from escalation_kit.models import Ticket
 from escalation_kit.textfold import fold_column
-from escalation_kit.triage.evidence import load_evidence
+from escalation_kit.triage.evidence import compute_evidence, load_evidence
 from escalation_kit.triage.language import LANGUAGES, detect_language, detect_languages
 from escalation_kit.triage.rules import load_rules
 from escalation_kit.triage.symptoms import load_symptoms
@@ -63,14 +64,15 @@ def test_a_pack_missing_a_section_names_the_file_and_the_key(tmp_path: Path, key
 def test_a_malformed_pack_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
     (tmp_path / "xx.yaml").write_text(
         "code: xx\nname: X\nscripts: {Latin: {ranges: [0041-zz]}}\nstopwords: []\n"
-        "users_words: []\nrules: {}\nevidence: {}\nsymptoms: {}\n",
+        "users_words: []\nerror_words: []\nrules: {}\nevidence: {}\nsymptoms: {}\n",
         "utf-8",
     )
     with pytest.raises(ConfigError, match=r"xx\.yaml: scripts\.Latin: range '0041-zz'"):
         load_languages(tmp_path)
     (tmp_path / "xx.yaml").write_text(
         "code: xx\nname: X\nscripts: {Latin: {ranges: [0041-005A]}}\nstopwords: []\n"
-        "users_words: []\nrules: {}\nevidence: {}\nsymptoms: {}\npackage: {tried: ['(unclosed']}\n",
+        "users_words: []\nerror_words: []\nrules: {}\nevidence: {}\nsymptoms: {}\n"
+        "package: {tried: ['(unclosed']}\n",
         "utf-8",
     )
     with pytest.raises(ConfigError, match=r"xx\.yaml: package\.tried: '\(unclosed' is not a regex"):
@@ -117,7 +119,8 @@ def test_adding_a_language_is_adding_one_pack_file(tmp_path: Path) -> None:
         "code: uk\nname: Ukrainian\nscripts: {Cyrillic: {ranges: [0400-04FF]}}\n"
         "alphabet: абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'\n"
         "stopwords: [що, це, всіх, працює, користувач*, ми, є]\n"
-        "users_words: [користувач*]\nrules: {}\nevidence: {}\nsymptoms: {}\n",
+        "users_words: [користувач*]\nerror_words: [помилка]\n"
+        "rules: {}\nevidence: {}\nsymptoms: {}\n",
         "utf-8",
     )
     registry = load_languages(tmp_path)
@@ -190,3 +193,18 @@ def test_undetermined_language_is_written_to_in_english() -> None:
     evidence = extract_evidence(ticket)
     assert evidence.language == UNDETERMINED
     assert evidence.english_summary.startswith("Undetermined-language ticket about")
+
+
+def test_error_words_live_in_the_packs_and_reach_every_error_pattern() -> None:
+    """ "Fehler 507", "erro 509", "エラー 508": the words before an error number are each pack's
+    error_words, read by the evidence, the 503 rule and the package's quoted codes alike."""
+    registry = load_languages()
+    assert "fehler" in registry.error_words(r"\S*") and "エラー" in registry.error_words(r"\S*")
+    texts = pa.chunked_array([pa.array(["Fehler 507 beim Öffnen", "erro 509 no portal", "x 507"])])
+    found = compute_evidence(texts, np.full(3, -1), np.zeros(3, int), np.ones(3, bool))
+    column = found.matrix[:, found.names.index("http_5xx")].astype(bool).tolist()
+    assert column == [True, True, False]
+    assert [m.group(0) for m in _codes().finditer("Die Seite zeigt Fehler 503, dann erro 500")] == [
+        "Fehler 503",
+        "erro 500",
+    ]

@@ -26,15 +26,14 @@ __all__ = ["DESCRIPTION_CHARS", "TicketEvidence", "extract_evidence", "symptom_m
 DESCRIPTION_CHARS = 600  # per ticket in a package; the full text stays in the ledger
 _ITEM_CHARS = 160
 
-_CODES = re.compile(
+_CODES = (
     r"\b(?:AADSTS\d{5,6}"  # Entra sign-in errors
     r"|0x[0-9A-Fa-f]{8}"  # Windows/Office HRESULTs
     r"|[45]\.\d\.\d{1,3}"  # SMTP enhanced status codes (NDR 5.7.1)
     r"|CAA[0-9A-F]{5}"  # Office activation
-    r"|(?:HTTP|error|code|Fehler|ошибка|código|erreur|status)[\s:#-]*[1-5]\d\d"  # HTTP status
+    r"|(?:HTTP|{errors})[\s:#-]*[1-5]\d\d"  # HTTP status, after the packs' error words
     r"|[1-5]\d\d\s+(?:Service Unavailable|Internal Server Error|Bad Gateway|Gateway Timeout"
-    r"|Forbidden|Not Found|Unauthorized|Too Many Requests))\b",
-    re.IGNORECASE,
+    r"|Forbidden|Not Found|Unauthorized|Too Many Requests))\b"
 )
 _IDS = re.compile(
     r"(?i)\b(?:correlation|request|activity|trace)[\s-]*id\b[\s:=#]*"
@@ -132,6 +131,12 @@ def _package_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[st
 
 
 @functools.cache
+def _codes() -> re.Pattern[str]:
+    """Error codes a package quotes; the words before an HTTP status come from the packs."""
+    return re.compile(load_languages().expand(_CODES, r"\w*"), re.IGNORECASE)
+
+
+@functools.cache
 def _users() -> re.Pattern[str]:
     """ "40 users", "12 Benutzer": a number and the "users" words of the language packs."""
     return re.compile(r"(?i)\b(\d{1,6})\s+" + load_languages().users_words(r"\w*"))
@@ -152,13 +157,13 @@ def extract_evidence(ticket: Ticket) -> TicketEvidence:
     text = f"{ticket.title}\n{ticket.description}".strip()
     language = detect_language(text)
     cues, sites_said, tried = _package_patterns()
-    codes = [m.group(0) for m in _CODES.finditer(text)]
+    codes = [m.group(0) for m in _codes().finditer(text)]
     codes += [f"{m.group(0).split()[0]} ID {m.group(1)}" for m in _IDS.finditer(text)]
     messages = [
         m.group(1) or m.group(2)
         for m in _QUOTED.finditer(text)
         if cues.search(text[max(0, m.start() - 60) : m.start()])
-        or _CODES.search(m.group(1) or m.group(2))
+        or _codes().search(m.group(1) or m.group(2))
     ]
     times = [_with_zone(m.group(0)) for m in _TIMES.finditer(ticket.description or "")]
     users = [f"{ticket.users_affected} (users_affected field)"] if ticket.users_affected else []

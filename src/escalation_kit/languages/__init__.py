@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ PACKS_DIR = Path(__file__).parent
 UNDETERMINED = "und"
 #: The sections of a pack that hold phrases for the items of a triage file.
 PHRASE_SECTIONS = ("rules", "evidence", "symptoms")
-_REQUIRED = ("code", "name", "scripts", "stopwords", "users_words", *PHRASE_SECTIONS)
+_REQUIRED = ("code", "name", "scripts", "stopwords", "users_words", "error_words", *PHRASE_SECTIONS)
 _OPTIONAL = ("alphabet", "notice", "package")
 _PACKAGE_KEYS = ("error_cues", "sites", "tried")
 _SITES_KEYS = ("all", "of", "names")
@@ -79,6 +79,7 @@ class LanguagePack:
     alphabet: str
     stopwords: tuple[str, ...]
     users_words: tuple[str, ...]
+    error_words: tuple[str, ...]
     notice: Mapping[str, str] | None
     package: Mapping[str, Any]  # error_cues, sites {all, of, names}, tried (may be empty)
     phrases: Mapping[str, Mapping[str, Mapping[str, Any]]]  # section -> item -> its entry
@@ -140,6 +141,19 @@ class LanguageRegistry:
     def users_words(self, any_ending: str) -> str:
         """One alternation of every pack's "N users" words (see :func:`alternation`)."""
         return alternation((w for pack in self.packs for w in pack.users_words), any_ending)
+
+    def error_words(self, any_ending: str) -> str:
+        """One alternation of every pack's words before an error number ("Fehler 500")."""
+        return alternation((w for pack in self.packs for w in pack.error_words), any_ending)
+
+    def expand(self, pattern: str, any_ending: str, fold: Callable[[str], str] = str) -> str:
+        """A shared pattern with ``{users}`` and ``{errors}`` replaced by every pack's words
+        (each passed through ``fold``): the words stay in the packs, the pattern in one file."""
+        for key, words in (("{users}", "users_words"), ("{errors}", "error_words")):
+            if key in pattern:
+                listed = (fold(w) for pack in self.packs for w in getattr(pack, words))
+                pattern = pattern.replace(key, alternation(listed, any_ending))
+        return pattern
 
     def package_words(self, key: str, sub: str = "") -> tuple[str, ...]:
         """Every pack's ``package.<key>`` (or ``package.sites.<sub>``) entries, in pack order."""
@@ -290,6 +304,7 @@ def _pack(path: Path) -> LanguagePack:
         alphabet=alphabet,
         stopwords=_words(data["stopwords"], path, "stopwords"),
         users_words=_words(data["users_words"], path, "users_words"),
+        error_words=_words(data["error_words"], path, "error_words"),
         notice=None if notice is None else {str(k): v for k, v in notice.items()},
         package=_package(data.get("package") or {}, path),
         phrases=phrases,

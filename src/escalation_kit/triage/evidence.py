@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from escalation_kit.datafiles import DataFile, mapping_in, read_yaml, uses_language_packs
 from escalation_kit.errors import ConfigError
-from escalation_kit.languages import alternation, load_languages, with_pack_entries
+from escalation_kit.languages import load_languages, with_pack_entries
 from escalation_kit.textfold import fold, fold_column
 from escalation_kit.triage.language import LANGUAGES, spaced
 from escalation_kit.triage.text import (
@@ -53,7 +53,7 @@ _GROUPS = ("who", "works", "tried", "customer_side", "microsoft_side", "services
 _ERROR_CODE = (
     r"(?P<a>aadsts\s?-?[0-9]{4,6}|0x8[0-9a-f]{7})"
     r"|(?:^|[^0-9.])(?P<b>[45]\.[0-9]\.[0-9]{1,3})(?:$|[^0-9.])"
-    r"|(?P<c>(?:http|error|fehler|erreur|ошибка|errore|erro|fout)\D{0,10}5[0-9][0-9])"
+    r"|(?P<c>(?:http|{errors})\D{0,10}5[0-9][0-9])"
 )
 
 #: Features computed from the ticket's fields rather than phrases: (name, label, group).
@@ -264,12 +264,9 @@ def fold_pattern(pattern: str) -> str:
     )
 
 
-def _with_users(pattern: str) -> str:
-    """``{users}`` in a pattern: every language pack's "N users" words, folded."""
-    if "{users}" not in pattern:
-        return pattern
-    words = (fold(w) for pack in load_languages().packs for w in pack.users_words)
-    return pattern.replace("{users}", alternation(words, r"\S*"))
+def _with_words(pattern: str) -> str:
+    """``{users}`` / ``{errors}`` in a pattern: the language packs' words, folded."""
+    return load_languages().expand(pattern, r"\S*", fold)
 
 
 def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
@@ -284,7 +281,7 @@ def _pattern(phrases: Any, patterns: Any, where: str) -> str | None:
                 raise ConfigError(f"{where}: unknown language {language!r}")
             if not isinstance(entries, list) or not all(isinstance(e, str) and e for e in entries):
                 raise ConfigError(f"{where}.{language}: expected a list of non-empty strings")
-            folded = [fold(e) if literal else _with_users(fold_pattern(e)) for e in entries]
+            folded = [fold(e) if literal else _with_words(fold_pattern(e)) for e in entries]
             if not literal:
                 parts += [f"(?:{p})" for p in folded]
             else:
@@ -342,7 +339,7 @@ def compute_evidence(
 
 def _codes(folded: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """The first error code each text quotes (AADSTS, 0x8..., SMTP x.y.z, HTTP 5xx), or ""."""
-    found = pc.extract_regex(folded, _ERROR_CODE)
+    found = pc.extract_regex(folded, _with_words(_ERROR_CODE))
     result = np.full(len(folded), "", dtype=object)
     for group in ("c", "b", "a"):
         values = pc.fill_null(pc.struct_field(found, group), "")

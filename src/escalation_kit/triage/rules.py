@@ -168,7 +168,7 @@ def _parse_rule(item: Any, where: str) -> Rule:
     patterns: dict[str, str] = {}
     for language in _RULE_LANGUAGES:
         parts = [phrase_pattern(phrases[language])] if phrases.get(language) else []
-        parts += [f"(?i:{p})" for p in regexes.get(language, [])]
+        parts += [f"(?i:{_words_in(p)})" for p in regexes.get(language, [])]
         if parts:
             patterns[language] = "|".join(parts)
     if not patterns:
@@ -184,6 +184,12 @@ def _parse_rule(item: Any, where: str) -> Rule:
     if overrides and category != Category.SELF_SERVICE:
         raise ConfigError(f"{where}: only self_service rules can override a known issue")
     return Rule(name.strip(), category, float(weight), patterns, overrides)
+
+
+def _words_in(pattern: str) -> str:
+    """``{users}`` / ``{errors}`` in a rule pattern: the language packs' words (rules read the
+    text lower-cased, accents kept, so the words are lower-cased only)."""
+    return load_languages().expand(pattern, r"\S*", str.lower)
 
 
 def _language_lists(value: Any, where: str) -> dict[str, list[str]]:
