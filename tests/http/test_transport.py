@@ -135,3 +135,47 @@ def test_requests_beyond_the_pool_wait_for_a_slot() -> None:
     log = asyncio.run(go())
     assert len(log) == 10
     assert len({connection for connection, _ in log}) <= 2
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs"),
+    [
+        (
+            "GET",
+            "https://graph.example/v1.0/issues",
+            {"headers": {"Authorization": "Bearer t", "Accept": "application/json"}},
+        ),
+        ("GET", "https://graph.example/v1.0/issues", {"params": {"$filter": "a ge 1"}}),
+        (
+            "POST",
+            "https://login.example/t1/oauth2/v2.0/token",
+            {"data": {"grant_type": "client_credentials"}, "timeout": 7.0},
+        ),
+        ("PUT", "https://graph.example/x", {"json": {"a": [1, "é"]}, "headers": {"X-A": "1"}}),
+        ("GET", "https://graph.example/x", {"headers": [("Accept", "a"), ("Accept", "b")]}),
+    ],
+)
+def test_short_request_building_matches_httpx(method: str, url: str, kwargs: dict) -> None:
+    async def both() -> tuple[httpx.Request, httpx.Request]:
+        async with PooledClient(4, timeout=12.0) as client:
+            slim = client.build_request(method, url, **kwargs)
+            full = httpx.AsyncClient.build_request(client, method, url, **kwargs)
+            return slim, full
+
+    slim, full = asyncio.run(both())
+    assert slim.method == full.method
+    assert slim.url == full.url
+    assert sorted(slim.headers.multi_items()) == sorted(full.headers.multi_items())
+    assert slim.read() == full.read()
+    assert slim.extensions == full.extensions
+
+
+def test_short_request_building_falls_back_for_a_relative_url() -> None:
+    async def build() -> httpx.Request:
+        async with PooledClient(4) as client:
+            client.base_url = httpx.URL("https://graph.example/v1.0/")
+            return client.build_request("GET", "issues", headers={"Accept": "a"})
+
+    request = asyncio.run(build())
+    assert str(request.url) == "https://graph.example/v1.0/issues"
+    assert request.headers["Accept"] == "a"
