@@ -71,6 +71,11 @@ class PooledTransport(httpx.AsyncBaseTransport):
         return self._ssl
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response, _ = await self.exchange(request)
+        return response
+
+    async def exchange(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """The response (its body as a stream, as a transport returns it) and the body."""
         if self._closed:
             raise httpx.ConnectError("the transport is closed", request=request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
@@ -97,13 +102,14 @@ class PooledTransport(httpx.AsyncBaseTransport):
                     origin.idle.append(connection)
                 else:
                     connection.close()
-                return httpx.Response(
+                response = httpx.Response(
                     status,
                     headers=headers,
                     stream=httpx.ByteStream(body),
                     extensions={"http_version": b"HTTP/1.1"},
                     request=request,
                 )
+                return response, body
         raise httpx.RemoteProtocolError(
             "the server closed the connection without a response", request=request
         )
@@ -246,8 +252,12 @@ class PooledClient(httpx.AsyncClient):
 
     async def send(self, request: httpx.Request, **kwargs: object) -> httpx.Response:
         """Send ``request`` and read the whole body (``kwargs`` are accepted and ignored)."""
-        response = await self._pooled.handle_async_request(request)
-        await response.aread()
+        response, body = await self._pooled.exchange(request)
+        if "content-encoding" in response.headers:
+            await response.aread()  # httpx's decoders (gzip, br, ...)
+        else:  # nothing to decode: what aread() would keep, without its stream machinery
+            response._content = body
+            response.is_stream_consumed = response.is_closed = True
         return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Callable
 
 import httpx
@@ -179,3 +180,30 @@ def test_short_request_building_falls_back_for_a_relative_url() -> None:
     request = asyncio.run(build())
     assert str(request.url) == "https://graph.example/v1.0/issues"
     assert request.headers["Accept"] == "a"
+
+
+def test_bodies_are_read_whole_and_encoded_ones_decoded() -> None:
+    packed = gzip.compress('{"é":1}'.encode())
+
+    def reply(n: int, head: bytes) -> bytes:
+        if n == 1:
+            return (
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+                % len(packed)
+                + packed
+            )
+        return (
+            b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}'
+        )
+
+    async def go() -> list[httpx.Response]:
+        server, _ = await _serve(reply)
+        async with server, PooledClient(4) as client:
+            return [await client.get(_url(server)) for _ in range(2)]
+
+    plain, encoded = asyncio.run(go())
+    assert (plain.content, plain.text, plain.json()) == (b'{"a":1}', '{"a":1}', {"a": 1})
+    assert encoded.json() == {"é": 1}
+    for response in (plain, encoded):
+        assert response.is_stream_consumed and response.is_closed
+        assert asyncio.run(response.aread()) == response.content
