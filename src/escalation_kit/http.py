@@ -41,6 +41,7 @@ __all__ = [
     "asend",
     "error_from_response",
     "json_body",
+    "json_body_member",
     "redact",
     "request_id_of",
     "retry_delay",
@@ -240,6 +241,70 @@ def json_body(response: httpx.Response, *, error: type[ApiError]) -> Any:
             request_id=request_id_of(response),
             url=safe_url(response.request.url),
         ) from exc
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def json_body_member(
+    response: httpx.Response, member: str, *, error: type[ApiError]
+) -> tuple[Any, str | None]:
+    """:func:`json_body` and, when the body is a JSON object with ``member``, that member's
+    JSON text exactly as received (to store it without encoding it again), else ``None``.
+
+    The object's members are decoded one by one with :mod:`json`'s own scanner, which gives
+    where each ends; a body this walk does not take (not UTF-8, a BOM, not an object, any
+    irregularity) is decoded by :func:`json_body`, which also words the errors."""
+    try:
+        text = response.content.decode("utf-8")
+        walked = _object_members(text)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError included
+        walked = None
+    if walked is None:
+        return json_body(response, error=error), None
+    body, spans = walked
+    span = spans.get(member)
+    return body, None if span is None else text[span[0] : span[1]]
+
+
+def _skip(text: str, at: int) -> int:
+    """Past the JSON whitespace at ``at``."""
+    match = _SPACE.match(text, at)
+    return at if match is None else match.end()
+
+
+def _object_members(text: str) -> tuple[dict[str, Any], dict[str, tuple[int, int]]] | None:
+    """A JSON object's decoded members and where each member's value lies in ``text`` (the
+    last of duplicate names wins, as with ``json.loads``); ``None`` for anything else."""
+    at = _skip(text, 0)
+    if text[at : at + 1] != "{":
+        return None
+    body: dict[str, Any] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    at = _skip(text, at + 1)
+    if text[at : at + 1] == "}":
+        at += 1
+    else:
+        while True:
+            if text[at : at + 1] != '"':
+                return None
+            name, at = _DECODER.raw_decode(text, at)
+            at = _skip(text, at)
+            if text[at : at + 1] != ":":
+                return None
+            start = _skip(text, at + 1)
+            body[name], at = _DECODER.raw_decode(text, start)
+            spans[name] = (start, at)
+            at = _skip(text, at)
+            if text[at : at + 1] == ",":
+                at = _skip(text, at + 1)
+            elif text[at : at + 1] == "}":
+                at += 1
+                break
+            else:
+                return None
+    return (body, spans) if _skip(text, at) == len(text) else None
 
 
 def send(

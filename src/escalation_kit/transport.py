@@ -19,7 +19,10 @@ import asyncio
 import os
 import ssl
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 import certifi
 import httpx
@@ -68,6 +71,11 @@ class PooledTransport(httpx.AsyncBaseTransport):
         return self._ssl
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response, _ = await self.exchange(request)
+        return response
+
+    async def exchange(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """The response (its body as a stream, as a transport returns it) and the body."""
         if self._closed:
             raise httpx.ConnectError("the transport is closed", request=request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
@@ -94,13 +102,14 @@ class PooledTransport(httpx.AsyncBaseTransport):
                     origin.idle.append(connection)
                 else:
                     connection.close()
-                return httpx.Response(
+                response = httpx.Response(
                     status,
                     headers=headers,
                     stream=httpx.ByteStream(body),
                     extensions={"http_version": b"HTTP/1.1"},
                     request=request,
                 )
+                return response, body
         raise httpx.RemoteProtocolError(
             "the server closed the connection without a response", request=request
         )
@@ -191,10 +200,64 @@ class PooledClient(httpx.AsyncClient):
         self._pooled = PooledTransport(max_connections)
         super().__init__(timeout=timeout, transport=self._pooled)
 
+    def build_request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        files: Any = None,
+        timeout: Any = httpx.USE_CLIENT_DEFAULT,
+        extensions: Any = None,
+        **body: Any,
+    ) -> httpx.Request:
+        """httpx's request, built the short way for the common case (an absolute URL, headers
+        as a mapping, no cookies, no files): the URL is parsed once per distinct string and
+        the client's headers are merged in one pass. Anything else goes through httpx."""
+        parsed = _absolute(url) if isinstance(url, str) else url
+        if (
+            files is not None
+            or cookies
+            or parsed.is_relative_url
+            or not (headers is None or isinstance(headers, Mapping))
+            or self.params
+            or self.cookies
+        ):
+            return super().build_request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                cookies=cookies,
+                files=files,
+                timeout=timeout,
+                extensions=extensions,
+                **body,
+            )
+        if headers:
+            given = {name.lower() for name in headers}
+            merged = [pair for pair in self.headers.multi_items() if pair[0] not in given]
+            merged.extend(headers.items())
+        else:
+            merged = self.headers.multi_items()
+        extensions = {} if extensions is None else dict(extensions)
+        if "timeout" not in extensions:
+            chosen = self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else httpx.Timeout(timeout)
+            extensions["timeout"] = chosen.as_dict()
+        return httpx.Request(
+            method, parsed, params=params or None, headers=merged, extensions=extensions, **body
+        )
+
     async def send(self, request: httpx.Request, **kwargs: object) -> httpx.Response:
         """Send ``request`` and read the whole body (``kwargs`` are accepted and ignored)."""
-        response = await self._pooled.handle_async_request(request)
-        await response.aread()
+        response, body = await self._pooled.exchange(request)
+        if "content-encoding" in response.headers:
+            await response.aread()  # httpx's decoders (gzip, br, ...)
+        else:  # nothing to decode: what aread() would keep, without its stream machinery
+            response._content = body
+            response.is_stream_consumed = response.is_closed = True
         return response
 
 
@@ -209,6 +272,12 @@ class _Stale(Exception):
 def _why(exc: OSError, fallback: str) -> str:
     """The OS's words for a socket error (``Connection reset by peer``), without the errno."""
     return str(exc.strerror or exc) or fallback
+
+
+@lru_cache(maxsize=1024)
+def _absolute(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, parsed once for a URL requested again (httpx URLs are immutable)."""
+    return httpx.URL(url)
 
 
 def _encode(request: httpx.Request, body: bytes) -> bytes:

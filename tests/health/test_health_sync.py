@@ -45,6 +45,28 @@ def test_all_tenants_ok_snapshot_matches_the_source(
     assert "8 tenant(s): 8 ok (0 skipped as already synced), 0 failed" in result.summary()
 
 
+@pytest.mark.parametrize("page_size", [None, 2])  # one page: entries are Graph's own text
+def test_snapshot_file_matches_the_source_with_one_page_or_many(
+    graph_sandbox: Sandbox,
+    health_doc: dict[str, Any],
+    tenants: list[str],
+    policy: RetryPolicy,
+    page_size: int | None,
+    tmp_path: Any,
+) -> None:
+    out = tmp_path / "health.json"
+    result = run(graph_sandbox, tenants, policy, concurrency=4, page_size=page_size, out=out)
+    assert result.failed == []
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert {
+        t: {k: e[k] for k in ("healthOverviews", "issues")} for t, e in written["tenants"].items()
+    } == {
+        t: {k: e[k] for k in ("healthOverviews", "issues")}
+        for t, e in health_doc["tenants"].items()
+    }
+    assert load_snapshot(out).to_json()["tenants"] == health_doc["tenants"]
+
+
 FAULTS = [
     (Faults(rate_limit=1.0, retry_after=1), r"HTTP 429 \(activityLimitReached\)"),
     (Faults(server_errors=1.0, error_status=503), "failed with HTTP 503"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import threading
@@ -19,6 +20,7 @@ from escalation_kit.http import (
     asend,
     error_from_response,
     json_body,
+    json_body_member,
     redact,
     retry_delay,
     safe_url,
@@ -389,3 +391,56 @@ def test_real_truncated_body_is_retried_then_fails(raw_server: Callable[..., str
             error=HealthLookupError,
             sleep=lambda s: None,
         )
+
+
+def _json_response(content: bytes) -> httpx.Response:
+    return httpx.Response(200, content=content, request=httpx.Request("GET", "https://g.test/x"))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"@odata.context":"c","value":[{"id":"A","t":"\\u00e9 \xc3\xa9"}]}',
+        b' \n{ "value" : [ 1 , {"a": [true, null]} ] ,\n "@odata.nextLink": "n" } \n',
+        b'{"value":[],"value":[{"id":"last wins"}]}',
+        b'{"other":{"value":[1]}}',
+        b"{}",
+    ],
+)
+def test_json_body_member_is_the_member_as_received(content: bytes) -> None:
+    body, text = json_body_member(_json_response(content), "value", error=HealthLookupError)
+    assert body == json.loads(content)
+    if "value" in body:
+        assert text is not None and json.loads(text) == body["value"]
+        assert text in content.decode("utf-8")
+    else:
+        assert text is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[1,2]",
+        b'"value"',
+        b"\xef\xbb\xbf" + b'{"value":[1]}',
+        b'{"value":[1]} x',
+        b'{"value":NaN}',
+    ],
+)
+def test_json_body_member_leaves_other_bodies_to_json_body(content: bytes) -> None:
+    response = _json_response(content)
+    try:
+        expected = json_body(response, error=HealthLookupError)
+    except HealthLookupError as exc:
+        with pytest.raises(HealthLookupError, match="malformed JSON body") as caught:
+            json_body_member(response, "value", error=HealthLookupError)
+        assert str(caught.value) == str(exc)
+        return
+    body, _ = json_body_member(response, "value", error=HealthLookupError)
+    assert body == expected or (body != body and expected != expected)
+
+
+@pytest.mark.parametrize("content", [b"", b'{"value":[1,', b'{"value" [1]}', b'{"value":[1]}}'])
+def test_json_body_member_words_a_malformed_body_as_json_body_does(content: bytes) -> None:
+    with pytest.raises(HealthLookupError, match="truncated or malformed JSON body"):
+        json_body_member(_json_response(content), "value", error=HealthLookupError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import Callable
 
 import httpx
@@ -135,3 +136,74 @@ def test_requests_beyond_the_pool_wait_for_a_slot() -> None:
     log = asyncio.run(go())
     assert len(log) == 10
     assert len({connection for connection, _ in log}) <= 2
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "kwargs"),
+    [
+        (
+            "GET",
+            "https://graph.example/v1.0/issues",
+            {"headers": {"Authorization": "Bearer t", "Accept": "application/json"}},
+        ),
+        ("GET", "https://graph.example/v1.0/issues", {"params": {"$filter": "a ge 1"}}),
+        (
+            "POST",
+            "https://login.example/t1/oauth2/v2.0/token",
+            {"data": {"grant_type": "client_credentials"}, "timeout": 7.0},
+        ),
+        ("PUT", "https://graph.example/x", {"json": {"a": [1, "é"]}, "headers": {"X-A": "1"}}),
+        ("GET", "https://graph.example/x", {"headers": [("Accept", "a"), ("Accept", "b")]}),
+    ],
+)
+def test_short_request_building_matches_httpx(method: str, url: str, kwargs: dict) -> None:
+    async def both() -> tuple[httpx.Request, httpx.Request]:
+        async with PooledClient(4, timeout=12.0) as client:
+            slim = client.build_request(method, url, **kwargs)
+            full = httpx.AsyncClient.build_request(client, method, url, **kwargs)
+            return slim, full
+
+    slim, full = asyncio.run(both())
+    assert slim.method == full.method
+    assert slim.url == full.url
+    assert sorted(slim.headers.multi_items()) == sorted(full.headers.multi_items())
+    assert slim.read() == full.read()
+    assert slim.extensions == full.extensions
+
+
+def test_short_request_building_falls_back_for_a_relative_url() -> None:
+    async def build() -> httpx.Request:
+        async with PooledClient(4) as client:
+            client.base_url = httpx.URL("https://graph.example/v1.0/")
+            return client.build_request("GET", "issues", headers={"Accept": "a"})
+
+    request = asyncio.run(build())
+    assert str(request.url) == "https://graph.example/v1.0/issues"
+    assert request.headers["Accept"] == "a"
+
+
+def test_bodies_are_read_whole_and_encoded_ones_decoded() -> None:
+    packed = gzip.compress('{"é":1}'.encode())
+
+    def reply(n: int, head: bytes) -> bytes:
+        if n == 1:
+            return (
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+                % len(packed)
+                + packed
+            )
+        return (
+            b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{"a":1}'
+        )
+
+    async def go() -> list[httpx.Response]:
+        server, _ = await _serve(reply)
+        async with server, PooledClient(4) as client:
+            return [await client.get(_url(server)) for _ in range(2)]
+
+    plain, encoded = asyncio.run(go())
+    assert (plain.content, plain.text, plain.json()) == (b'{"a":1}', '{"a":1}', {"a": 1})
+    assert encoded.json() == {"é": 1}
+    for response in (plain, encoded):
+        assert response.is_stream_consumed and response.is_closed
+        assert asyncio.run(response.aread()) == response.content

@@ -31,7 +31,7 @@ from escalation_kit.http import (
     USER_AGENT,
     RetryPolicy,
     asend,
-    json_body,
+    json_body_member,
     retry_delay,
     safe_url,
 )
@@ -59,6 +59,10 @@ class TenantHealth:
     overviews: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
+    overviews_json: str | None = field(default=None, repr=False, compare=False)
+    """``overviews`` as the JSON text Graph sent (one page), or ``None``."""
+    issues_json: str | None = field(default=None, repr=False, compare=False)
+    """``issues`` as the JSON text Graph sent (one page), or ``None``."""
 
 
 class _GraphBase:
@@ -353,8 +357,9 @@ class AsyncGraphHealthClient(_GraphBase):
         params: Mapping[str, str] | None = None,
         page_size: int | None = None,
         tenant: str = "",
-    ) -> tuple[httpx.Response, Any]:
-        """The response and its decoded JSON; a truncated body is fetched again (GET is safe)."""
+    ) -> tuple[httpx.Response, Any, str | None]:
+        """The response, its decoded JSON and its ``value`` member's JSON text if any; a
+        truncated body is fetched again (GET is safe)."""
         request = self.client.build_request(
             "GET", url, params=params or None, headers=self._headers(token, page_size)
         )
@@ -369,7 +374,8 @@ class AsyncGraphHealthClient(_GraphBase):
                 tenant=tenant,
             )
             try:
-                return response, json_body(response, error=HealthLookupError)
+                body, value = json_body_member(response, "value", error=HealthLookupError)
+                return response, body, value
             except HealthLookupError as exc:
                 await asyncio.sleep(self._body_retry_delay(exc, attempt))
             attempt += 1
@@ -381,17 +387,19 @@ class AsyncGraphHealthClient(_GraphBase):
         params: Mapping[str, str],
         page_size: int | None,
         tenant: str = "",
-    ) -> tuple[list[Any], int]:
-        """Every item of a paged collection and the number of pages fetched."""
+    ) -> tuple[list[Any], int, str | None]:
+        """Every item of a paged collection, the number of pages fetched and, for one page,
+        the items as the JSON text received."""
         seen: set[str] = set()
-        response, body = await self._get(token, url, params, page_size, tenant)
+        response, body, text = await self._get(token, url, params, page_size, tenant)
         items, link = self._page_values(response, body)
         while link is not None:
+            text = None
             next_url = self._next_url(link, seen, response)
-            response, body = await self._get(token, next_url, None, page_size, tenant)
+            response, body, _ = await self._get(token, next_url, None, page_size, tenant)
             values, link = self._page_values(response, body)
             items.extend(values)
-        return items, len(seen) + 1
+        return items, len(seen) + 1, text
 
     async def list_issues(
         self,
@@ -402,12 +410,13 @@ class AsyncGraphHealthClient(_GraphBase):
     ) -> list[HealthIssue]:
         token = await self._token(tenant_id)
         params = self._issues_params(modified_since)
-        objects, _ = await self._collect(token, self._url("issues"), params, page_size)
+        objects, _, _ = await self._collect(token, self._url("issues"), params, page_size)
         return _issues(tenant_id, objects)
 
     async def get_issue(self, tenant_id: str, issue_id: str) -> HealthIssue:
         token = await self._token(tenant_id)
-        response, body = await self._get(token, self._url(f"issues/{quote(issue_id, safe='')}"))
+        url = self._url(f"issues/{quote(issue_id, safe='')}")
+        response, body, _ = await self._get(token, url)
         return _issues(tenant_id, [self._entity(response, body)])[0]
 
     async def get_incident_report(self, tenant_id: str, issue_id: str) -> tuple[bytes, str]:
@@ -428,7 +437,7 @@ class AsyncGraphHealthClient(_GraphBase):
     ) -> list[ServiceHealth]:
         token = await self._token(tenant_id)
         params = {"$expand": "issues"} if expand_issues else {}
-        objects, _ = await self._collect(token, self._url("healthOverviews"), params, None)
+        objects, _, _ = await self._collect(token, self._url("healthOverviews"), params, None)
         return _overviews(tenant_id, objects)
 
     async def fetch_tenant(
@@ -449,7 +458,9 @@ class AsyncGraphHealthClient(_GraphBase):
             self._collect(token, self._issues_url, issues_params, page_size, tenant_id),
             return_exceptions=True,
         )
-        (overviews, overview_pages), (issues, issue_pages) = _unwrap(both)
+        (overviews, overview_pages, overviews_json), (issues, issue_pages, issues_json) = _unwrap(
+            both
+        )
         _overviews(tenant_id, overviews)  # validated once; the objects are kept as decoded
         _issues(tenant_id, issues)
         return TenantHealth(
@@ -457,4 +468,6 @@ class AsyncGraphHealthClient(_GraphBase):
             overviews=overviews,
             issues=issues,
             requests=overview_pages + issue_pages,
+            overviews_json=overviews_json,
+            issues_json=issues_json,
         )

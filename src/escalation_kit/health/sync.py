@@ -38,7 +38,7 @@ import httpx
 from escalation_kit.auth import TokenProvider
 from escalation_kit.config import DEFAULT_CONCURRENCY, DEFAULT_GRAPH_URL, DEFAULT_TIMEOUT
 from escalation_kit.errors import ConfigError, EscalationKitError, InputError
-from escalation_kit.health.graph import AsyncGraphHealthClient
+from escalation_kit.health.graph import AsyncGraphHealthClient, TenantHealth
 from escalation_kit.health.snapshot import (
     HealthSnapshot,
     load_snapshot,
@@ -423,6 +423,18 @@ class _Store:
         return self.ledger.health_run_oldest_fetch(self.run_id) or self.started_at
 
 
+def _entry(health: TenantHealth) -> str:
+    """A tenant's snapshot entry (JSON): the collections' text as Graph sent it when each came
+    in one page, so what was just decoded is not encoded again."""
+    if health.overviews_json is not None and health.issues_json is not None:
+        return f'{{"healthOverviews":{health.overviews_json},"issues":{health.issues_json}}}'
+    return json.dumps(
+        {"healthOverviews": health.overviews, "issues": health.issues},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 class _Run:
     """One sync run: workers fetching tenants, a writer committing them in batches, progress."""
 
@@ -464,11 +476,7 @@ class _Run:
         fetched_at = self.store.fetched_at
         try:
             health = await self.graph.fetch_tenant(tenant, page_size=self.page_size)
-            entry = json.dumps(
-                {"healthOverviews": health.overviews, "issues": health.issues},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            )
+            entry = _entry(health)
         except Exception as exc:  # one tenant must never stop the others
             reason = _reason(exc)
             fetch = _Fetch(tenant, ok=False, fetched_at=fetched_at, reason=reason)
