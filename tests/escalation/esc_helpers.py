@@ -1,4 +1,5 @@
-"""Helpers for the escalation tests: small tickets and decisions, CSV inputs, a fast policy."""
+"""Helpers for the escalation tests: small tickets and decisions, CSV inputs, a fast policy,
+filing a case in the emulator and reading its notes there."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
+from escalation_kit.escalation.drafting import draft_escalations
 from escalation_kit.escalation.packages import PartnerContact
+from escalation_kit.escalation.tracking import link
 from escalation_kit.http import RetryPolicy
+from escalation_kit.ledger import Ledger
 from escalation_kit.models import Category, Region, Severity, Ticket, TriageDecision
+from escalation_kit.sandbox import Sandbox
+from escalation_kit.sandbox.partner_center import STATE_KEY, file_service_request
 
 T1 = "11111111-1111-4111-8111-111111111111"
 T2 = "22222222-2222-4222-8222-222222222222"
@@ -136,3 +142,23 @@ def write_inputs(
                 ]
             )
     return triage, tickets_path
+
+
+def filed(
+    ledger: Ledger, sandbox: Sandbox, case: tuple[list[TriageDecision], dict[str, Ticket]]
+) -> tuple[str, str]:
+    """Draft the case, file the first package in the emulator and link it; (escalation, SR)."""
+    decisions, tickets = case
+    package = draft_escalations(ledger, decisions, tickets, contact=CONTACT)[0].package
+    sr_id = file_service_request(
+        sandbox.base_url, customer_tenant_id=package.primary_tenant_id, title=package.title
+    )["id"]
+    link(ledger, package.package_id, sr_id)
+    return package.package_id, sr_id
+
+
+def notes_at_microsoft(sandbox: Sandbox, sr_id: str) -> list[str]:
+    """The notes the emulated Partner Center holds for a request, in order."""
+    store = sandbox.state.extra[STATE_KEY]
+    with store.lock:
+        return [n["text"] for n in store.requests[sr_id]["notes"]]

@@ -2,52 +2,24 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
-from esc_helpers import CONTACT, FAST
+from esc_helpers import CONTACT, FAST, filed, notes_at_microsoft
 from sqlalchemy import select
 
+from ek_fixtures import wait_for
 from escalation_kit.auth import StaticTokenProvider
 from escalation_kit.errors import InputError, InvalidTransition
 from escalation_kit.escalation.drafting import draft_escalations
 from escalation_kit.escalation.outbox import flush_outbox, queue_write
 from escalation_kit.escalation.partner_center import PartnerCenterClient
-from escalation_kit.escalation.tracking import link, sync_request
+from escalation_kit.escalation.tracking import sync_request
 from escalation_kit.escalation.workflow import close_escalation
 from escalation_kit.http import RetryPolicy
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger.schema import outbox
-from escalation_kit.models import Ticket, TriageDecision
 from escalation_kit.sandbox import Faults, Sandbox
-from escalation_kit.sandbox.partner_center import STATE_KEY, file_service_request
-
-
-def filed(
-    ledger: Ledger, sandbox: Sandbox, case: tuple[list[TriageDecision], dict[str, Ticket]]
-) -> tuple[str, str]:
-    """Draft the case, file the first package in the emulator and link it; (escalation, SR)."""
-    decisions, tickets = case
-    package = draft_escalations(ledger, decisions, tickets, contact=CONTACT)[0].package
-    sr_id = file_service_request(
-        sandbox.base_url, customer_tenant_id=package.primary_tenant_id, title=package.title
-    )["id"]
-    link(ledger, package.package_id, sr_id)
-    return package.package_id, sr_id
-
-
-def wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the sandbox did not finish in time"
-        time.sleep(0.02)
-
-
-def notes_at_microsoft(sandbox: Sandbox, sr_id: str) -> list[str]:
-    store = sandbox.state.extra[STATE_KEY]
-    with store.lock:
-        return [n["text"] for n in store.requests[sr_id]["notes"]]
+from escalation_kit.sandbox.partner_center import STATE_KEY
 
 
 def outbox_states(ledger: Ledger) -> list[str]:
@@ -94,7 +66,11 @@ def test_timed_out_patch_retried_with_same_request_id_applies_once(
         )
         report = flush_outbox(ledger, client, confirm=True, sync=sync_request)
     assert len(report.applied) == 1
-    wait_for(lambda: len([r for r in sandbox.requests if r.method == "PATCH"]) == 2)
+    wait_for(
+        lambda: len([r for r in sandbox.requests if r.method == "PATCH"]) == 2,
+        "both PATCH attempts to reach the emulator",
+        timeout=10,
+    )
     patches = [r for r in sandbox.requests if r.method == "PATCH"]
     assert {r.status for r in patches} == {200}
     assert notes_at_microsoft(sandbox, sr_id) == ["Message traces attached"]
@@ -115,7 +91,11 @@ def test_patch_applied_after_client_gave_up_is_not_repeated_on_restart(
         report = flush_outbox(sqlite_ledger, client, confirm=True, sync=sync_request)
     assert report.pending == [entry.request_id] and "timed out" in report.errors[0]
     assert outbox_states(sqlite_ledger) == ["pending"]
-    wait_for(lambda: sandbox.state.extra[STATE_KEY].patches_applied == 1)  # Microsoft applied it
+    wait_for(  # Microsoft applied it
+        lambda: sandbox.state.extra[STATE_KEY].patches_applied == 1,
+        "the emulator to apply the PATCH",
+        timeout=10,
+    )
     with httpx.Client(timeout=5) as http:
         client = PartnerCenterClient(
             sandbox.base_url, StaticTokenProvider(), client=http, policy=FAST

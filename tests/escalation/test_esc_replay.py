@@ -13,43 +13,22 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from esc_helpers import CLUSTER, CONTACT, make_decision, make_ticket
+from esc_helpers import CLUSTER, CONTACT, filed, make_decision, make_ticket, notes_at_microsoft
 from typer.testing import CliRunner
 
 from escalation_kit.cli import app
 from escalation_kit.errors import PartnerCenterError
 from escalation_kit.escalation import batch
-from escalation_kit.escalation.drafting import draft_escalations
 from escalation_kit.escalation.outbox import flush_outbox, queue_write
 from escalation_kit.escalation.partner_center import PartnerCenterClient
-from escalation_kit.escalation.tracking import link, sync_request, track
+from escalation_kit.escalation.tracking import sync_request, track
 from escalation_kit.ledger import Ledger
 from escalation_kit.ledger import escalations as sql
-from escalation_kit.models import Category, Ticket, TriageDecision
+from escalation_kit.models import Category
 from escalation_kit.sandbox import Faults, Sandbox
 from escalation_kit.sandbox.partner_center import (
-    STATE_KEY,
-    file_service_request,
     microsoft_update,
 )
-
-
-def filed(
-    ledger: Ledger, sandbox: Sandbox, case: tuple[list[TriageDecision], dict[str, Ticket]]
-) -> tuple[str, str]:
-    decisions, tickets = case
-    package = draft_escalations(ledger, decisions, tickets, contact=CONTACT)[0].package
-    sr_id = file_service_request(
-        sandbox.base_url, customer_tenant_id=package.primary_tenant_id, title=package.title
-    )["id"]
-    link(ledger, package.package_id, sr_id)
-    return package.package_id, sr_id
-
-
-def notes_at_microsoft(sandbox: Sandbox, sr_id: str) -> list[str]:
-    store = sandbox.state.extra[STATE_KEY]
-    with store.lock:
-        return [n["text"] for n in store.requests[sr_id]["notes"]]
 
 
 def test_a_replayed_write_never_moves_state_backwards(
