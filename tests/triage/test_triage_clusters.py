@@ -305,3 +305,21 @@ def test_a_report_with_no_recognised_symptom_joins_a_cluster_in_its_window_only(
     assert decisions.loc["F1", "reasons"].startswith("4 tenants in Europe reported Microsoft Teams")
     alone = triage_tickets(batch(inside, later, row("J", "Teams??", tenant_no=6, service="Teams")))
     assert "regional_multi_tenant" not in alone.decisions["category"].tolist()
+
+
+def test_a_malfunction_in_other_words_joins_the_cluster_of_its_window(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    """A report of the same service that reads as the service failing joins the cluster in its
+    window even when its symptom family differs from the founders'; the same words a day later
+    do not."""
+    founders = [
+        row(f"F{n}", OUTAGE, tenant_no=n, service="Teams", minutes=30 * n) for n in (1, 2, 3)
+    ]
+    words = "Teams desktop crashes on start for the whole office"
+    crash = row("C", words, tenant_no=4, service="Teams", minutes=100)
+    later = row("D", words, tenant_no=5, service="Teams", minutes=1500)
+    decisions = triage_tickets(batch(*founders, crash, later)).decisions.set_index("ticket_id")
+    assert decisions.loc[["F1", "F2", "F3", "C"], "cluster_id"].nunique() == 1
+    assert decisions.loc["C", "category"] == "regional_multi_tenant"
+    assert decisions.loc["D", "cluster_id"] == ""

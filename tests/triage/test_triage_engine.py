@@ -153,12 +153,33 @@ def test_unexplained_tickets_still_form_a_regional_cluster(
     assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
 
 
-def test_same_words_without_a_symptom_do_not_cluster(
+def test_vague_reports_of_a_malfunction_from_three_tenants_cluster(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    """No recognised symptom, but each reads as the service misbehaving: per the contract three
+    tenants of one region reporting one service within 4 hours are a regional cluster."""
+    frame = batch(
+        *(
+            row(f"P{n}", "Planner board looks odd", tenant_no=n, service="Planner", minutes=n)
+            for n in (1, 2, 3)
+        )
+    )
+    decisions = triage_tickets(frame).decisions
+    assert decisions["category"].tolist() == ["regional_multi_tenant"] * 3
+
+
+def test_three_how_to_questions_on_one_service_do_not_cluster(
     batch: Callable[..., pd.DataFrame],
 ) -> None:
     frame = batch(
         *(
-            row(f"P{n}", "Planner board looks odd", tenant_no=n, service="Planner", minutes=n)
+            row(
+                f"Q{n}",
+                "How do I add a new bucket to a Planner plan?",
+                tenant_no=n,
+                service="Planner",
+                minutes=n,
+            )
             for n in (1, 2, 3)
         )
     )

@@ -7,7 +7,11 @@
   symptom families are bits of a per-ticket mask (the symptom lexicon's concepts, plus "the
   service is unusable": down, refusing sign-in, slow or unreachable): three unrelated Exchange
   complaints (retention, duplicate attachments, attachment size) share no bit and are no
-  cluster; tickets with no symptom at all never cluster.
+  cluster. The caller adds the "unusable" bit to a ticket whose content verdict says the service
+  itself fails (down, a bug, the network) unless it is a how-to question, so vague reports of a
+  malfunction from three tenants cluster, as the contract defines; tickets with no symptom at
+  all never found a cluster. Once a cluster is found, a ticket of its region and service reported
+  inside its window joins when it shares a family with the cluster or has none.
 * **Network disruption**: tickets with connectivity-level symptoms (timeouts, DNS of Microsoft
   endpoints, packet loss, latency) from at least ``network_min_tenants`` tenants within
   ``network_window`` (2 h) that span ``network_min_regions`` regions or ``network_min_services``
@@ -113,6 +117,8 @@ def _regional_clusters(
     A remaining ticket whose symptom is not recognised at all (no family bit) cannot found a
     cluster, but it joins one of its region and service when it was reported within the window
     of the cluster's first and last report: its words neither confirm nor contradict the outage.
+    So does one that shares any family with the cluster's members (the same outage in other
+    words: "mail stuck" next to "mailbox unreachable", both unusable).
     """
     frame = _service_rows(data, np.flatnonzero(remaining), named)
     rule = (_regional_rule(config), (data.tenant,))
@@ -129,13 +135,15 @@ def _regional_clusters(
             ]
             for cluster in _sweep(data, members, config.window, rule):
                 first, last = data.time[cluster].min(), data.time[cluster].max()
-                silent = positions[
-                    (families[positions] == 0)
+                shared = np.bitwise_or.reduce(families[cluster])
+                consistent = (families[positions] == 0) | ((families[positions] & shared) != 0)
+                joining = positions[
+                    consistent
                     & (result.category[positions] == "")
                     & (data.time[positions] >= last - window)
                     & (data.time[positions] <= first + window)
                 ]
-                joined = np.union1d(cluster, silent)
+                joined = np.union1d(cluster, joining)
                 _label(data, joined, result, Category.REGIONAL_MULTI_TENANT, str(service))
 
 

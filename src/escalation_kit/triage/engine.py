@@ -269,7 +269,7 @@ def decide(
         eligible=~known & ~verdict.self_service,
         connectivity=verdict.connectivity,
         config=config,
-        symptoms=symptom_families(concepts, _unusable(features, concepts)),
+        symptoms=symptom_families(concepts, _unusable(features, concepts) | verdict.malfunction),
         named=features.services,
     )
     clusters = _connectivity_clusters(clusters, verdict)

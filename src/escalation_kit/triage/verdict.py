@@ -27,6 +27,8 @@ __all__ = ["ContentVerdict", "model_verdict", "rules_verdict"]
 _SELF = str(Category.SELF_SERVICE)
 _NETWORK = str(Category.NETWORK_DISRUPTION)
 _REACHABILITY = [_NETWORK, str(Category.SERVICE_UNAVAILABLE)]
+#: Content verdicts that say the service itself fails: the ones a regional outage shows up as.
+_SERVICE_SIDE = [_NETWORK, str(Category.SERVICE_UNAVAILABLE), str(Category.BUG)]
 _BOUNDARY = (
     "; contract boundary: the customer's own line, firewall, proxy or DNS is self-service even "
     "when Microsoft looks unreachable"
@@ -44,6 +46,7 @@ class ContentVerdict:
     self_service: np.ndarray  # bool: confident self-service (keeps a ticket out of clusters)
     connectivity: np.ndarray  # bool: connectivity-level report (network clusters)
     network_vote: np.ndarray  # bool: says "network disruption" (regional cluster → network)
+    malfunction: np.ndarray  # bool: reads as the service failing (down, bug, network), no how-to
 
 
 def model_verdict(
@@ -114,6 +117,7 @@ def model_verdict(
         self_service=own_side,
         connectivity=connectivity,
         network_vote=vote,
+        malfunction=_malfunction(features, category),
     )
 
 
@@ -139,7 +143,13 @@ def rules_verdict(
         self_service=content.self_service_evidence(),
         connectivity=content.score_of(Category.NETWORK_DISRUPTION) > 0,
         network_vote=np.zeros(len(content.category), dtype=bool),
+        malfunction=_malfunction(features, content.category),
     )
+
+
+def _malfunction(features: TicketFeatures, category: np.ndarray) -> np.ndarray:
+    """The verdict says the service itself fails and the words are not a how-to question."""
+    return np.isin(category, _SERVICE_SIDE) & ~features.evidence.column("symptom_howto")
 
 
 def _own_network(features: TicketFeatures) -> np.ndarray:
