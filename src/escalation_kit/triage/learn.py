@@ -52,6 +52,10 @@ INNER_FOLDS = 3
 PRECISION_TARGET = 0.90
 #: Candidate weights of generated/hand-written tickets, chosen per training set (inner CV).
 SYNTHETIC_WEIGHTS = (1.0, 0.25)
+#: Candidate scales of the named features (evidence and rule hits, 0/1) next to the length-normed
+#: n-grams, chosen per training set (inner CV): a smaller scale regularizes them more, so the
+#: model leans on them only as far as the training data's own held-out folds support.
+NAMED_SCALES = (1.0, 0.5, 0.25)
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.05))
 
 
@@ -196,25 +200,20 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def choose_threshold(
-    top: np.ndarray,
-    correct: np.ndarray,
-    target: float = PRECISION_TARGET,
-    decided_elsewhere: int = 0,
+    top: np.ndarray, correct: np.ndarray, target: float = PRECISION_TARGET
 ) -> float:
-    """The lowest threshold at which the covered decisions reach ``target`` precision.
+    """The lowest threshold at which the covered content decisions reach ``target`` precision.
 
-    ``decided_elsewhere`` counts training tickets whose labels (known_issue, a cluster) are
-    decided by health data or by other tickets: they are covered without review, and counted as
-    right (cross-validation shows those steps are precise). When no threshold reaches the
-    target, the most precise one is returned.
+    Only the content decisions count: known issues and clusters are not assumed right, because
+    a ticket a cluster misses falls back to a content decision, which cannot be right for a
+    cluster label. When no threshold reaches the target, the most precise one is returned.
     """
     best, best_precision = THRESHOLDS[-1], -1.0
     for threshold in THRESHOLDS:
         covered = top >= threshold
         if covered.sum() < max(5, 0.05 * len(top)):
             continue
-        right = float(correct[covered].sum()) + decided_elsewhere
-        precision = right / (float(covered.sum()) + decided_elsewhere)
+        precision = float(correct[covered].mean())
         if precision >= target:
             return float(threshold)
         if precision > best_precision:
@@ -222,35 +221,59 @@ def choose_threshold(
     return best
 
 
-def _weighted_oof(
+@dataclass(frozen=True)
+class _Choice:
+    """What the inner cross-validation chose, and its out-of-fold logits."""
+
+    weight: np.ndarray  # per-ticket sample weights
+    synthetic_weight: float
+    named_scale: float
+    oof: np.ndarray
+
+
+def _scaled(x: Any, named_from: int, scale: float) -> Any:
+    """``x`` with its named-feature columns (from ``named_from`` on) multiplied by ``scale``."""
+    from scipy.sparse import diags  # heavy optional package, training only
+
+    if scale == 1.0:
+        return x
+    factors = np.ones(x.shape[1])
+    factors[named_from:] = scale
+    return (x @ diags(factors)).tocsr()
+
+
+def _choose(
     frame: pd.DataFrame,
     x: Any,
     y: np.ndarray,
     groups: np.ndarray,
     real: np.ndarray,
     inner_folds: int,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(sample weights, out-of-fold logits, weight of generated tickets).
-
-    How much the generated and hand-written tickets count next to real ones is chosen here, on
-    the training data's own out-of-fold predictions (log-loss on the real tickets), from
-    :data:`SYNTHETIC_WEIGHTS`; without enough real tickets they count fully.
+) -> _Choice:
+    """How much generated tickets count next to real ones, and how much the named features
+    count next to the n-grams, chosen on the training data's own out-of-fold predictions
+    (log-loss on the real tickets) from :data:`SYNTHETIC_WEIGHTS` x :data:`NAMED_SCALES`.
+    Without enough real tickets everything counts fully.
     """
     base = frame["weight"].to_numpy(dtype=float)
     synthetic = ~frame["origin"].isin(["corpus", "ledger"]).to_numpy(dtype=bool)
+    n_hash = 2**BITS
     if real.sum() < 50 or not synthetic.any():
-        return base, oof_probabilities(x, y, base, groups, inner_folds), 1.0
-    best: tuple[float, np.ndarray, np.ndarray, float] | None = None
-    for factor in SYNTHETIC_WEIGHTS:
-        weight = np.where(synthetic, base * factor, base)
-        oof = oof_probabilities(x, y, weight, groups, inner_folds)
-        probs = _softmax(oof, fit_temperature(oof[real], y[real]))
-        index = np.array([CONTENT_CLASSES.index(label) for label in y[real]], dtype=int)
-        loss = float(-np.log(np.clip(probs[real][np.arange(real.sum()), index], 1e-12, 1)).mean())
-        if best is None or loss < best[0]:
-            best = (loss, weight, oof, factor)
+        return _Choice(base, 1.0, 1.0, oof_probabilities(x, y, base, groups, inner_folds))
+    index = np.array([CONTENT_CLASSES.index(label) for label in y[real]], dtype=int)
+    best: tuple[float, _Choice] | None = None
+    for scale in NAMED_SCALES:
+        scaled = _scaled(x, n_hash, scale)
+        for factor in SYNTHETIC_WEIGHTS:
+            weight = np.where(synthetic, base * factor, base)
+            oof = oof_probabilities(scaled, y, weight, groups, inner_folds)
+            probs = _softmax(oof, fit_temperature(oof[real], y[real]))
+            picked = probs[real][np.arange(real.sum()), index]
+            loss = float(-np.log(np.clip(picked, 1e-12, 1)).mean())
+            if best is None or loss < best[0]:
+                best = (loss, _Choice(weight, factor, scale, oof))
     assert best is not None
-    return best[1], best[2], best[3]
+    return best[1]
 
 
 def fit_model(
@@ -279,23 +302,21 @@ def fit_model(
     y = frame["label"].to_numpy(dtype=object)
     groups = frame["group"].to_numpy(dtype=object)
     real = (frame["origin"] == "corpus").to_numpy(dtype=bool)
-    weight, oof, synthetic_weight = _weighted_oof(frame, x, y, groups, real, inner_folds)
+    choice = _choose(frame, x, y, groups, real, inner_folds)
+    oof = choice.oof
     temperature = fit_temperature(oof, y)
     probs = _softmax(oof, temperature)
     judged = real if real.sum() >= 50 else np.ones(len(frame), dtype=bool)
-    elsewhere = data.tickets[~rows]
-    elsewhere_count = int((elsewhere["origin"] == "corpus").sum()) if real.sum() >= 50 else 0
     predicted = np.array(CONTENT_CLASSES, dtype=object)[probs.argmax(axis=1)]
-    threshold = choose_threshold(
-        probs.max(axis=1)[judged], (predicted == y)[judged], decided_elsewhere=elsewhere_count
-    )
-    final = _fit_linear(x, y, weight)
+    threshold = choose_threshold(probs.max(axis=1)[judged], (predicted == y)[judged])
+    n_hash = 2**BITS
+    final = _fit_linear(_scaled(x, n_hash, choice.named_scale), y, choice.weight)
     coef = np.zeros((len(CONTENT_CLASSES), x.shape[1]))
     bias = np.full(len(CONTENT_CLASSES), -30.0)
     for j, name in enumerate(final.classes_):
         k = CONTENT_CLASSES.index(str(name))
         coef[k], bias[k] = final.coef_[j], final.intercept_[j]
-    n_hash = 2**BITS
+    coef[:, n_hash:] *= choice.named_scale  # the model applies them to the unscaled 0/1 values
     details = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tickets": len(frame),
@@ -304,7 +325,8 @@ def fit_model(
         "oof_accuracy": round(float((predicted == y).mean()), 4),
         "temperature": round(temperature, 4),
         "review_threshold": threshold,
-        "synthetic_weight": synthetic_weight,
+        "synthetic_weight": choice.synthetic_weight,
+        "named_scale": choice.named_scale,
         **(info or {}),
     }
     return ContentModel(
