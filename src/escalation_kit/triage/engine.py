@@ -319,10 +319,6 @@ def _verdict(
 
 
 _OUTAGE_BIT = np.uint64(1) << np.uint64(63)  # the lexicon has at most 63 concepts (bits 0..62)
-# Concepts that say the service itself is unusable rather than one feature misbehaving: one
-# outage reaches customers as "cannot get in", "cannot sign in", "the mailbox will not open",
-# "very slow" or "cannot connect", so these are one family for clustering.
-_UNUSABLE_CONCEPTS = ("service_access", "sign_in", "mailbox_access", "performance", "connectivity")
 _UNUSABLE_EVIDENCE = ("symptom_down", "symptom_connectivity")
 
 
@@ -334,13 +330,8 @@ def symptom_families(masks: np.ndarray, outage: np.ndarray) -> np.ndarray:
 
 def _unusable(features: TicketFeatures, concepts: np.ndarray) -> np.ndarray:
     """Tickets whose words say the service is down, unreachable, slow or refuses sign-in."""
-    lexicon = load_symptoms()
-    bits = sum(
-        (1 << lexicon.names.index(name) for name in _UNUSABLE_CONCEPTS if name in lexicon.names),
-        0,
-    )
     unusable = features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
-    unusable |= (concepts & np.uint64(bits)) != 0
+    unusable |= (concepts & load_symptoms().unusable_bits()) != 0
     for name in _UNUSABLE_EVIDENCE:
         unusable |= features.evidence.column(name) > 0
     return unusable

@@ -272,6 +272,7 @@ class _IssueTable:
     scope: np.ndarray  # uint8 region bits (0 = everywhere)
     fuzzy_text: list[str]
     groups: dict[tuple[str, str], np.ndarray]
+    unusable: np.uint64  # the lexicon's "service is unusable" concepts
 
     @property
     def size(self) -> int:
@@ -312,6 +313,7 @@ class _IssueTable:
             scope=np.array([_region_bits(issue_scope(i)) for i in issues], dtype=np.uint8),
             fuzzy_text=[f"{i.title} {i.impact_description}" for i in issues],
             groups={key: np.array(rows) for key, rows in groups.items()},
+            unusable=lexicon.unusable_bits(),
         )
 
 
@@ -403,7 +405,9 @@ def _score_group(
     active = (start[None, :] - tol <= times[:, None]) & (end[None, :] >= times[:, None])
     scope = table.scope[candidates]
     in_scope = (scope[None, :] == 0) | ((scope[None, :] & region_bits[:, None]) != 0)
-    concept, related = _concept_scores(masks, table.primary[candidates], table.every[candidates])
+    concept, related = _concept_scores(
+        masks, table.primary[candidates], table.every[candidates], table.unusable
+    )
     fuzzy = (
         process.cdist(
             texts,
@@ -442,19 +446,23 @@ def _shared_codes(
 
 
 def _concept_scores(
-    masks: np.ndarray, primary: np.ndarray, every: np.ndarray
+    masks: np.ndarray, primary: np.ndarray, every: np.ndarray, unusable: np.uint64
 ) -> tuple[np.ndarray, np.ndarray]:
     """Symptom agreement (tickets × issues) in 0..1, and where the two are related at all.
 
     ``masks`` holds each ticket's concepts of title+description (column 0) and of the title alone
     (column 1). The title states the main symptom: when it names one the issue never mentions,
-    the ticket is about another feature and the pair is unrelated. Agreement is 1.0 when the
+    the ticket is about another feature and the pair is unrelated, unless the issue's headline
+    says the service is unusable (``unusable`` bits) and so does the ticket's text: an outage
+    shows through whatever feature a customer tried ("files will not open" in an access
+    outage). Agreement is 1.0 when the
     title's symptom is the issue's headline symptom (title, feature, impact), 0.85 when the
     description's is, 0.6 when only the issue's posts mention it.
     """
     whole, title = masks[:, 0][:, None], masks[:, 1][:, None]
     primary, every = primary[None, :], every[None, :]
-    title_fits = (title == 0) | ((title & every) != 0)
+    outage = ((whole & unusable) != 0) & ((primary & unusable) != 0)
+    title_fits = (title == 0) | ((title & every) != 0) | outage
     related = ((whole & every) != 0) & title_fits
     concept = np.where((title & primary) != 0, 1.0, np.where((whole & primary) != 0, 0.85, 0.6))
     return concept, related

@@ -35,6 +35,13 @@ DEFAULT_SYMPTOMS_PATH = Path(__file__).with_name("symptoms.yaml")
 _MAX_CONCEPTS = 63
 
 
+#: Concepts that say the service itself is unusable rather than one feature misbehaving: one
+#: outage reaches customers as "cannot get in", "cannot sign in", "the mailbox will not open",
+#: "very slow" or "cannot connect". Clusters treat them as one family, and a documented outage
+#: that says so explains a ticket whatever feature its title names.
+UNUSABLE_CONCEPTS = ("service_access", "sign_in", "mailbox_access", "performance", "connectivity")
+
+
 @dataclass(frozen=True, slots=True)
 class SymptomLexicon:
     """Concept names (bit order) and one RE2 pattern per concept, all languages together."""
@@ -47,6 +54,11 @@ class SymptomLexicon:
         hits = contains_all(fold_column(text), self.patterns).astype(np.uint64)
         weights = np.uint64(1) << np.arange(len(self.patterns), dtype=np.uint64)
         return (hits * weights).sum(axis=1, dtype=np.uint64)
+
+    def unusable_bits(self) -> np.uint64:
+        """The bits of the concepts that say a service is unusable (see UNUSABLE_CONCEPTS)."""
+        bits = sum(1 << self.names.index(name) for name in UNUSABLE_CONCEPTS if name in self.names)
+        return np.uint64(bits)
 
     def describe(self, mask: int) -> list[str]:
         """Concept names set in ``mask``."""
