@@ -246,3 +246,51 @@ def test_health_that_is_neither_a_snapshot_nor_a_mapping_is_an_input_error(wrong
         match_tickets(frame, wrong)
     assert info.value.field == "health"
     assert f"got {type(wrong).__name__}" in str(info.value)
+
+
+ACCESS_OUTAGE = {
+    "issue_id": "MO200001",
+    "service": "Microsoft 365 suite",
+    "title": "Users may be unable to access Microsoft Teams, SharePoint Online and OneDrive",
+    "feature": "Access Portal",
+    "group": "Portal",
+}
+
+
+def test_an_access_outage_explains_a_ticket_titled_by_the_feature_the_customer_tried() -> None:
+    """The title names files, but the text says SharePoint is down for everyone: the outage shows
+    through whatever the customer tried, so the documented access outage explains it."""
+    files = ticket(
+        "I file non si aprono in Teams",
+        service="SharePoint, Teams",
+        description="Da un'ora SharePoint non funziona per nessuno.",
+    )
+    match = match_ticket(files, [issue(**ACCESS_OUTAGE)])
+    assert match is not None and match.issue_id == "MO200001"
+    # without a word saying the service is unusable, the title's feature still decides
+    only_files = ticket("I file non si aprono in Teams", service="SharePoint, Teams")
+    assert match_ticket(only_files, [issue(**ACCESS_OUTAGE)]) is None
+
+
+def test_not_getting_into_the_mailbox_is_not_getting_into_the_service() -> None:
+    access = issue(
+        title="Users may be unable to access Exchange Online",
+        feature="E-Mail and calendar access",
+        group="E-Mail and calendar access",
+    )
+    mailbox = ticket("Outlook/OWA: mailbox will not open for the whole company")
+    match = match_ticket(mailbox, [access])
+    assert match is not None and match.issue_id == "EX100001"
+
+
+def test_network_timeouts_do_not_match_an_issue_about_one_mail_feature() -> None:
+    encrypted = issue(
+        title="Users may be unable to open encrypted messages in Outlook on the web",
+        feature="Encryption",
+        group="E-Mail and calendar access",
+    )
+    timeouts = ticket(
+        "Teams, Outlook and SharePoint all timing out",
+        description="Ping to outlook.office365.com shows packet loss from all our sites.",
+    )
+    assert match_ticket(timeouts, [encrypted]) is None

@@ -52,7 +52,7 @@ from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.runs import run_id_for
 from escalation_kit.triage.severity import assign_severity
-from escalation_kit.triage.symptoms import load_symptoms
+from escalation_kit.triage.symptoms import UNUSABLE_CONCEPTS, load_symptoms
 from escalation_kit.triage.verdict import ContentVerdict, model_verdict, rules_verdict
 
 if TYPE_CHECKING:
@@ -331,7 +331,7 @@ def symptom_families(masks: np.ndarray, outage: np.ndarray) -> np.ndarray:
 def _unusable(features: TicketFeatures, concepts: np.ndarray) -> np.ndarray:
     """Tickets whose words say the service is down, unreachable, slow or refuses sign-in."""
     unusable = features.content.score_of(Category.SERVICE_UNAVAILABLE) > 0
-    unusable |= (concepts & load_symptoms().unusable_bits()) != 0
+    unusable |= (concepts & load_symptoms().bits(UNUSABLE_CONCEPTS)) != 0
     for name in _UNUSABLE_EVIDENCE:
         unusable |= features.evidence.column(name) > 0
     return unusable

@@ -38,7 +38,12 @@ from escalation_kit.health.snapshot import tenant_issues
 from escalation_kit.models import HealthIssue, Region, Ticket
 from escalation_kit.services import SUITE, normalize_service
 from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
-from escalation_kit.triage.symptoms import SymptomLexicon, load_symptoms
+from escalation_kit.triage.symptoms import (
+    SAME_SYMPTOM,
+    UNUSABLE_CONCEPTS,
+    SymptomLexicon,
+    load_symptoms,
+)
 from escalation_kit.triage.text import ticket_text
 
 if TYPE_CHECKING:
@@ -272,7 +277,7 @@ class _IssueTable:
     scope: np.ndarray  # uint8 region bits (0 = everywhere)
     fuzzy_text: list[str]
     groups: dict[tuple[str, str], np.ndarray]
-    unusable: np.uint64  # the lexicon's "service is unusable" concepts
+    kinds: tuple[np.uint64, np.uint64]  # the lexicon's "unusable" and same-symptom concepts
 
     @property
     def size(self) -> int:
@@ -313,7 +318,7 @@ class _IssueTable:
             scope=np.array([_region_bits(issue_scope(i)) for i in issues], dtype=np.uint8),
             fuzzy_text=[f"{i.title} {i.impact_description}" for i in issues],
             groups={key: np.array(rows) for key, rows in groups.items()},
-            unusable=lexicon.unusable_bits(),
+            kinds=(lexicon.bits(UNUSABLE_CONCEPTS), lexicon.bits(SAME_SYMPTOM)),
         )
 
 
@@ -406,7 +411,7 @@ def _score_group(
     scope = table.scope[candidates]
     in_scope = (scope[None, :] == 0) | ((scope[None, :] & region_bits[:, None]) != 0)
     concept, related = _concept_scores(
-        masks, table.primary[candidates], table.every[candidates], table.unusable
+        masks, table.primary[candidates], table.every[candidates], table.kinds
     )
     fuzzy = (
         process.cdist(
@@ -446,21 +451,26 @@ def _shared_codes(
 
 
 def _concept_scores(
-    masks: np.ndarray, primary: np.ndarray, every: np.ndarray, unusable: np.uint64
+    masks: np.ndarray, primary: np.ndarray, every: np.ndarray, kinds: tuple[np.uint64, np.uint64]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Symptom agreement (tickets × issues) in 0..1, and where the two are related at all.
 
     ``masks`` holds each ticket's concepts of title+description (column 0) and of the title alone
     (column 1). The title states the main symptom: when it names one the issue never mentions,
     the ticket is about another feature and the pair is unrelated, unless the issue's headline
-    says the service is unusable (``unusable`` bits) and so does the ticket's text: an outage
-    shows through whatever feature a customer tried ("files will not open" in an access
-    outage). Agreement is 1.0 when the
+    says the service is unusable and so does the ticket's text: an outage shows through
+    whatever feature a customer tried ("files will not open" in an access outage). ``kinds``
+    holds the lexicon's "unusable" concepts and those that name one symptom (mailbox access is
+    service access), which count as each other. Agreement is 1.0 when the
     title's symptom is the issue's headline symptom (title, feature, impact), 0.85 when the
     description's is, 0.6 when only the issue's posts mention it.
     """
     whole, title = masks[:, 0][:, None], masks[:, 1][:, None]
     primary, every = primary[None, :], every[None, :]
+    unusable, same = kinds
+    whole, title, primary, every = (
+        np.where((m & same) != 0, m | same, m) for m in (whole, title, primary, every)
+    )
     outage = ((whole & unusable) != 0) & ((primary & unusable) != 0)
     title_fits = (title == 0) | ((title & every) != 0) | outage
     related = ((whole & every) != 0) & title_fits

@@ -40,6 +40,9 @@ _MAX_CONCEPTS = 63
 #: "very slow" or "cannot connect". Clusters treat them as one family, and a documented outage
 #: that says so explains a ticket whatever feature its title names.
 UNUSABLE_CONCEPTS = ("service_access", "sign_in", "mailbox_access", "performance", "connectivity")
+#: Concepts that name one symptom: for a mailbox service, not getting into the mailbox is not
+#: getting into the service. Matching treats a text naming one as naming all of them.
+SAME_SYMPTOM = ("service_access", "mailbox_access")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +58,9 @@ class SymptomLexicon:
         weights = np.uint64(1) << np.arange(len(self.patterns), dtype=np.uint64)
         return (hits * weights).sum(axis=1, dtype=np.uint64)
 
-    def unusable_bits(self) -> np.uint64:
-        """The bits of the concepts that say a service is unusable (see UNUSABLE_CONCEPTS)."""
-        bits = sum(1 << self.names.index(name) for name in UNUSABLE_CONCEPTS if name in self.names)
-        return np.uint64(bits)
+    def bits(self, names: tuple[str, ...]) -> np.uint64:
+        """The mask of the named concepts (names the lexicon lacks are left out)."""
+        return np.uint64(sum(1 << self.names.index(name) for name in names if name in self.names))
 
     def describe(self, mask: int) -> list[str]:
         """Concept names set in ``mask``."""
