@@ -19,7 +19,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import f1_score
+import pandas as pd
+from sklearn.metrics import classification_report, f1_score
 
 from escalation_kit.bundled import dataset_dir
 from escalation_kit.cli.triage import _training_sets
@@ -34,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ids", default=r"R[AB]-", help="regex of the left-out ticket ids")
     parser.add_argument("--seeds", default="101,102,103")
+    parser.add_argument("--details", action="store_true", help="per-category report, confusion")
     args = parser.parse_args()
     base = dataset_dir("corpus")
     tickets = load_labelled(base, "corpus", real=True).tickets
@@ -61,6 +63,9 @@ def main() -> None:
         f"at the review threshold precision {(predicted == label)[covered].mean():.3f} "
         f"with coverage {covered.sum() / held.sum():.3f}"
     )
+    if args.details:
+        print(classification_report(label[held], predicted[held], digits=3, zero_division=0))
+        print(pd.crosstab(label[held], predicted[held], rownames=["label"], colnames=["predicted"]))
 
 
 if __name__ == "__main__":
