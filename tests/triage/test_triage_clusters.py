@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 from triage_rows import row
 
 from escalation_kit.triage.clusters import cluster_id
 from escalation_kit.triage.config import TriageConfig
 from escalation_kit.triage.engine import triage_tickets
+from escalation_kit.triage.model import ContentModel
+from escalation_kit.triage.ngrams import BITS
+from escalation_kit.triage.rules import RULE_CATEGORIES
 
 OUTAGE = "Teams is not working, calls fail"
 
@@ -323,3 +327,40 @@ def test_a_malfunction_in_other_words_joins_the_cluster_of_its_window(
     assert decisions.loc[["F1", "F2", "F3", "C"], "cluster_id"].nunique() == 1
     assert decisions.loc["C", "category"] == "regional_multi_tenant"
     assert decisions.loc["D", "cluster_id"] == ""
+
+
+def _always(category: str) -> ContentModel:
+    """A model that says ``category`` with probability ~0.99 for every ticket."""
+    classes = tuple(str(c) for c in RULE_CATEGORIES)
+    bias = np.where(np.array(classes) == category, 5.0, 0.0)
+    return ContentModel(
+        classes=classes,
+        feature_names=(),
+        feature_weights=np.zeros((0, len(classes))),
+        ngram_weights=np.zeros((2**BITS, len(classes)), dtype=np.float32),
+        bias=bias,
+        review_threshold=0.5,
+    )
+
+
+def test_a_regional_cluster_becomes_a_network_disruption_only_on_connectivity_words(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    """The model's network verdict alone does not turn three tenants' "Teams is down" into a
+    network disruption; timeouts and packet loss do (the contract's connectivity level)."""
+    network = _always("network_disruption")
+    down = batch(
+        *(row(f"D{n}", "Teams is down", tenant_no=n, service="Teams", minutes=n) for n in (1, 2, 3))
+    )
+    worded = batch(
+        *(
+            row(f"W{n}", "Teams calls time out, heavy packet loss", tenant_no=n, service="Teams")
+            for n in (1, 2, 3)
+        )
+    )
+    assert set(triage_tickets(down, model=network).decisions["category"]) == {
+        "regional_multi_tenant"
+    }
+    assert set(triage_tickets(worded, model=network).decisions["category"]) == {
+        "network_disruption"
+    }

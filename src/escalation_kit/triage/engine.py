@@ -280,8 +280,8 @@ def _connectivity_clusters(clusters: ClusterResult, verdict: ContentVerdict) -> 
     """A regional cluster of mostly connectivity-level reports is a network disruption.
 
     Several tenants' sites failing at the network level at once is the contract's "many sites or
-    ISPs"; a report votes for it when its content verdict is network_disruption and either that
-    verdict is confident or the words are connectivity-level (timeouts, packet loss, DNS).
+    ISPs"; a report votes for it when its content verdict is network_disruption and its words
+    are connectivity-level (timeouts, packet loss, DNS): the verdict alone is not enough.
     """
     regional = clusters.category == str(Category.REGIONAL_MULTI_TENANT)
     if not regional.any():

@@ -55,8 +55,8 @@ SYNTHETIC_WEIGHTS = (1.0, 0.25)
 #: Candidate scales of the named features (evidence and rule hits, 0/1) next to the length-normed
 #: n-grams, chosen per training set (inner CV): a smaller scale regularizes them more, so the
 #: model leans on them only as far as the training data's own held-out folds support.
-NAMED_SCALES = (1.0, 0.5, 0.25)
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 0.96, 0.05))
+NAMED_SCALES = (1.0, 0.5, 0.25, 0.125)
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.30, 0.965, 0.01))
 
 
 @dataclass(frozen=True)

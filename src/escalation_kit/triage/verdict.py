@@ -45,7 +45,7 @@ class ContentVerdict:
     needs_review: np.ndarray  # bool
     self_service: np.ndarray  # bool: confident self-service (keeps a ticket out of clusters)
     connectivity: np.ndarray  # bool: connectivity-level report (network clusters)
-    network_vote: np.ndarray  # bool: says "network disruption" (regional cluster → network)
+    network_vote: np.ndarray  # bool: network verdict in connectivity words (cluster → network)
     malfunction: np.ndarray  # bool: reads as the service failing (down, bug, network), no how-to
 
 
@@ -104,7 +104,7 @@ def model_verdict(
         features.content.score_of(Category.NETWORK_DISRUPTION) > 0
     )
     connectivity = worded | ((category == _NETWORK) & ~review)
-    vote = (category == _NETWORK) & (worded | ~review)
+    vote = (category == _NETWORK) & worded
     # Only self-service *evidence* (a content rule, or the customer's own network) keeps a ticket
     # out of clusters: several tenants reporting the same thing at once speaks against each
     # one's own settings, so the model's guess alone does not.
