@@ -273,3 +273,34 @@ def test_snapshot_from_a_file_is_served(tmp_path: Path, snapshot: dict[str, Any]
     with Sandbox(path) as sandbox:
         body = httpx.get(f"{sandbox.base_url}{ISSUES}", headers=token(TENANT_B), timeout=5).json()
     assert body["value"] == snapshot["tenants"][TENANT_B]["issues"]
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"PATCH /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n",
+        b'PATCH /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{"NewNote": ',
+        b"PATCH /v1/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{",
+    ],
+    ids=["headers only", "half a body", "half a chunk"],
+)
+def test_a_request_cut_off_by_the_client_is_never_handled(
+    sandbox: Sandbox, request_bytes: bytes
+) -> None:
+    """A client killed while sending leaves a short body: a real server never acts on it, so
+    neither does the emulator (it once applied such a PATCH as an empty update)."""
+    handled: list[Any] = []
+
+    def record(req: SandboxRequest) -> SandboxResponse:
+        handled.append(req.body)
+        return SandboxResponse(200, {})
+
+    sandbox.router.add("PATCH", r"/v1/echo", record)
+    port = int(sandbox.base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request_bytes)
+        sock.shutdown(socket.SHUT_WR)  # the client is gone: no more bytes will come
+        assert sock.recv(1024) == b""  # closed without an answer
+    whole = httpx.patch(f"{sandbox.base_url}/v1/echo", json={"NewNote": {"Text": "x"}}, timeout=5)
+    assert whole.status_code == 200
+    assert handled == [b'{"NewNote":{"Text":"x"}}']

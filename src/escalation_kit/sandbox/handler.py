@@ -44,6 +44,10 @@ class _BadRequest(Exception):
         self.message = message
 
 
+class _ClientGone(Exception):
+    """The connection ended before the whole request arrived (a client killed mid-send)."""
+
+
 class SandboxHandler(BaseHTTPRequestHandler):
     """Serves one connection (HTTP/1.1 keep-alive) for the :class:`Sandbox` of its server."""
 
@@ -82,6 +86,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         try:
             req = self._build_request()
+        except _ClientGone:
+            self.close_connection = True  # a real server never acts on half a request
+            return
         except _BadRequest as bad:
             self.close_connection = True
             fallback = SandboxRequest(
@@ -137,13 +144,22 @@ class SandboxHandler(BaseHTTPRequestHandler):
         length = int(raw)
         if length > MAX_BODY:
             raise _BadRequest(413, f"request body larger than {MAX_BODY} bytes")
-        return self.rfile.read(length) if length else b""
+        return self._read_exactly(length) if length else b""
+
+    def _read_exactly(self, size: int) -> bytes:
+        data = self.rfile.read(size)
+        if len(data) < size:
+            raise _ClientGone
+        return data
 
     def _read_chunked(self) -> bytes:
         chunks: list[bytes] = []
         total = 0
         while True:
-            line = self.rfile.readline(1024).split(b";")[0].strip()
+            raw = self.rfile.readline(1024)
+            if not raw:
+                raise _ClientGone
+            line = raw.split(b";")[0].strip()
             try:
                 size = int(line, 16)
             except ValueError as exc:
@@ -155,7 +171,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 while self.rfile.readline(1024).strip():
                     pass  # trailers
                 return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
+            chunks.append(self._read_exactly(size))
             self.rfile.readline(16)
 
     # -- dispatch --------------------------------------------------------------------------
