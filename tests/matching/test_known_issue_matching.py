@@ -170,6 +170,24 @@ def test_a_shared_error_code_matches_in_any_language() -> None:
     }
 
 
+def test_an_http_status_written_as_an_error_is_a_shared_code() -> None:
+    """The issue says users "may have seen a 401 error"; tickets quote it in their own words."""
+    unauthorized = issue(
+        title="Users may have been unable to open their mailbox in Outlook desktop",
+        feature="Outlook desktop",
+        group="E-Mail and calendar access",
+        scope="<p>Some users could not open their mailbox and may have seen a 401 error.</p>",
+    )
+    for words in ("Outlookで401エラー", "Outlook: Fehler 401 beim Postfachzugriff"):
+        match = match_ticket(ticket(words), [unauthorized])
+        assert match is not None and match.issue_id == "EX100001"
+        assert "same error code (http401)" in match.reason
+    assert error_codes("HTTP 503 Service Unavailable; erro 401; 500 users; build 16.0.401") == {
+        "http503",
+        "http401",
+    }
+
+
 def test_ticket_without_a_recognisable_symptom_does_not_match() -> None:
     assert match_ticket(ticket("Exchange problem"), [issue()]) is None
 
