@@ -13,9 +13,9 @@ from escalation_kit.errors import InputError
 from escalation_kit.health.parse import parse_issue
 from escalation_kit.health.snapshot import HealthSnapshot
 from escalation_kit.models import HealthIssue, Region
+from escalation_kit.triage.codes import error_codes, quoted_codes
 from escalation_kit.triage.matching import (
     MATCH_COLUMNS,
-    error_codes,
     issue_scope,
     match_ticket,
     match_tickets,
@@ -182,10 +182,9 @@ def test_an_http_status_written_as_an_error_is_a_shared_code() -> None:
         match = match_ticket(ticket(words), [unauthorized])
         assert match is not None and match.issue_id == "EX100001"
         assert "same error code (http401)" in match.reason
-    assert error_codes("HTTP 503 Service Unavailable; erro 401; 500 users; build 16.0.401") == {
-        "http503",
-        "http401",
-    }
+    text = "HTTP 503 Service Unavailable; erro 401; 500 users; build 16.0.401; 0x00000000"
+    assert error_codes(text) == {"http503", "http401"}
+    assert quoted_codes(text) == ["HTTP 503", "erro 401", "0x00000000"]
 
 
 def test_ticket_without_a_recognisable_symptom_does_not_match() -> None:

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from escalation_kit.languages import alternation, load_languages
 from escalation_kit.models import Ticket
+from escalation_kit.triage.codes import has_code, quoted_codes
 from escalation_kit.triage.language import detect_language
 from escalation_kit.triage.symptoms import load_symptoms
 
@@ -26,15 +27,6 @@ __all__ = ["DESCRIPTION_CHARS", "TicketEvidence", "extract_evidence", "symptom_m
 DESCRIPTION_CHARS = 600  # per ticket in a package; the full text stays in the ledger
 _ITEM_CHARS = 160
 
-_CODES = (
-    r"\b(?:AADSTS\d{5,6}"  # Entra sign-in errors
-    r"|0x[0-9A-Fa-f]{8}"  # Windows/Office HRESULTs
-    r"|[45]\.\d\.\d{1,3}"  # SMTP enhanced status codes (NDR 5.7.1)
-    r"|CAA[0-9A-F]{5}"  # Office activation
-    r"|(?:HTTP|{errors})[\s:#-]*[1-5]\d\d"  # HTTP status, after the packs' error words
-    r"|[1-5]\d\d\s+(?:Service Unavailable|Internal Server Error|Bad Gateway|Gateway Timeout"
-    r"|Forbidden|Not Found|Unauthorized|Too Many Requests))\b"
-)
 _IDS = re.compile(
     r"(?i)\b(?:correlation|request|activity|trace)[\s-]*id\b[\s:=#]*"
     r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
@@ -131,12 +123,6 @@ def _package_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[st
 
 
 @functools.cache
-def _codes() -> re.Pattern[str]:
-    """Error codes a package quotes; the words before an HTTP status come from the packs."""
-    return re.compile(load_languages().expand(_CODES, r"\w*"), re.IGNORECASE)
-
-
-@functools.cache
 def _users() -> re.Pattern[str]:
     """ "40 users", "12 Benutzer": a number and the "users" words of the language packs."""
     return re.compile(r"(?i)\b(\d{1,6})\s+" + load_languages().users_words(r"\w*"))
@@ -157,13 +143,13 @@ def extract_evidence(ticket: Ticket) -> TicketEvidence:
     text = f"{ticket.title}\n{ticket.description}".strip()
     language = detect_language(text)
     cues, sites_said, tried = _package_patterns()
-    codes = [m.group(0) for m in _codes().finditer(text)]
+    codes = quoted_codes(text)
     codes += [f"{m.group(0).split()[0]} ID {m.group(1)}" for m in _IDS.finditer(text)]
     messages = [
         m.group(1) or m.group(2)
         for m in _QUOTED.finditer(text)
         if cues.search(text[max(0, m.start() - 60) : m.start()])
-        or _codes().search(m.group(1) or m.group(2))
+        or has_code(m.group(1) or m.group(2))
     ]
     times = [_with_zone(m.group(0)) for m in _TIMES.finditer(ticket.description or "")]
     users = [f"{ticket.users_affected} (users_affected field)"] if ticket.users_affected else []

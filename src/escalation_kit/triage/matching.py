@@ -21,7 +21,6 @@ with that tenant's issues at once (numpy masks and ``rapidfuzz.process.cdist``).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,9 +35,9 @@ from tqdm.auto import tqdm
 
 from escalation_kit.health.parse import normalized_status, post_text
 from escalation_kit.health.snapshot import tenant_issues
-from escalation_kit.languages import load_languages
 from escalation_kit.models import HealthIssue, Region, Ticket
 from escalation_kit.services import SUITE, normalize_service
+from escalation_kit.triage.codes import error_codes
 from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
 from escalation_kit.triage.symptoms import (
     SAME_SYMPTOM,
@@ -51,7 +50,7 @@ from escalation_kit.triage.text import ticket_text
 if TYPE_CHECKING:
     from escalation_kit.health.snapshot import HealthSnapshot
 
-__all__ = ["MATCH_COLUMNS", "Match", "error_codes", "issue_scope", "match_ticket", "match_tickets"]
+__all__ = ["MATCH_COLUMNS", "Match", "issue_scope", "match_ticket", "match_tickets"]
 
 MATCH_COLUMNS = ["ticket_id", "matched_issue_id", "match_score", "match_reason"]
 
@@ -82,15 +81,7 @@ _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
 # Error codes that name one failure in any language: Entra sign-in (AADSTS…), Windows/Office
 # (0x8…) and SMTP enhanced status codes (5.7.1); a ticket quoting one an issue also quotes is about
 # the same symptom whatever else its words say. HTTP 5xx is too common to tell issues apart.
-_CODE_PATTERN = (
-    r"aadsts\s?-?([0-9]{4,6})|\b(0x8[0-9a-f]{7})\b|(?<![0-9.])([45]\.[0-9]\.[0-9]{1,3})(?![0-9.])"
-    # an HTTP status written as an error: "HTTP 401", "Fehler 503", "401 error", "401エラー"
-    r"|(?:\bhttp|{errors})[\s:#-]*([45][0-9]{2})(?![0-9.])"
-    r"|(?<![0-9.])([45][0-9]{2})\s*(?:{errors}|unauthorized|forbidden|bad gateway"
-    r"|service unavailable|internal server error)"
-)
 _FUZZY_CHARS = 300
-_CODE_CHARS = 20000
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,27 +422,6 @@ def _score_group(
     concept = np.where(shared_code, 1.0, concept)
     score = 0.75 * concept + 0.25 * fuzzy
     return np.where(active & in_scope & (related | shared_code), score, 0.0)
-
-
-def error_codes(text: str) -> frozenset[str]:
-    """The specific error codes a text quotes, normalized (``aadsts50058``, ``0x80070005``,
-    ``5.7.708``, ``http401``); an HTTP status counts only when written as an error, after or
-    before the language packs' error words."""
-    found = set()
-    for match in _code_regex().finditer(text[:_CODE_CHARS]):
-        aadsts, hexadecimal, smtp, http_before, http_after = match.groups()
-        if aadsts:
-            found.add(f"aadsts{aadsts}")
-        elif hexadecimal or smtp:
-            found.add((hexadecimal or smtp).lower())
-        else:
-            found.add(f"http{http_before or http_after}")
-    return frozenset(found)
-
-
-@functools.cache
-def _code_regex() -> re.Pattern[str]:
-    return re.compile(load_languages().expand(_CODE_PATTERN, r"\w*"), re.IGNORECASE)
 
 
 def _shared_codes(
