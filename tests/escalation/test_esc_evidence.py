@@ -50,6 +50,13 @@ def test_codes_messages_times_users_sites_and_checks_are_extracted() -> None:
     assert found.checks == ("We already restarted the clients.",)
 
 
+def test_codes_are_quoted_as_the_customer_wrote_them_in_any_language() -> None:
+    found = extract_evidence(
+        ticket("Outlookで401エラー、サインインは AADSTS 50058 で失敗。ユーザーは500人です。")
+    )
+    assert found.error_codes == ("401エラー", "AADSTS 50058")
+
+
 def test_nothing_stated_means_nothing_claimed() -> None:
     found = extract_evidence(ticket("Teams is slow."))
     assert found.checks == () and found.error_codes == () and found.sites == ()
