@@ -7,13 +7,14 @@ from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from escalation_kit.errors import InputError
 from escalation_kit.health.parse import parse_issue
 from escalation_kit.health.snapshot import HealthSnapshot
 from escalation_kit.models import HealthIssue, Region
-from escalation_kit.triage.codes import error_codes, quoted_codes
+from escalation_kit.triage.codes import error_codes, error_codes_of, quoted_codes
 from escalation_kit.triage.matching import (
     MATCH_COLUMNS,
     issue_scope,
@@ -311,3 +312,21 @@ def test_network_timeouts_do_not_match_an_issue_about_one_mail_feature() -> None
         description="Ping to outlook.office365.com shows packet loss from all our sites.",
     )
     assert match_ticket(timeouts, [encrypted]) is None
+
+
+def test_codes_of_a_column_are_the_codes_of_each_text() -> None:
+    """The RE2 pre-filter may only skip texts without a code: same results as one by one."""
+    texts = [
+        "Outlookで401エラー",
+        "ОШИБКА 503 при входе",
+        "errore: 502",
+        "we have 500 users",
+        "AADSTS 50058 and 0x80070005",
+        "NDR 5.7.708",
+        None,
+        "build 16.0.401",
+        "Erreur 500 Internal Server Error",
+    ]
+    one_by_one = [error_codes(text or "") for text in texts]
+    assert error_codes_of(pa.array(texts, pa.string())) == one_by_one
+    assert sum(map(bool, one_by_one)) == 6

@@ -12,9 +12,13 @@ from __future__ import annotations
 import functools
 import re
 
-from escalation_kit.languages import load_languages
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["error_codes", "has_code", "quoted_codes"]
+from escalation_kit.languages import alternation, load_languages
+
+__all__ = ["error_codes", "error_codes_of", "has_code", "quoted_codes"]
 
 _REASONS = (
     "service unavailable|internal server error|bad gateway|gateway timeout|forbidden|not found"
@@ -34,6 +38,18 @@ _CHARS = 20000
 @functools.cache
 def _regex() -> re.Pattern[str]:
     return re.compile(load_languages().expand(_PATTERN, r"\w*"), re.IGNORECASE)
+
+
+@functools.cache
+def _prefilter() -> str:
+    """An RE2 pattern every text quoting a code matches (a superset: no look-arounds, error
+    words with any ending), so the exact Python pattern runs only on the texts that might."""
+    packs = load_languages()
+    words = alternation((w for pack in packs.packs for w in pack.error_words), r"\S*")
+    return (
+        r"aadsts|0x[0-9a-f]{8}|[45]\.[0-9]\.[0-9]|caa[0-9a-f]{5}"
+        rf"|(?:http|{words})[\s:#-]*[1-5][0-9]{{2}}|[1-5][0-9]{{2}}\s*(?:{words}|{_REASONS})"
+    )
 
 
 def quoted_codes(text: str) -> list[str]:
@@ -64,3 +80,12 @@ def error_codes(text: str) -> frozenset[str]:
             if status[0] in "45":
                 found.add(f"http{status}")
     return frozenset(found)
+
+
+def error_codes_of(texts: pa.Array | pa.ChunkedArray) -> list[frozenset[str]]:
+    """:func:`error_codes` of every text of a column (RE2 skips the texts without any)."""
+    maybe = pc.match_substring_regex(texts, _prefilter(), ignore_case=True)
+    found: list[frozenset[str]] = [frozenset()] * len(texts)
+    for i in np.flatnonzero(maybe.fill_null(False).to_numpy(zero_copy_only=False)).tolist():
+        found[i] = error_codes(str(texts[i].as_py() or ""))
+    return found

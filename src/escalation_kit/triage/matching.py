@@ -37,7 +37,7 @@ from escalation_kit.health.parse import normalized_status, post_text
 from escalation_kit.health.snapshot import tenant_issues
 from escalation_kit.models import HealthIssue, Region, Ticket
 from escalation_kit.services import SUITE, normalize_service
-from escalation_kit.triage.codes import error_codes
+from escalation_kit.triage.codes import error_codes, error_codes_of
 from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
 from escalation_kit.triage.symptoms import (
     SAME_SYMPTOM,
@@ -342,7 +342,7 @@ def _match_groups(
     """Fill ``out`` (ids, scores, reasons) group by group of (tenant, service)."""
     times, region_bits, groups = _ticket_columns(tickets)
     fuzzy_text = _fuzzy_texts(tickets)
-    codes = [error_codes(str(text or "")) for text in ticket_text(tickets).to_pylist()]
+    codes = error_codes_of(ticket_text(tickets))
     tolerance, threshold, show_progress = settings
     tol = int(tolerance.total_seconds() * 1e9)
     progress = tqdm(
