@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from escalation_kit.errors import ConfigError
-from escalation_kit.escalation.evidence import _codes, extract_evidence
+from escalation_kit.escalation.evidence import extract_evidence
 from escalation_kit.escalation.notify import SUPPORTED_LANGUAGES, notice_language
 from escalation_kit.languages import (
     PACKS_DIR,
@@ -22,6 +22,7 @@ from escalation_kit.languages import (
 )
 from escalation_kit.models import Ticket
 from escalation_kit.textfold import fold_column
+from escalation_kit.triage.codes import error_codes, quoted_codes
 from escalation_kit.triage.evidence import compute_evidence, load_evidence
 from escalation_kit.triage.language import LANGUAGES, detect_language, detect_languages
 from escalation_kit.triage.rules import load_rules
@@ -197,14 +198,13 @@ def test_undetermined_language_is_written_to_in_english() -> None:
 
 def test_error_words_live_in_the_packs_and_reach_every_error_pattern() -> None:
     """ "Fehler 507", "erro 509", "エラー 508": the words before an error number are each pack's
-    error_words, read by the evidence, the 503 rule and the package's quoted codes alike."""
+    error_words, read by the evidence, the 503 rule, the package's quoted codes and matching's
+    shared codes alike."""
     registry = load_languages()
     assert "fehler" in registry.error_words(r"\S*") and "エラー" in registry.error_words(r"\S*")
     texts = pa.chunked_array([pa.array(["Fehler 507 beim Öffnen", "erro 509 no portal", "x 507"])])
     found = compute_evidence(texts, np.full(3, -1), np.zeros(3, int), np.ones(3, bool))
     column = found.matrix[:, found.names.index("http_5xx")].astype(bool).tolist()
     assert column == [True, True, False]
-    assert [m.group(0) for m in _codes().finditer("Die Seite zeigt Fehler 503, dann erro 500")] == [
-        "Fehler 503",
-        "erro 500",
-    ]
+    assert quoted_codes("Die Seite zeigt Fehler 503, dann erro 500") == ["Fehler 503", "erro 500"]
+    assert error_codes("Die Seite zeigt Fehler 503, dann erro 500") == {"http503", "http500"}
