@@ -146,6 +146,8 @@ def test_a_later_worldwide_post_lifts_an_early_regional_scope() -> None:
     europe = ticket("Users cannot receive email", region="Europe")
     assert match_ticket(europe, [issue(scope=early)]) is None
     assert match_ticket(europe, [issue(scope=widened)]) is not None
+    beyond = early + "<p>Users in regions beyond India may see residual impact.</p>"
+    assert issue_scope(issue(scope=beyond)) == frozenset()
 
 
 def test_a_shared_error_code_matches_in_any_language() -> None:
@@ -330,3 +332,14 @@ def test_codes_of_a_column_are_the_codes_of_each_text() -> None:
     one_by_one = [error_codes(text or "") for text in texts]
     assert error_codes_of(pa.array(texts, pa.string())) == one_by_one
     assert sum(map(bool, one_by_one)) == 6
+
+
+def test_microsofts_usual_wording_of_a_mail_outage_reads_as_mail_delivery() -> None:
+    """Issue titles say "unable to send, receive or search email"; tickets say it their way."""
+    outage = issue(
+        title="Users may be unable to send, receive or search email",
+        feature="E-Mail and calendar access",
+        group="Networking Issues",
+    )
+    match = match_ticket(ticket("Mails kommen nicht an, Senden geht auch nicht"), [outage])
+    assert match is not None and "mail delivery" in match.reason

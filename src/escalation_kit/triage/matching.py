@@ -71,16 +71,17 @@ _REGION_PATTERNS = {
     region: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
     for region, words in _REGION_WORDS.items()
 }
-# A later post that widens the scope to everyone ("users worldwide may be affected") lifts it.
+# A later post that widens the scope ("users worldwide may be affected", "users in regions beyond
+# North America may see impact") lifts it.
 _EVERYWHERE = re.compile(
     r"\b(?:worldwide|world-wide|globally|global|all regions|multiple regions|any region|"
-    r"all geographies)\b",
+    r"all geographies|other regions|additional regions|regions? (?:beyond|outside(?: of)?))\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?\n])\s+")
-# Error codes that name one failure in any language: Entra sign-in (AADSTS…), Windows/Office
-# (0x8…) and SMTP enhanced status codes (5.7.1); a ticket quoting one an issue also quotes is about
-# the same symptom whatever else its words say. HTTP 5xx is too common to tell issues apart.
+# Error codes (triage/codes.py) name one failure in any language: a ticket quoting a code its
+# tenant's issue also quotes (AADSTS…, 0x8…, 5.7.708, an HTTP error such as "Fehler 401") is about
+# the same symptom whatever else its words say; tenant, service, time and scope must still agree.
 _FUZZY_CHARS = 300
 
 
