@@ -2,9 +2,9 @@
 
 The corpus floor is group k-fold by ``source_id`` (no source in both training and test); each
 fold's model is trained on the other folds plus data/eval and data/sample (no generated seeds,
-to stay under a minute; two inner folds). Measured at this configuration on the 874-ticket
-corpus: macro-F1 0.80, known_issue precision 0.991, precision 0.93 at the review threshold with
-coverage 0.67. The floors are set a little below.
+to stay under a minute; two inner folds). Measured at this configuration on the 1,351-ticket
+corpus: macro-F1 0.78, known_issue precision 0.994, precision 0.91 at the review threshold with
+coverage 0.61. The floors are set a little below.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from escalation_kit.triage.evaluate import evaluate
 from escalation_kit.triage.learn import load_labelled
 
 CORPUS = Path(os.environ.get("ESCALATION_KIT_TEST_CORPUS", REPO / "data" / "corpus"))
-CV_MACRO_F1_FLOOR = 0.78
+CV_MACRO_F1_FLOOR = 0.75
 KNOWN_ISSUE_PRECISION_FLOOR = 0.95
 PRECISION_AT_THRESHOLD_FLOOR = 0.88
-COVERAGE_AT_THRESHOLD_FLOOR = 0.60
+COVERAGE_AT_THRESHOLD_FLOOR = 0.55
 
 
 @pytest.mark.slow
