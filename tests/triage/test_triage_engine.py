@@ -309,3 +309,35 @@ def test_a_run_is_recorded_once_with_its_tickets(
         assert result.record(ledger) == (run_id, 0)  # the same run again: nothing new
         stored = ledger.tickets()
         assert set(stored["ticket_id"]) == set(result.decisions["ticket_id"])
+
+
+def test_an_app_that_cannot_connect_matches_an_access_issue_but_a_network_outage_does_not(
+    batch: Callable[..., pd.DataFrame],
+) -> None:
+    """ "Outlook keeps losing its connection" is not getting into the mailbox; timeouts and packet
+    loss across sites and ISPs are the network, not an Exchange access issue."""
+    access = ISSUE | {
+        "id": "EX300003",
+        "title": "Users may be intermittently unable to access their mailboxes in Outlook mobile",
+        "feature": "E-Mail and calendar access",
+        "featureGroup": "E-Mail and calendar access",
+        "impactDescription": "Users may be intermittently unable to access their mailboxes.",
+    }
+    health = HealthSnapshot(
+        {tenant(1): {"healthOverviews": [], "issues": [access]}},
+        fetched_at="2026-11-02T12:00:00Z",
+    )
+    frame = batch(
+        row("A", "Outlook no telemóvel fica sem conexão", service="Outlook", users=12),
+        row(
+            "N",
+            "Outlook, Teams and SharePoint all timing out",
+            service="Outlook",
+            description="Packet loss and timeouts to outlook.office365.com from all our sites, "
+            "which use different ISPs.",
+            users=200,
+        ),
+    )
+    decisions = triage_tickets(frame, health=health).decisions.set_index("ticket_id")
+    assert decisions.loc["A", "matched_issue_id"] == "EX300003"
+    assert decisions.loc["N", "matched_issue_id"] == ""

@@ -52,7 +52,7 @@ from escalation_kit.triage.model import ContentModel, load_model
 from escalation_kit.triage.rules import RuleSet, load_rules
 from escalation_kit.triage.runs import run_id_for
 from escalation_kit.triage.severity import assign_severity
-from escalation_kit.triage.symptoms import UNUSABLE_CONCEPTS, load_symptoms
+from escalation_kit.triage.symptoms import SAME_SYMPTOM, UNUSABLE_CONCEPTS, load_symptoms
 from escalation_kit.triage.verdict import ContentVerdict, model_verdict, rules_verdict
 
 if TYPE_CHECKING:
@@ -258,7 +258,7 @@ def decide(
         threshold=config.match_threshold,
         show_progress=config.show_progress,
         services=features.services,
-        text_masks=concepts,
+        text_masks=_app_cannot_connect(concepts, verdict),
     )
     known = (matches["matched_issue_id"].to_numpy(dtype=object) != "") & ~(
         features.content.overrides_known_issue(rules)
@@ -335,6 +335,18 @@ def _unusable(features: TicketFeatures, concepts: np.ndarray) -> np.ndarray:
     for name in _UNUSABLE_EVIDENCE:
         unusable |= features.evidence.column(name) > 0
     return unusable
+
+
+def _app_cannot_connect(concepts: np.ndarray, verdict: ContentVerdict) -> np.ndarray:
+    """Concepts for matching: an app that cannot connect to its service ("Outlook keeps losing
+    its connection") is not getting into the service, unless the report reads as a network
+    disruption (timeouts across sites or ISPs: then the network is the symptom, not the
+    service)."""
+    lexicon = load_symptoms()
+    app_side = ((concepts & lexicon.bits(("connectivity",))) != 0) & (
+        verdict.category != str(Category.NETWORK_DISRUPTION)
+    )
+    return np.where(app_side, concepts | lexicon.bits(SAME_SYMPTOM), concepts).astype(np.uint64)
 
 
 def _cluster_frame(accepted: pd.DataFrame, service: np.ndarray) -> pd.DataFrame:
