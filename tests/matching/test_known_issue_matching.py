@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -343,3 +344,26 @@ def test_microsofts_usual_wording_of_a_mail_outage_reads_as_mail_delivery() -> N
     )
     match = match_ticket(ticket("Mails kommen nicht an, Senden geht auch nicht"), [outage])
     assert match is not None and "mail delivery" in match.reason
+
+
+def test_a_title_that_only_says_down_names_no_other_feature() -> None:
+    """ "Email down" states no symptom of its own: the description decides; a title naming
+    another feature still keeps the ticket out."""
+    outage = replace(
+        issue(
+            title="Users may be unable to send, receive or search email",
+            feature="Mail flow",
+            group="Networking Issues",
+        ),
+        impact_description="Users may be unable to send or receive mail.",
+    )
+    down = ticket(
+        "Correo no funciona - urgente", description="No podemos mandar ni recibir correos."
+    )
+    match = match_ticket(down, [outage])
+    assert match is not None and match.issue_id == "EX100001"
+    other = ticket(
+        "La sincronización de contactos falla",
+        description="Tampoco llegan los correos externos.",
+    )
+    assert match_ticket(other, [outage]) is None

@@ -40,6 +40,7 @@ from escalation_kit.services import SUITE, normalize_service
 from escalation_kit.triage.codes import error_codes, error_codes_of
 from escalation_kit.triage.config import DEFAULT_MATCH_THRESHOLD, DEFAULT_MATCH_TOLERANCE
 from escalation_kit.triage.symptoms import (
+    GENERIC_SYMPTOM,
     SAME_SYMPTOM,
     UNUSABLE_CONCEPTS,
     SymptomLexicon,
@@ -274,7 +275,7 @@ class _IssueTable:
     scope: np.ndarray  # uint8 region bits (0 = everywhere)
     fuzzy_text: list[str]
     groups: dict[tuple[str, str], np.ndarray]
-    kinds: tuple[np.uint64, np.uint64]  # the lexicon's "unusable" and same-symptom concepts
+    kinds: tuple[np.uint64, np.uint64, np.uint64]  # "unusable", same-symptom, generic concepts
 
     @property
     def size(self) -> int:
@@ -315,7 +316,11 @@ class _IssueTable:
             scope=np.array([_region_bits(issue_scope(i)) for i in issues], dtype=np.uint8),
             fuzzy_text=[f"{i.title} {i.impact_description}" for i in issues],
             groups={key: np.array(rows) for key, rows in groups.items()},
-            kinds=(lexicon.bits(UNUSABLE_CONCEPTS), lexicon.bits(SAME_SYMPTOM)),
+            kinds=(
+                lexicon.bits(UNUSABLE_CONCEPTS),
+                lexicon.bits(SAME_SYMPTOM),
+                lexicon.bits(GENERIC_SYMPTOM),
+            ),
         )
 
 
@@ -439,7 +444,10 @@ def _shared_codes(
 
 
 def _concept_scores(
-    masks: np.ndarray, primary: np.ndarray, every: np.ndarray, kinds: tuple[np.uint64, np.uint64]
+    masks: np.ndarray,
+    primary: np.ndarray,
+    every: np.ndarray,
+    kinds: tuple[np.uint64, np.uint64, np.uint64],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Symptom agreement (tickets × issues) in 0..1, and where the two are related at all.
 
@@ -455,12 +463,13 @@ def _concept_scores(
     """
     whole, title = masks[:, 0][:, None], masks[:, 1][:, None]
     primary, every = primary[None, :], every[None, :]
-    unusable, same = kinds
+    unusable, same, generic = kinds
+    specific = (title & ~generic) != 0  # before the closure: "down" alone names no feature
     whole, title, primary, every = (
         np.where((m & same) != 0, m | same, m) for m in (whole, title, primary, every)
     )
     outage = ((whole & unusable) != 0) & ((primary & unusable) != 0)
-    title_fits = (title == 0) | ((title & every) != 0) | outage
+    title_fits = ~specific | ((title & every) != 0) | outage
     related = ((whole & every) != 0) & title_fits
     concept = np.where((title & primary) != 0, 1.0, np.where((whole & primary) != 0, 0.85, 0.6))
     return concept, related

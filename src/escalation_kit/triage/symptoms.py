@@ -43,6 +43,9 @@ UNUSABLE_CONCEPTS = ("service_access", "sign_in", "mailbox_access", "performance
 #: Concepts that name one symptom: for a mailbox service, not getting into the mailbox is not
 #: getting into the service. Matching treats a text naming one as naming all of them.
 SAME_SYMPTOM = ("service_access", "mailbox_access")
+#: Concepts that name no feature ("it does not work", "down"): a title saying only this states no
+#: symptom of its own for matching to compare.
+GENERIC_SYMPTOM = ("service_access",)
 
 
 @dataclass(frozen=True, slots=True)
