@@ -28,12 +28,13 @@ import numpy as np
 import pandas as pd
 
 from escalation_kit.categories import CATEGORIES
-from escalation_kit.errors import TriageError
+from escalation_kit.errors import InputError, TriageError
 from escalation_kit.health.snapshot import (
     HealthSnapshot,
     HealthSource,
     IssuesByTenant,
     load_snapshot,
+    tenant_issues,
 )
 from escalation_kit.intake import read_tickets, validate_tickets
 from escalation_kit.intake.writers import write_csv
@@ -457,11 +458,10 @@ def _coverage(
 def _issues_by_tenant(health: HealthSnapshot | IssuesByTenant | None) -> IssuesByTenant:
     if health is None:
         return {}
-    if isinstance(health, HealthSnapshot):
-        return health.issues_by_tenant()
-    if isinstance(health, Mapping):
-        return health
-    raise TriageError(
-        "health must be a snapshot file, a HealthSnapshot or a mapping of tenant id to issues, "
-        f"got {type(health).__name__}"
-    )
+    try:
+        return tenant_issues(health)
+    except InputError:
+        raise TriageError(
+            "health must be a snapshot file, a HealthSnapshot or a mapping of tenant id to "
+            f"issues, got {type(health).__name__}"
+        ) from None
